@@ -1,0 +1,49 @@
+/**
+ * `imagebind` command-line entry. Each command lives in `commands/<name>.ts` and exports
+ * `register(program)`; they are discovered at start-up so commands stay independent files.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ImageBindError } from '../core/errors.ts';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+async function buildProgram(): Promise<Command> {
+  const program = new Command('imagebind')
+    .description('ImageBind in TypeScript: embed image, text, audio, video, depth, thermal and IMU into one space')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as CommandModule;
+    mod.register(program);
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws for user errors. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ImageBindError) {
+      process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      return 2;
+    }
+    process.stderr.write(`internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (!debug) process.stderr.write('(re-run with --debug for a stack trace, and please report it)\n');
+    return 1;
+  }
+}
