@@ -1,0 +1,140 @@
+/**
+ * A small graph IR: named values, nodes, and initializers that point into a checkpoint (no weight
+ * bytes are held until the graph is written). `serialize.ts` turns it into an ONNX ModelProto.
+ *
+ * Every value gets a stable, scoped name such as `vision.blocks.3.attn_out`, so a debug build can
+ * expose any stage for parity checks (llama.cpp's habit of naming every intermediate).
+ */
+import type { DType } from '../core/tensor.ts';
+import { numel } from '../core/tensor.ts';
+
+export type ElemType = Exclude<DType, 'int16' | 'float64'> | 'int8' | 'bool';
+
+export interface Value {
+  readonly name: string;
+}
+
+export type Attr =
+  | { kind: 'int'; v: number }
+  | { kind: 'float'; v: number }
+  | { kind: 'ints'; v: readonly number[] }
+  | { kind: 'floats'; v: readonly number[] }
+  | { kind: 'string'; v: string };
+
+export const attr = {
+  i: (v: number): Attr => ({ kind: 'int', v }),
+  f: (v: number): Attr => ({ kind: 'float', v }),
+  ints: (v: readonly number[]): Attr => ({ kind: 'ints', v }),
+  floats: (v: readonly number[]): Attr => ({ kind: 'floats', v }),
+  s: (v: string): Attr => ({ kind: 'string', v }),
+};
+
+export interface NodeDef {
+  readonly opType: string;
+  readonly domain: string;
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, Attr>>;
+}
+
+/** Where an initializer's bytes come from when the graph is written. */
+export type InlineData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array;
+
+export type WeightSource =
+  | { kind: 'checkpoint'; key: string }
+  | { kind: 'inline'; data: InlineData };
+
+export interface InitializerDef {
+  readonly name: string;
+  readonly dtype: ElemType;
+  readonly shape: readonly number[];
+  readonly source: WeightSource;
+}
+
+export interface IODef {
+  readonly name: string;
+  readonly dtype: ElemType;
+  readonly shape: readonly (number | string)[];
+}
+
+export class Graph {
+  readonly nodes: NodeDef[] = [];
+  readonly initializers: InitializerDef[] = [];
+  readonly inputs: IODef[] = [];
+  readonly outputs: IODef[] = [];
+  private readonly names = new Set<string>();
+  private scopes: string[] = [];
+  private counter = 0;
+
+  constructor(readonly name: string) {}
+
+  /** Runs `fn` with `part` appended to the naming scope (`blocks.3` → `vision.blocks.3.*`). */
+  scope<T>(part: string, fn: () => T): T {
+    this.scopes.push(part);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** A fully scoped, unique value name. */
+  qualify(local: string): string {
+    const base = [...this.scopes, local].join('.');
+    let name = base;
+    while (this.names.has(name)) name = `${base}_${++this.counter}`;
+    this.names.add(name);
+    return name;
+  }
+
+  input(name: string, dtype: ElemType, shape: readonly (number | string)[]): Value {
+    this.names.add(name);
+    this.inputs.push({ name, dtype, shape });
+    return { name };
+  }
+
+  output(value: Value, dtype: ElemType, shape: readonly (number | string)[]): void {
+    this.outputs.push({ name: value.name, dtype, shape });
+  }
+
+  /** A weight read from the checkpoint under its official key (the initializer keeps that name). */
+  weight(key: string, shape: readonly number[], dtype: ElemType = 'float32'): Value {
+    const existing = this.initializers.find((i) => i.name === key);
+    if (existing) return { name: key };
+    this.names.add(key);
+    this.initializers.push({ name: key, dtype, shape: [...shape], source: { kind: 'checkpoint', key } });
+    return { name: key };
+  }
+
+  constF32(local: string, values: readonly number[], shape: readonly number[] = [values.length]): Value {
+    return this.inline(local, 'float32', shape, Float32Array.from(values));
+  }
+
+  constI64(local: string, values: readonly number[], shape: readonly number[] = [values.length]): Value {
+    return this.inline(local, 'int64', shape, BigInt64Array.from(values.map((v) => BigInt(v))));
+  }
+
+  inline(local: string, dtype: ElemType, shape: readonly number[], data: InlineData): Value {
+    if (data.length !== numel(shape)) throw new RangeError(`constant ${local}: ${data.length} values for shape [${shape}]`);
+    const name = this.qualify(local);
+    this.initializers.push({ name, dtype, shape: [...shape], source: { kind: 'inline', data } });
+    return { name };
+  }
+
+  /** Adds one node with a single output named `local` in the current scope. */
+  op(opType: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr> = {}, local?: string, domain = ''): Value {
+    return this.opN(opType, inputs, 1, attrs, local, domain)[0];
+  }
+
+  opN(opType: string, inputs: readonly (Value | null)[], outputs: number, attrs: Record<string, Attr> = {}, local?: string, domain = ''): Value[] {
+    const base = local ?? opType.toLowerCase();
+    const outs = Array.from({ length: outputs }, (_, i) => this.qualify(outputs === 1 ? base : `${base}_${i}`));
+    this.nodes.push({
+      opType, domain, name: `${outs[0]}/${opType}`,
+      inputs: inputs.map((v) => (v === null ? '' : v.name)),
+      outputs: outs, attrs,
+    });
+    return outs.map((name) => ({ name }));
+  }
+}

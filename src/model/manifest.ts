@@ -1,0 +1,73 @@
+/**
+ * The model directory's `manifest.json`: what `convert` and `train` write and everything else
+ * reads. It makes a directory self-describing: config, modalities, precision, output scale, the
+ * tokenizer, and an embedding-space identity that the vector store uses to refuse mixing spaces.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.ts';
+import { type ImageBindConfig, type Modality, isModality, resolveConfig } from './config.ts';
+
+export const MANIFEST_FORMAT = 'imagebind-ts/model-dir';
+export const MANIFEST_VERSION = 1;
+
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
+export interface ModalityEntry {
+  readonly graph: string;
+  readonly weights: string;
+  readonly inputDType: 'float32' | 'int64';
+  /** One item's shape (without the batch dimension), e.g. [3, 2, 224, 224] for vision. */
+  readonly itemShape: readonly number[];
+  readonly outputDim: number;
+  /** Factor applied after L2 normalisation (1 for vision), as the official post-processor does. */
+  readonly outputScale: number;
+  readonly weightBytes: number;
+  /** sha256 of the float32 weights as read from the checkpoint (independent of precision). */
+  readonly weightsSha256: string;
+}
+
+export interface TokenizerEntry {
+  readonly merges: string;
+  readonly contextLength: number;
+}
+
+export interface Manifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly formatVersion: number;
+  readonly name: string;
+  readonly config: ImageBindConfig;
+  readonly precision: Precision;
+  readonly modalities: Partial<Record<Modality, ModalityEntry>>;
+  readonly tokenizer: TokenizerEntry | null;
+  /** Embedding-space identity: a hash over the modalities' weight hashes. */
+  readonly identity: string;
+  readonly source: { readonly checkpoint: string | null; readonly createdBy: string; readonly createdAt: string };
+}
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  const path = join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ConfigError('MODEL_DIR_INVALID', `${dir}: not a model directory (no manifest.json). Create one with \`imagebind convert <checkpoint.pth> --out ${dir}\`.`);
+  }
+  let m: Manifest;
+  try {
+    m = JSON.parse(text) as Manifest;
+  } catch (e) {
+    throw new ConfigError('MODEL_DIR_INVALID', `${path}: not valid JSON (${(e as Error).message}); re-run \`imagebind convert\`.`);
+  }
+  if (m.format !== MANIFEST_FORMAT || typeof m.formatVersion !== 'number') {
+    throw new ConfigError('MODEL_DIR_INVALID', `${path}: not an imagebind-ts manifest (format "${String(m.format)}").`);
+  }
+  if (m.formatVersion > MANIFEST_VERSION) {
+    throw new ConfigError('MODEL_DIR_VERSION', `${path}: format version ${m.formatVersion} is newer than this imagebind-ts supports (${MANIFEST_VERSION}); upgrade imagebind-ts.`);
+  }
+  for (const k of Object.keys(m.modalities ?? {})) {
+    if (!isModality(k)) throw new ConfigError('MODEL_DIR_INVALID', `${path}: unknown modality "${k}".`);
+  }
+  resolveConfig(m.config as unknown as Record<string, unknown>, path);
+  return m;
+}
