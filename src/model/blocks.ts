@@ -11,11 +11,16 @@ export function layerNorm(g: Graph, x: Value, prefix: string, dim: number, eps: 
   return g.op('LayerNormalization', [x, w, b], { axis: attr.i(-1), epsilon: attr.f(eps) }, local);
 }
 
-/** `nn.Linear` on [N, in]: one Gemm with the official [out, in] weight. */
-export function linear(g: Graph, x: Value, prefix: string, inDim: number, outDim: number, bias: boolean, local = 'linear'): Value {
-  const w = g.weight(`${prefix}.weight`, [outDim, inDim]);
-  const b = bias ? g.weight(`${prefix}.bias`, [outDim]) : null;
+/** x · Wᵀ (+ b) on [N, in] with the official [out, in] weight: one Gemm, transB = 1. */
+export function gemm(g: Graph, x: Value, weightKey: string, biasKey: string | null, inDim: number, outDim: number, local: string): Value {
+  const w = g.weight(weightKey, [outDim, inDim]);
+  const b = biasKey ? g.weight(biasKey, [outDim]) : null;
   return g.op('Gemm', b ? [x, w, b] : [x, w], { transB: attr.i(1) }, local);
+}
+
+/** `nn.Linear` with parameters `<prefix>.weight` / `<prefix>.bias`. */
+export function linear(g: Graph, x: Value, prefix: string, inDim: number, outDim: number, bias: boolean, local = 'linear'): Value {
+  return gemm(g, x, `${prefix}.weight`, bias ? `${prefix}.bias` : null, inDim, outDim, local);
 }
 
 /** Exact (erf) GELU, `torch.nn.GELU()`; written as the pattern onnxruntime fuses into one kernel. */
@@ -54,7 +59,7 @@ export interface AttentionOptions {
 export function attention(g: Graph, x: Value, prefix: string, o: AttentionOptions): Value {
   const hd = o.dim / o.heads;
   return g.scope('attn', () => {
-    const qkv = linear(g, x, `${prefix}.in_proj`, o.dim, 3 * o.dim, true, 'qkv');
+    const qkv = gemm(g, x, `${prefix}.in_proj_weight`, `${prefix}.in_proj_bias`, o.dim, 3 * o.dim, 'qkv');
     const split = g.op('Reshape', [qkv, g.constI64('qkv_shape', [-1, o.tokens, 3, o.heads, hd])], {}, 'qkv_heads');
     const perm = g.op('Transpose', [split], { perm: attr.ints([2, 0, 3, 1, 4]) }, 'qkv_t');
     const pick = (i: number, local: string) => g.op('Gather', [perm, g.constI64(`${local}_index`, [i], [])], { axis: attr.i(0) }, local);
