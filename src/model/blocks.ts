@@ -6,15 +6,15 @@
 import { type Graph, type Value, attr } from './graph.ts';
 
 export function layerNorm(g: Graph, x: Value, prefix: string, dim: number, eps: number, local = 'ln'): Value {
-  const w = g.weight(`${prefix}.weight`, [dim]);
-  const b = g.weight(`${prefix}.bias`, [dim]);
+  const w = g.weight(`${prefix}.weight`, [dim], 'norm_weight');
+  const b = g.weight(`${prefix}.bias`, [dim], 'norm_bias');
   return g.op('LayerNormalization', [x, w, b], { axis: attr.i(-1), epsilon: attr.f(eps) }, local);
 }
 
 /** x · Wᵀ (+ b) on [N, in] with the official [out, in] weight: one Gemm, transB = 1. */
 export function gemm(g: Graph, x: Value, weightKey: string, biasKey: string | null, inDim: number, outDim: number, local: string): Value {
   const w = g.weight(weightKey, [outDim, inDim]);
-  const b = biasKey ? g.weight(biasKey, [outDim]) : null;
+  const b = biasKey ? g.weight(biasKey, [outDim], 'bias') : null;
   return g.op('Gemm', b ? [x, w, b] : [x, w], { transB: attr.i(1) }, local);
 }
 
@@ -70,7 +70,7 @@ export function attention(g: Graph, x: Value, prefix: string, o: AttentionOption
       const bh = g.op('Shape', [q], { start: attr.i(0), end: attr.i(2) }, 'batch_heads');
       const shape = g.op('Concat', [bh, g.constI64('one_hd', [1, hd])], { axis: attr.i(0) }, 'bias_kv_shape');
       const extra = (key: 'bias_k' | 'bias_v', seq: Value) => {
-        const w = g.weight(`${prefix}.${key}`, [1, 1, o.dim]);
+        const w = g.weight(`${prefix}.${key}`, [1, 1, o.dim], 'bias');
         const heads = g.op('Reshape', [w, g.constI64(`${key}_heads_shape`, [1, o.heads, 1, hd])], {}, `${key}_heads`);
         const tiled = g.op('Expand', [heads, shape], {}, `${key}_expanded`);
         return g.op('Concat', [seq, tiled], { axis: attr.i(2) }, `${key === 'bias_k' ? 'k' : 'v'}_with_bias`);
@@ -104,7 +104,7 @@ export function postprocess(g: Graph, x: Value, logitScaleKey: string | null): V
     const denom = g.op('Max', [norm, g.constF32('eps', [1e-12], [])], {}, 'l2_clamped');
     const unit = g.op('Div', [x, denom], {}, 'normalized');
     if (!logitScaleKey) return unit;
-    const scale = g.op('Min', [g.op('Exp', [g.weight(logitScaleKey, [])], {}, 'scale_exp'), g.constF32('max_scale', [100], [])], {}, 'scale');
+    const scale = g.op('Min', [g.op('Exp', [g.weight(logitScaleKey, [], 'logit_scale')], {}, 'scale_exp'), g.constF32('max_scale', [100], [])], {}, 'scale');
     return g.op('Mul', [unit, scale], {}, 'scaled');
   });
 }

@@ -22,7 +22,7 @@ function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, V
   const d = arch.embedDim;
   let x = g.op('Reshape', [tokens, g.constI64('rows', [-1, d])], {}, 'rows');
   if (arch.preTransformerNorm) x = layerNorm(g, x, arch.preTransformerNorm, d, 1e-6, 'pre_ln');
-  const mask = arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens]) : null;
+  const mask = arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens], 'causal_mask') : null;
   for (let i = 0; i < arch.numBlocks; i++) {
     x = g.scope(`blocks.${i}`, () => block(g, x, `${arch.trunkPrefix}.blocks.${i}`, {
       dim: d, heads: arch.numHeads, tokens: arch.numTokens, addBiasKV: arch.addBiasKV, mask,

@@ -45,8 +45,12 @@ export type WeightSource =
   | { kind: 'checkpoint'; key: string }
   | { kind: 'inline'; data: InlineData };
 
+/** What a weight is, so random initialisation (benchmarks, training) can pick a sensible scale. */
+export type WeightRole = 'weight' | 'bias' | 'norm_weight' | 'norm_bias' | 'causal_mask' | 'logit_scale';
+
 export interface InitializerDef {
   readonly name: string;
+  readonly role?: WeightRole;
   readonly dtype: ElemType;
   readonly shape: readonly number[];
   readonly source: WeightSource;
@@ -99,11 +103,10 @@ export class Graph {
   }
 
   /** A weight read from the checkpoint under its official key (the initializer keeps that name). */
-  weight(key: string, shape: readonly number[], dtype: ElemType = 'float32'): Value {
-    const existing = this.initializers.find((i) => i.name === key);
-    if (existing) return { name: key };
+  weight(key: string, shape: readonly number[], role: WeightRole = 'weight'): Value {
+    if (this.names.has(key)) return { name: key };
     this.names.add(key);
-    this.initializers.push({ name: key, dtype, shape: [...shape], source: { kind: 'checkpoint', key } });
+    this.initializers.push({ name: key, role, dtype: 'float32', shape: [...shape], source: { kind: 'checkpoint', key } });
     return { name: key };
   }
 

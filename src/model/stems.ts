@@ -3,6 +3,7 @@
  * into [B, L, D] tokens with the cls token prepended and the learned position embedding added.
  */
 import type { ModalityArch, Stem } from './architecture.ts';
+import { layerNorm } from './blocks.ts';
 import { type Graph, type Value, attr } from './graph.ts';
 
 function batchDim(g: Graph, input: Value): Value {
@@ -42,7 +43,7 @@ function stemTokens(g: Graph, input: Value, stem: Stem, d: number): Value {
       const w = g.weight(stem.weight, [d, 1, stem.kernel, stem.kernel]);
       const conv = g.op('Conv', [input, w], { kernel_shape: attr.ints([stem.kernel, stem.kernel]), strides: attr.ints([stem.stride, stem.stride]) }, 'conv');
       const tokens = patchesToTokens(g, conv, d);
-      return g.op('LayerNormalization', [tokens, g.weight(`${stem.norm}.weight`, [d]), g.weight(`${stem.norm}.bias`, [d])], { axis: attr.i(-1), epsilon: attr.f(1e-5) }, 'stem_norm');
+      return layerNorm(g, tokens, stem.norm, d, 1e-5, 'stem_norm');
     }
     case 'imu-linear': {
       // IMUPreprocessor: unfold(-1, 8, 8) → permute(0, 2, 1, 3) → reshape(B, patches, 6 * 8).
@@ -52,7 +53,7 @@ function stemTokens(g: Graph, input: Value, stem: Stem, d: number): Value {
       const rows = g.op('Reshape', [perm, g.constI64('rows_shape', [-1, stem.channels * stem.kernel])], {}, 'patch_rows');
       const w = g.weight(stem.weight, [d, stem.channels * stem.kernel]);
       const proj = g.op('Gemm', [rows, w], { transB: attr.i(1) }, 'proj');
-      const normed = g.op('LayerNormalization', [proj, g.weight(`${stem.norm}.weight`, [d]), g.weight(`${stem.norm}.bias`, [d])], { axis: attr.i(-1), epsilon: attr.f(1e-5) }, 'stem_norm');
+      const normed = layerNorm(g, proj, stem.norm, d, 1e-5, 'stem_norm');
       return g.op('Reshape', [normed, g.constI64('tokens_shape', [-1, patches, d])], {}, 'patch_tokens');
     }
     case 'text': {
