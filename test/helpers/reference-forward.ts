@@ -6,7 +6,7 @@
 import type { CheckpointReader } from '../../src/checkpoint/types.ts';
 import type { ImageBindConfig, Modality } from '../../src/model/config.ts';
 
-type Mat = Float64Array[]; // rows of length D
+type Mat = Float64Array<ArrayBufferLike>[]; // rows of length D
 
 function erf(x: number): number {
   const ax = Math.abs(x);
@@ -69,7 +69,7 @@ export class ReferenceForward {
   private async attention(x: Mat, p: string, heads: number, biasKV: boolean, mask: Float64Array | null): Promise<Mat> {
     const D = x[0].length, hd = D / heads, L = x.length;
     const qkv = await this.lin(x, `${p}.in_proj_weight`, `${p}.in_proj_bias`, 3 * D);
-    const k = qkv.map((r) => r.slice(D, 2 * D)), v = qkv.map((r) => r.slice(2 * D));
+    const k: Mat = qkv.map((r) => r.slice(D, 2 * D)), v: Mat = qkv.map((r) => r.slice(2 * D));
     if (biasKV) { k.push(await this.w(`${p}.bias_k`)); v.push(await this.w(`${p}.bias_v`)); }
     const out: Mat = Array.from({ length: L }, () => new Float64Array(D));
     for (let h = 0; h < heads; h++) {
