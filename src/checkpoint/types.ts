@@ -26,3 +26,9 @@ export interface CheckpointReader {
   readInt64(name: string): Promise<BigInt64Array>;
   close(): Promise<void>;
 }
+
+/** A reader that also hands out a tensor's stored bytes unconverted (for re-saving checkpoints). */
+export interface RawCheckpointReader extends CheckpointReader {
+  /** Contiguous little-endian bytes of the stored dtype, strided views materialised. */
+  readRaw(name: string): Promise<Uint8Array>;
+}

@@ -1,0 +1,4 @@
+/** Checkpoint reading (PyTorch zip .pth, safetensors) and safetensors writing. */
+export { openCheckpoint } from './open.ts';
+export { writeSafetensors, type SafetensorsEntry, type StoredArray } from './safetensors-write.ts';
+export type { CheckpointReader, RawCheckpointReader, StoredDType, TensorInfo } from './types.ts';
