@@ -1,0 +1,136 @@
+/**
+ * Image decoding with PIL's semantics (`Image.open(f).convert("RGB")`, Pillow 9.4), on top of
+ * sharp/libvips (libjpeg-turbo-compatible mozjpeg, libspng, libwebp, libtiff, libnsgif) plus our
+ * own BMP decoder. What makes it PIL-like rather than sharp-like:
+ *  - no colour management (`ignoreIcc`), no auto-rotation unless asked (PIL ignores EXIF orientation);
+ *  - alpha is dropped, never composited;
+ *  - 16-bit samples are reduced the way Pillow 9.4 does (see `reduce16`);
+ *  - CMYK uses Pillow's arithmetic conversion, not an ICC transform.
+ */
+import sharp from 'sharp';
+import { MediaError } from '../../core/errors.ts';
+import { decodeBmp, type RgbImage } from './bmp.ts';
+import { mediaError } from './errors.ts';
+import { type ImageFormat, sniffImageFormat } from './formats.ts';
+import { verifyPngChunks } from './png-crc.ts';
+
+export type { RgbImage } from './bmp.ts';
+
+export interface DecodeOptions {
+  /** Apply the EXIF Orientation tag. Default false: the official pipeline uses pixels as stored. */
+  respectExifOrientation?: boolean;
+  /**
+   * 16-bit single-channel images. 'pil' (default): Pillow 9.4 opens them as mode I / I;16 and
+   * `convert("RGB")` clamps each value to 255, so anything above 255 turns white.
+   * 'scale': map 0..65535 linearly onto 0..255 (round(v / 257)), which is usually what a human wants.
+   */
+  gray16?: 'pil' | 'scale';
+}
+
+/** Native decoded samples: channels as stored (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), 8 or 16 bits. */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  bitDepth: 8 | 16;
+  data: Uint8Array | Uint16Array;
+  format: ImageFormat;
+}
+
+function classifySharpError(e: unknown, source: string, format: ImageFormat): never {
+  const msg = (e as Error).message ?? String(e);
+  if (/premature end|end of stream|truncated|unexpected end|short read|EOF/i.test(msg)) {
+    throw mediaError('IMAGE_TRUNCATED', source, `${format.toUpperCase()} is truncated (${firstLine(msg)})`,
+      'The file was cut off; re-download or re-export it.', e);
+  }
+  if (/unsupported|not a known|no loader/i.test(msg)) {
+    throw mediaError('IMAGE_UNSUPPORTED_FORMAT', source, `this ${format.toUpperCase()} variant cannot be decoded (${firstLine(msg)})`,
+      'Convert it to a baseline JPEG or an 8-bit PNG.', e);
+  }
+  throw mediaError('IMAGE_CORRUPT', source, `${format.toUpperCase()} cannot be decoded (${firstLine(msg)})`,
+    'The file is damaged or not really an image; re-export it.', e);
+}
+const firstLine = (s: string): string => s.split('\n')[0].trim();
+
+/** Decodes to native channels/bit depth, without any colour conversion beyond CMYK → RGB. */
+export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOptions = {}): Promise<RawImage> {
+  const format = sniffImageFormat(buf, source);
+  if (format === 'bmp') {
+    const img = decodeBmp(buf, source);
+    return { ...img, channels: 3, bitDepth: 8, format };
+  }
+  if (format === 'png') verifyPngChunks(buf, source);
+  try {
+    // failOn 'error' turns libjpeg's "premature end" and libspng's CRC complaints into errors,
+    // as PIL does, while tolerating harmless warnings (extraneous bytes) that PIL also accepts.
+    const base = (): sharp.Sharp => {
+      const s = sharp(buf, { failOn: 'error', ignoreIcc: true, pages: 1, page: 0, limitInputPixels: 1 << 28 });
+      return opts.respectExifOrientation ? s.rotate() : s;
+    };
+    const meta = await base().metadata();
+    const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
+    if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char' && !sixteen) {
+      throw mediaError('IMAGE_UNSUPPORTED_FORMAT', source, `${meta.depth} samples are not supported`, 'Convert it to an 8- or 16-bit image.');
+    }
+    const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 3) <= 2;
+    if (meta.space === 'cmyk') {
+      const { data, info } = await base().toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+      return { width: info.width, height: info.height, channels: 3, bitDepth: 8, format, data: cmykToRgb(data, info.channels) };
+    }
+    let s = base();
+    if (sixteen) s = s.toColourspace(grey ? 'grey16' : 'rgb16').raw({ depth: 'ushort' });
+    else s = (grey ? s.toColourspace('b-w') : s).raw();
+    const { data, info } = await s.toBuffer({ resolveWithObject: true });
+    const channels = info.channels as 1 | 2 | 3 | 4;
+    const samples = sixteen ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : new Uint8Array(data);
+    return { width: info.width, height: info.height, channels, bitDepth: sixteen ? 16 : 8, data: samples, format };
+  } catch (e) {
+    if (e instanceof MediaError) throw e;
+    return classifySharpError(e, source, format);
+  }
+}
+
+/**
+ * Pillow 9.4's 16-bit → 8-bit behaviour under `convert("RGB")`: single-channel 16-bit images are
+ * mode I (PNG) or I;16 (TIFF) and are clamped at 255; every other 16-bit layout (LA, RGB, RGBA)
+ * is unpacked by keeping the high byte.
+ */
+function reduce16(raw: RawImage, gray16: 'pil' | 'scale'): Uint8Array {
+  const src = raw.data as Uint16Array;
+  const out = new Uint8Array(src.length);
+  if (raw.channels === 1 && gray16 === 'pil') for (let i = 0; i < src.length; i++) out[i] = Math.min(src[i], 255);
+  else if (raw.channels === 1) for (let i = 0; i < src.length; i++) out[i] = Math.round(src[i] / 257);
+  else for (let i = 0; i < src.length; i++) out[i] = src[i] >> 8;
+  return out;
+}
+
+/** Pillow's cmyk2rgb (Convert.c): R = (255-K) - C*(255-K)/255 with its MULDIV255 rounding. */
+function cmykToRgb(cmyk: Uint8Array, channels: number): Uint8Array {
+  const n = cmyk.length / channels;
+  const out = new Uint8Array(n * 3);
+  const muldiv255 = (a: number, b: number): number => { const t = a * b + 128; return ((t >> 8) + t) >> 8; };
+  for (let i = 0; i < n; i++) {
+    const nk = 255 - cmyk[i * channels + 3];
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.max(0, Math.min(255, nk - muldiv255(cmyk[i * channels + c], nk)));
+  }
+  return out;
+}
+
+/** Any raw image → interleaved RGB uint8, with PIL `convert("RGB")` rules (alpha dropped, grey replicated). */
+export function rawToRgb(raw: RawImage, gray16: 'pil' | 'scale' = 'pil'): RgbImage {
+  const src = raw.bitDepth === 16 ? reduce16(raw, gray16) : (raw.data as Uint8Array);
+  const n = raw.width * raw.height;
+  const ch = raw.channels;
+  if (ch === 3) return { width: raw.width, height: raw.height, data: src };
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    if (ch <= 2) { const g = src[i * ch]; out[i * 3] = g; out[i * 3 + 1] = g; out[i * 3 + 2] = g; }
+    else { out[i * 3] = src[i * 4]; out[i * 3 + 1] = src[i * 4 + 1]; out[i * 3 + 2] = src[i * 4 + 2]; }
+  }
+  return { width: raw.width, height: raw.height, data: out };
+}
+
+/** `Image.open(buffer).convert("RGB")`: interleaved RGB uint8. `source` names the input in errors. */
+export async function decodeImage(buf: Uint8Array, source: string, opts: DecodeOptions = {}): Promise<RgbImage> {
+  return rawToRgb(await decodeRaw(buf, source, opts), opts.gray16 ?? 'pil');
+}
