@@ -1,0 +1,54 @@
+/**
+ * Audio preprocessing: file → `clips x 1 x 128 x 204` float32, matching
+ * `imagebind.data.load_and_transform_audio_data` (see pipeline.ts for the steps).
+ */
+import { ImageBindError, MediaError } from '../../core/errors.ts';
+import type { Float32Tensor } from '../../core/tensor.ts';
+import { decodeAudioFile, type DecodeOptions } from './decode.ts';
+import { preprocessWaveform, type AudioOptions } from './pipeline.ts';
+
+export { decodeWav, looksLikeWav, type DecodedAudio } from './wav.ts';
+export { encodeWav, type WavEncodeOptions } from './wav-encode.ts';
+export { decodeAudioFile, decodeWithFfmpeg, type DecodeOptions } from './decode.ts';
+export { resample, resampleChannel, resampledLength, type ResampleOptions } from './resample.ts';
+export { sampleClips, exactFraction, type ClipBounds } from './clips.ts';
+export { fbank, fbankWindowSize, type Fbank, type FbankOptions } from './fbank.ts';
+export { melBanks } from './melbanks.ts';
+export { AUDIO_DEFAULTS, clipFbanks, normalizeFbank, preprocessWaveform, toModelRate, type AudioOptions } from './pipeline.ts';
+
+export type LoadAudioOptions = AudioOptions & DecodeOptions;
+
+/** Decodes `path` and applies the official transform: `clips x 1 x mel x targetLength`. */
+export async function loadAudioFile(path: string, opts: LoadAudioOptions = {}): Promise<Float32Tensor> {
+  const decoded = await decodeAudioFile(path, opts);
+  return preprocessWaveform(decoded.channels, decoded.sampleRate, opts, path);
+}
+
+export type AudioBatchItem =
+  | { readonly ok: true; readonly path: string; readonly tensor: Float32Tensor }
+  | { readonly ok: false; readonly path: string; readonly error: ImageBindError };
+
+/**
+ * Loads many files; one bad file yields `{ ok: false, error }` in its slot instead of failing
+ * the batch. `concurrency` bounds the number of files (and ffmpeg processes) in flight.
+ */
+export async function loadAudioFiles(paths: readonly string[], opts: LoadAudioOptions & { concurrency?: number } = {}): Promise<AudioBatchItem[]> {
+  const results = new Array<AudioBatchItem>(paths.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const i = next++;
+      const path = paths[i];
+      try {
+        results[i] = { ok: true, path, tensor: await loadAudioFile(path, opts) };
+      } catch (e) {
+        const error = e instanceof ImageBindError ? e
+          : new MediaError('AUDIO_DECODE_FAILED', `${path}: unexpected failure while preprocessing audio: ${(e as Error).message}`, { cause: e });
+        results[i] = { ok: false, path, error };
+      }
+    }
+  };
+  const n = Math.max(1, Math.min(opts.concurrency ?? 4, paths.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  return results;
+}
