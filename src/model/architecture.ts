@@ -70,7 +70,7 @@ export function modalityArch(cfg: ImageBindConfig, m: Modality): ModalityArch {
     }
     case 'text':
       return {
-        ...c, stem: { kind: 'text', tokenEmbedding: `${P}.text.token_embedding.weight`, contextLength: 77, vocabSize: 49408, mask: `${P}.text.mask` },
+        ...c, stem: { kind: 'text', tokenEmbedding: `${P}.text.token_embedding.weight`, contextLength: 77, vocabSize: cfg.text_vocab_size, mask: `${P}.text.mask` },
         clsToken: null, posEmbed: `${P}.text.pos_embed`, preTransformerNorm: null, addBiasKV: false,
         head: { norm: 'modality_heads.text.proj.0', linear: 'modality_heads.text.proj.1.weight', select: 'eos' },
         itemShape: [77], numTokens: 77, inputDType: 'int64',

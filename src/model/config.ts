@@ -16,7 +16,11 @@ export function isModality(s: string): s is Modality {
   return (MODALITIES as readonly string[]).includes(s);
 }
 
-/** Every `ImageBindModel.__init__` argument (facebookresearch/ImageBind@53680b0, imagebind_model.py). */
+/**
+ * Every `ImageBindModel.__init__` argument (facebookresearch/ImageBind@53680b0, imagebind_model.py),
+ * plus one imagebind-ts extension: `text_vocab_size` (official: 49408, fixed inside
+ * TextPreprocessor), so models with their own, smaller BPE vocabulary keep a small embedding table.
+ */
 export type ImageBindConfig = typeof defaults;
 
 export const PRESETS: Readonly<Record<string, Partial<ImageBindConfig>>> = { huge: huge.kwargs };
