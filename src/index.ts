@@ -1,0 +1,13 @@
+/** imagebind-ts public API. */
+export { ImageBind, type LoadOptions } from './embed/imagebind.ts';
+export { loadTokenizer } from './embed/tokenizer.ts';
+export { ImageBindError, CheckpointError, ConfigError, MediaError, ShapeError, StoreError, ServerError, TrainingError } from './core/errors.ts';
+export type { Tensor, Float32Tensor, Int64Tensor, DType } from './core/tensor.ts';
+export { readNpy, writeNpy, parseNpy, encodeNpy } from './core/npy.ts';
+export { openCheckpoint } from './checkpoint/open.ts';
+export type { CheckpointReader, TensorInfo } from './checkpoint/types.ts';
+export { MODALITIES, type Modality, type ImageBindConfig, loadConfigFile, presetConfig, resolveConfig } from './model/config.ts';
+export { convertCheckpoint, type ConvertOptions } from './model/convert.ts';
+export type { Manifest } from './model/manifest.ts';
+export { loadFile, type FileKind, type LoaderOptions } from './preprocess/loaders.ts';
+export { ClipTokenizer } from './preprocess/text/index.ts';
