@@ -1,0 +1,37 @@
+import type { StoreModality } from './modality.ts';
+
+/** A candidate from an index: the item id and the index's own (possibly approximate) cosine. */
+export interface IndexHit {
+  readonly id: number;
+  readonly score: number;
+}
+
+export interface IndexQuery {
+  /** Unit-length query vector. */
+  readonly unit: Float32Array;
+  readonly k: number;
+  /** Restrict to these modalities; all when absent. Each listed modality may fill all k slots. */
+  readonly modalities?: readonly StoreModality[];
+  readonly excludeIds?: ReadonlySet<number>;
+}
+
+/**
+ * Where vectors live and how nearest neighbours are found. The store calls `put`/`delete` inside
+ * its own write transaction, so an index that shares the SQLite connection stays consistent with
+ * the item rows across crashes. An ANN index kept in a separate file (usearch, hnswlib) would
+ * instead have to be rebuilt or caught up from `SqliteVecIndex` on open; see README.md here.
+ */
+export interface VectorIndex {
+  /** Short name recorded in results and errors, e.g. 'sqlite-vec-exact'. */
+  readonly kind: string;
+  readonly dim: number;
+  /** Inserts or replaces the unit vector stored for `id`. */
+  put(id: number, modality: StoreModality, unit: Float32Array): void;
+  delete(id: number): void;
+  /** The stored unit vector, or null. */
+  get(id: number): Float32Array | null;
+  /** Up to k hits, best first. Must not drop a matching item merely because others rank higher. */
+  search(q: IndexQuery): IndexHit[];
+  /** Largest k the index can return in one query. */
+  readonly maxK: number;
+}
