@@ -1,11 +1,6 @@
-import { ConfigError } from '../core/errors.ts';
+import { defaultModelDir } from '../embed/default-model.ts';
 
-/**
- * The model directory a command uses: the --model flag, else $IMAGEBIND_MODEL. The embedded mini
- * model becomes the default once it ships.
- */
+/** The model directory a command uses: --model, else $IMAGEBIND_MODEL, else the embedded mini model. */
 export async function resolveModelDir(flag: string | undefined): Promise<string> {
-  const dir = flag ?? process.env.IMAGEBIND_MODEL;
-  if (dir) return dir;
-  throw new ConfigError('MODEL_REQUIRED', 'no model directory: pass --model <dir> (create one with `imagebind convert`) or set IMAGEBIND_MODEL.');
+  return flag ?? process.env.IMAGEBIND_MODEL ?? defaultModelDir();
 }

@@ -1,7 +1,7 @@
 /**
  * The library's entry object: a loaded model directory with one lazily opened encoder per
- * modality. `embedTensor` runs an already preprocessed tensor; file/string inputs go through
- * `preprocess/` first (see `embed()` once the preprocessors are wired in).
+ * modality. `embed` takes files, bytes and strings through the official preprocessing;
+ * `embedTensor` runs an already preprocessed tensor.
  */
 import { ConfigError } from '../core/errors.ts';
 import type { Float32Tensor, Tensor } from '../core/tensor.ts';
@@ -9,19 +9,51 @@ import { type Modality, isModality } from '../model/config.ts';
 import { type Manifest, readManifest } from '../model/manifest.ts';
 import type { SessionOptions } from '../runtime/backend.ts';
 import { type EncodeResult, Encoder } from '../runtime/encoder.ts';
+import type { ClipTokenizer } from '../preprocess/text/index.ts';
+import { type EmbedBackend, type EmbedInputs, type EmbedOptions, type EmbedOutput, embedInputs } from './embed.ts';
+import { defaultModelDir } from './default-model.ts';
+import { loadTokenizer } from './tokenizer.ts';
 
 export interface LoadOptions extends SessionOptions {
   /** Items per encoder run; larger batches use more memory. */
   readonly batchSize?: number;
+  /** BPE merges for text, when the model directory has no tokenizer/. */
+  readonly vocab?: string;
 }
 
-export class ImageBind {
+export class ImageBind implements EmbedBackend {
   private readonly encoders = new Map<Modality, Promise<Encoder>>();
+  private tokenizerPromise: Promise<ClipTokenizer> | null = null;
 
   private constructor(readonly dir: string, readonly manifest: Manifest, private readonly opts: LoadOptions) {}
 
-  static async load(dir: string, opts: LoadOptions = {}): Promise<ImageBind> {
-    return new ImageBind(dir, await readManifest(dir), opts);
+  /** Loads a model directory; with no `dir`, the embedded mini model that ships with the package. */
+  static async load(dir?: string, opts: LoadOptions = {}): Promise<ImageBind> {
+    const path = dir ?? defaultModelDir();
+    return new ImageBind(path, await readManifest(path), opts);
+  }
+
+  get batchSize(): number {
+    return this.opts.batchSize ?? 8;
+  }
+
+  /** Embedding-space identity (see the manifest): vectors from different identities don't mix. */
+  get identity(): string {
+    return this.manifest.identity;
+  }
+
+  tokenizer(): Promise<ClipTokenizer> {
+    this.tokenizerPromise ??= loadTokenizer({ vocab: this.opts.vocab, modelDir: this.dir, manifest: this.manifest });
+    return this.tokenizerPromise;
+  }
+
+  /**
+   * Embeds strings (text) and files, bytes or preprocessed item tensors (other kinds). Outputs keep
+   * the official scales (text/audio/depth/thermal/IMU are multiplied by their logit scales; averaged
+   * clips are not unit-norm) unless `normalize: true`. Failed items are null, with the reason in `errors`.
+   */
+  embed(inputs: EmbedInputs, opts: EmbedOptions = {}): Promise<EmbedOutput> {
+    return embedInputs(this, inputs, opts);
   }
 
   get modalities(): Modality[] {

@@ -1,0 +1,124 @@
+/**
+ * Files, bytes, strings or preprocessed tensors in, embeddings out, per input kind. Items are
+ * preprocessed and encoded in chunks of the model's batch size; the next chunk is decoded while
+ * the current one runs in onnxruntime. A bad item is reported in `errors` and its slot is null:
+ * one broken file never sinks a batch.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImageBindError, MediaError } from '../core/errors.ts';
+import { type Float32Tensor, type Tensor, stack } from '../core/tensor.ts';
+import type { Modality } from '../model/config.ts';
+import { type FileKind, type LoaderOptions, loadFile } from '../preprocess/loaders.ts';
+import type { ClipTokenizer } from '../preprocess/text/index.ts';
+
+export type InputKind = 'text' | FileKind;
+export const INPUT_KINDS: readonly InputKind[] = ['text', 'vision', 'video', 'audio', 'depth', 'thermal', 'imu'];
+
+/** A path, a file's bytes, or an already preprocessed per-item tensor (e.g. [3, 224, 224]). */
+export type MediaInput = string | Uint8Array | Tensor;
+
+export type EmbedInputs = { text?: readonly string[] } & { [K in FileKind]?: readonly MediaInput[] };
+
+export interface ItemError {
+  readonly kind: InputKind;
+  readonly index: number;
+  readonly input: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export type EmbedOutput = { [K in InputKind]?: (Float32Array | null)[] } & { readonly errors: ItemError[] };
+
+export interface EmbedOptions {
+  /** L2-normalise every vector (for cosine search); by default outputs keep the official scales. */
+  readonly normalize?: boolean;
+  readonly loaders?: LoaderOptions;
+}
+
+/** What `embed` needs from a model: an encoder call and its tokenizer. */
+export interface EmbedBackend {
+  readonly batchSize: number;
+  embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor>;
+  tokenizer(): Promise<ClipTokenizer>;
+}
+
+export function encoderFor(kind: InputKind): Modality {
+  return kind === 'video' ? 'vision' : kind;
+}
+
+function describe(input: MediaInput): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof Uint8Array) return `<${input.length} bytes>`;
+  return `<tensor [${input.shape.join(', ')}]>`;
+}
+
+async function preprocessItem(kind: FileKind, input: MediaInput, loaders: LoaderOptions | undefined): Promise<Tensor> {
+  if (typeof input === 'string') return loadFile(kind, input, loaders);
+  if (!(input instanceof Uint8Array)) return input;
+  if (input.length === 0) throw new MediaError('FILE_EMPTY', `<${kind} bytes>: the buffer is empty.`);
+  // Decoders sniff content, not names, so a temp file with a neutral name serves every format.
+  const dir = await mkdtemp(join(tmpdir(), 'imagebind-in-'));
+  try {
+    const path = join(dir, `input.${kind === 'imu' ? 'csv' : 'bin'}`);
+    await writeFile(path, input);
+    return await loadFile(kind, path, loaders);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function normalized(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.max(Math.sqrt(s), 1e-12);
+  return v.map((x) => x / n);
+}
+
+function toError(kind: InputKind, index: number, input: MediaInput, e: unknown): ItemError {
+  if (!(e instanceof ImageBindError)) throw e;
+  return { kind, index, input: describe(input), code: e.code, message: e.message };
+}
+
+async function embedKind(backend: EmbedBackend, kind: InputKind, items: readonly MediaInput[], opts: EmbedOptions, errors: ItemError[]): Promise<(Float32Array | null)[]> {
+  const out: (Float32Array | null)[] = new Array(items.length).fill(null);
+  const modality = encoderFor(kind);
+  const chunks: number[][] = [];
+  for (let i = 0; i < items.length; i += backend.batchSize) chunks.push(Array.from({ length: Math.min(backend.batchSize, items.length - i) }, (_, j) => i + j));
+  const prepare = (idx: number[]) => Promise.all(idx.map(async (i) => {
+    try {
+      if (kind === 'text') return (await backend.tokenizer()).tokenize([items[i] as string]);
+      const t = await preprocessItem(kind, items[i], opts.loaders);
+      return { dtype: t.dtype, shape: [1, ...t.shape], data: t.data } as Tensor;
+    } catch (e) {
+      errors.push(toError(kind, i, items[i], e));
+      return null;
+    }
+  }));
+  let next = chunks.length > 0 ? prepare(chunks[0]) : null;
+  for (let c = 0; c < chunks.length; c++) {
+    const prepared = await next!;
+    next = c + 1 < chunks.length ? prepare(chunks[c + 1]) : null;
+    const ok = chunks[c].filter((_, j) => prepared[j] !== null);
+    if (ok.length === 0) continue;
+    const batch = stack(prepared.filter((t): t is Tensor => t !== null).map((t) => ({ ...t, shape: t.shape.slice(1) })));
+    const emb = await backend.embedTensor(modality, batch);
+    const dim = emb.shape[1];
+    ok.forEach((i, j) => {
+      const v = emb.data.slice(j * dim, (j + 1) * dim);
+      out[i] = opts.normalize ? normalized(v) : v;
+    });
+  }
+  return out;
+}
+
+export async function embedInputs(backend: EmbedBackend, inputs: EmbedInputs, opts: EmbedOptions = {}): Promise<EmbedOutput> {
+  const errors: ItemError[] = [];
+  const result: { [K in InputKind]?: (Float32Array | null)[] } = {};
+  for (const kind of INPUT_KINDS) {
+    const items = (inputs as Record<string, readonly MediaInput[] | undefined>)[kind];
+    if (items && items.length > 0) result[kind] = await embedKind(backend, kind, items, opts, errors);
+  }
+  return { ...result, errors };
+}
