@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StoreError } from '../core/errors.ts';
 import { openConnection, storeErrorFrom } from './connection.ts';
@@ -27,6 +28,9 @@ export interface OpenStoreOptions {
 export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStore {
   const path = resolve(file);
   const readonly = opts.readonly ?? false;
+  if (!readonly && !opts.space && !existsSync(path)) {
+    throw new StoreError('STORE_NO_SPACE', `${path} does not exist; creating a store needs the model's identity and vector dim`);
+  }
   const db = openConnection(path, {
     readonly,
     busyTimeoutMs: opts.busyTimeoutMs ?? 5000,
