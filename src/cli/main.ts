@@ -10,9 +10,11 @@ import { ImageBindError } from '../core/errors.ts';
 
 export interface CommandModule {
   register(program: Command): void;
+  /** Lets a command accept argument forms commander cannot express (search's `--minus --text x`). */
+  rewriteArgv?(argv: string[]): string[];
 }
 
-async function buildProgram(): Promise<Command> {
+async function buildProgram(): Promise<{ program: Command; rewrites: Map<string, (a: string[]) => string[]> }> {
   const program = new Command('imagebind')
     .description('ImageBind in TypeScript: embed image, text, audio, video, depth, thermal and IMU into one space')
     .option('--debug', 'print stack traces for errors')
@@ -20,20 +22,24 @@ async function buildProgram(): Promise<Command> {
     .exitOverride();
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
   const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const rewrites = new Map<string, (a: string[]) => string[]>();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as CommandModule;
     mod.register(program);
+    if (mod.rewriteArgv) rewrites.set(f.replace(/\.ts$/, ''), mod.rewriteArgv);
   }
-  return program;
+  return { program, rewrites };
 }
 
 /** Runs the CLI and returns the exit code; never throws for user errors. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
-    const program = await buildProgram();
-    await program.parseAsync(argv);
-    return 0;
+    const { program, rewrites } = await buildProgram();
+    const rewrite = rewrites.get(argv[2] ?? '');
+    await program.parseAsync(rewrite ? rewrite(argv) : argv);
+    // A command that finished with partial failures (printed per item) sets a non-zero exit code.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof ImageBindError) {

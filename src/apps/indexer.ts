@@ -1,0 +1,74 @@
+/**
+ * Incremental, resumable indexing: discover files, skip those the store already has unchanged
+ * (size + mtime, else content hash), embed the rest in batches and commit each batch in one
+ * transaction. A killed run loses at most the batch in flight; re-running picks up where it left.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { EmbedBackend } from '../embed/embed.ts';
+import { embedInputs } from '../embed/embed.ts';
+import type { FileKind } from '../preprocess/loaders.ts';
+import type { ItemInput, VectorStore } from '../store/index.ts';
+import { type FoundFile, discoverFiles } from './discover.ts';
+import type { KindOverrides } from './media-kind.ts';
+
+export interface IndexProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly path: string;
+}
+
+export interface IndexReport {
+  readonly found: number;
+  readonly added: number;
+  readonly skipped: number;
+  readonly failed: { path: string; code: string; message: string }[];
+}
+
+export interface IndexOptions {
+  readonly overrides?: KindOverrides;
+  /** Files per committed batch. */
+  readonly batchSize?: number;
+  readonly onProgress?: (p: IndexProgress) => void;
+  /** Per-kind metadata added to each item (e.g. the caption file next to an image). */
+  readonly metadata?: (file: FoundFile) => Record<string, unknown>;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export async function indexPaths(model: EmbedBackend, store: VectorStore, roots: readonly string[], opts: IndexOptions = {}): Promise<IndexReport> {
+  const files = await discoverFiles(roots, opts.overrides);
+  const pending: FoundFile[] = [];
+  let skipped = 0;
+  for (const f of files) {
+    if (store.needsUpdate(f.path, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.path) })) pending.push(f);
+    else {
+      store.touch(f.path, f.kind, f.mtime);
+      skipped++;
+    }
+  }
+  const failed: IndexReport['failed'] = [];
+  let added = 0;
+  const batchSize = opts.batchSize ?? 16;
+  for (let start = 0; start < pending.length; start += batchSize) {
+    const batch = pending.slice(start, start + batchSize);
+    const byKind = new Map<FileKind, FoundFile[]>();
+    for (const f of batch) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+    const rows: ItemInput[] = [];
+    for (const [kind, group] of byKind) {
+      const out = await embedInputs(model, { [kind]: group.map((f) => f.path) });
+      for (const e of out.errors) failed.push({ path: group[e.index].path, code: e.code, message: e.message });
+      (out[kind] ?? []).forEach((vector, i) => {
+        if (!vector) return;
+        const f = group[i];
+        rows.push({ path: f.path, modality: kind, vector, hash: sha256(f.path), mtime: f.mtime, size: f.size, metadata: opts.metadata?.(f) ?? {} });
+      });
+    }
+    store.addItems(rows);
+    added += rows.length;
+    opts.onProgress?.({ done: Math.min(start + batchSize, pending.length), total: pending.length, path: batch[batch.length - 1].path });
+  }
+  return { found: files.length, added, skipped, failed };
+}
