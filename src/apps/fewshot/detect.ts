@@ -1,22 +1,15 @@
 /**
  * Which input kind a file is, from its name (and, for .csv/.json, its header): the few-shot
- * manifest and the CLI take mixed files without a per-file flag. Multi-part suffixes
- * (`x.depth.png`, `x.thermal.png`, `x.imu.csv`) are checked before plain extensions because a
- * depth map is also a valid PNG image.
+ * manifest and the CLI take mixed files without a per-file flag. Names go through the shared
+ * detector (`apps/media-kind.ts`: compound suffixes such as x.depth.png before extensions).
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
+import { detectKind as detectMediaKind } from '../media-kind.ts';
 import type { InputKind } from '../../embed/embed.ts';
 import { chooseColumns } from '../../preprocess/imu/columns.ts';
 import { parseCsv, parseJson } from '../../preprocess/imu/parse.ts';
-
-const BY_EXT: Record<string, InputKind> = {
-  '.jpg': 'vision', '.jpeg': 'vision', '.png': 'vision', '.webp': 'vision', '.gif': 'vision', '.bmp': 'vision', '.tif': 'vision', '.tiff': 'vision',
-  '.wav': 'audio', '.mp3': 'audio', '.flac': 'audio', '.ogg': 'audio', '.m4a': 'audio', '.opus': 'audio',
-  '.mp4': 'video', '.mkv': 'video', '.webm': 'video', '.mov': 'video', '.avi': 'video',
-  '.pfm': 'depth',
-};
 
 const ALIASES: Record<string, InputKind> = {
   text: 'text', vision: 'vision', image: 'vision', audio: 'audio', video: 'video', depth: 'depth', thermal: 'thermal', imu: 'imu',
@@ -29,15 +22,18 @@ export function parseInputKind(name: string, where: string): InputKind {
   return k;
 }
 
-/** The kind implied by the file name alone, or undefined when the content must decide. */
+/**
+ * The kind implied by the name (or by a `manifest.jsonl` beside it, via the shared detector), or
+ * 'maybe-imu' for a plain .csv/.tsv/.json, whose header must decide: a CSV of anything else
+ * should be refused rather than fed to the IMU loader.
+ */
 export function kindFromName(path: string): InputKind | 'maybe-imu' | undefined {
   const name = basename(path).toLowerCase();
-  if (/\.depth\.(png|npy)$/.test(name)) return 'depth';
-  if (/\.thermal\.png$/.test(name)) return 'thermal';
-  if (/\.imu\.[a-z0-9]+$/.test(name)) return 'imu';
-  const ext = extname(name);
-  if (ext === '.csv' || ext === '.tsv' || ext === '.json') return 'maybe-imu';
-  return BY_EXT[ext];
+  if (!/\.imu\.[a-z0-9]+$/.test(name) && ['.csv', '.tsv', '.json'].includes(extname(name))) {
+    const known = detectMediaKind(path);
+    return known === 'imu' || known === null ? 'maybe-imu' : known;
+  }
+  return detectMediaKind(path) ?? undefined;
 }
 
 async function hasImuColumns(path: string): Promise<boolean> {
