@@ -211,8 +211,8 @@ export class VectorStore {
     }
     return this.guard('searching', () => {
       const hits = this.index.search({ unit, k, modalities: mods, excludeIds });
-      // Re-score from the stored vectors in float64, so scores are exact cosines whatever the index computed.
-      const scored = hits.map((h) => {
+      // An approximate index's scores are replaced by float64 cosines of the stored vectors.
+      const scored = this.index.exactScores ? hits.map((h) => ({ ...h })) : hits.map((h) => {
         const v = this.index.get(h.id);
         return { id: h.id, score: v ? dot64(v, query) / norm : h.score };
       });
@@ -238,6 +238,11 @@ export class VectorStore {
       if (orphans > 0) problems.push(`${orphans} items and vectors do not match up`);
       return problems.length === 1 && problems[0] === 'ok' ? [] : problems.filter((p) => p !== 'ok');
     });
+  }
+
+  /** Copies the WAL into the main file and truncates it; call after a large indexing run. */
+  checkpoint(): void {
+    this.guard('checkpointing', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
   }
 
   close(): void {

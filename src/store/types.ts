@@ -53,7 +53,7 @@ export interface SearchHit {
   readonly id: number;
   readonly path: string;
   readonly modality: StoreModality;
-  /** Cosine similarity between the query and the stored vector, computed in float64. */
+  /** Cosine similarity between the query and the stored vector, to within 1e-6. */
   readonly score: number;
   readonly metadata: Metadata;
 }

@@ -32,6 +32,11 @@ export interface VectorIndex {
   get(id: number): Float32Array | null;
   /** Up to k hits, best first. Must not drop a matching item merely because others rank higher. */
   search(q: IndexQuery): IndexHit[];
+  /**
+   * True when hit scores are the cosine of the stored vectors to within 1e-6. When false (e.g. a
+   * quantised ANN index) the store re-scores hits from `get` in float64.
+   */
+  readonly exactScores: boolean;
   /** Largest k the index can return in one query. */
   readonly maxK: number;
 }
