@@ -92,6 +92,11 @@ export class Graph {
     return name;
   }
 
+  /** Marks a name as taken (values copied in from another graph). */
+  reserve(name: string): void {
+    this.names.add(name);
+  }
+
   input(name: string, dtype: ElemType, shape: readonly (number | string)[]): Value {
     this.names.add(name);
     this.inputs.push({ name, dtype, shape });
@@ -140,4 +145,59 @@ export class Graph {
     });
     return outs.map((name) => ({ name }));
   }
+}
+
+/**
+ * Graph transforms used by training (additive: inference graphs never go through them). A copy
+ * shares the immutable node/initializer definitions but owns its arrays and name set, so nodes
+ * appended to it (a backward pass, a loss) leave the original untouched.
+ */
+export function cloneGraph(src: Graph, name = src.name): Graph {
+  const g = new Graph(name);
+  absorbGraph(g, src, new Map());
+  g.inputs.push(...src.inputs);
+  g.outputs.push(...src.outputs);
+  return g;
+}
+
+/**
+ * Copies `src`'s nodes and initializers into `dst`, renaming values per `rename` (e.g. each
+ * encoder's `input` → `input.text`), and reserves every name so later `qualify` calls stay unique.
+ * Initializers already present in `dst` (shared weights) are kept once.
+ */
+export function absorbGraph(dst: Graph, src: Graph, rename: ReadonlyMap<string, string>): void {
+  const r = (n: string) => rename.get(n) ?? n;
+  const have = new Set(dst.initializers.map((i) => i.name));
+  for (const init of src.initializers) {
+    if (have.has(r(init.name))) continue;
+    dst.initializers.push({ ...init, name: r(init.name) });
+    dst.reserve(r(init.name));
+  }
+  for (const n of src.nodes) {
+    dst.nodes.push({ ...n, inputs: n.inputs.map((i) => (i === '' ? i : r(i))), outputs: n.outputs.map(r) });
+    for (const o of n.outputs) dst.reserve(r(o));
+  }
+}
+
+/**
+ * Replaces checkpoint-backed initializers: names for which `place` returns 'input' become float32
+ * graph inputs (trainable weights fed each run); returned data becomes an inline constant (frozen
+ * weights). Returns the names turned into inputs, in initializer order.
+ */
+export function bindWeights(g: Graph, place: (init: InitializerDef) => 'input' | InlineData): string[] {
+  const promoted: string[] = [];
+  for (let i = 0; i < g.initializers.length; i++) {
+    const init = g.initializers[i];
+    if (init.source.kind !== 'checkpoint') continue;
+    const p = place(init);
+    if (p === 'input') {
+      g.inputs.push({ name: init.name, dtype: init.dtype, shape: init.shape });
+      promoted.push(init.name);
+      g.initializers.splice(i--, 1);
+    } else {
+      if (p.length !== numel(init.shape)) throw new RangeError(`weight ${init.name}: ${p.length} values for shape [${init.shape}]`);
+      g.initializers[i] = { ...init, source: { kind: 'inline', data: p } };
+    }
+  }
+  return promoted;
 }
