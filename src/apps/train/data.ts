@@ -9,7 +9,11 @@ import { type Float32Tensor, type Tensor, numel } from '../../core/tensor.ts';
 import type { Modality } from '../../model/config.ts';
 
 export interface Batch {
-  /** One [B, ...itemShape] tensor per modality the setup trains. */
+  /**
+   * One [B, ...itemShape] tensor per modality the setup trains: vision [B, 3, T, 224, 224] clips
+   * (see `imagesToClips`), text int64 [B, 77], audio [B, 1, mels, frames], depth/thermal
+   * [B, 1, 224, 224], IMU [B, 6, 2000].
+   */
   readonly inputs: Partial<Record<Modality, Tensor>>;
   /** [B, outDim] frozen target embeddings (binding setup). */
   readonly targets?: Float32Tensor;
@@ -20,6 +24,20 @@ export type DataProvider = (indices: readonly number[]) => Promise<Batch>;
 export interface Dataset {
   readonly size: number;
   readonly get: DataProvider;
+}
+
+/**
+ * Still images [B, 3, H, W] → the [B, 3, T, H, W] clips the vision encoder trains on (PadIm2Video
+ * with pad_type "repeat", as the inference engine does for images).
+ */
+export function imagesToClips(t: Float32Tensor, frames: number): Float32Tensor {
+  const [n, c, h, w] = t.shape;
+  const plane = h * w;
+  const out = new Float32Array(n * c * frames * plane);
+  for (let i = 0; i < n * c; i++) {
+    for (let f = 0; f < frames; f++) out.set(t.data.subarray(i * plane, (i + 1) * plane), (i * frames + f) * plane);
+  }
+  return { dtype: 'float32', shape: [n, c, frames, h, w], data: out };
 }
 
 /** Rows `indices` of a [N, ...] tensor. */
