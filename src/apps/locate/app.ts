@@ -60,8 +60,9 @@ export interface LocateImageResult extends LocateResult {
 }
 
 export async function locate(model: LocateBackend, imagePath: string, query: LocateQuery, opts: LocateAppOptions = {}): Promise<LocateImageResult> {
-  const q = await queryEmbedding(model, query, opts.loaders);
+  // The image first: a bad path should fail before any encoder is loaded.
   const image = await decodeImage(await readInputFile(imagePath), imagePath, opts.decode);
+  const q = await queryEmbedding(model, query, opts.loaders);
   const result = await locateInImage(image, q, (batch) => model.embedTensor('vision', batch), { batchSize: model.batchSize, ...opts });
   return { ...result, image, query: q };
 }
