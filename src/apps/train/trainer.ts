@@ -13,7 +13,7 @@ import { type AdamWOptions, type AdamWState, adamwStep, clipGlobalNorm, newAdamW
 import { loadTrainState, saveTrainState } from './checkpoint.ts';
 import { type Batch, type Dataset, batchIndices } from './data.ts';
 import { saveModel } from './export.ts';
-import { LOSS_OUTPUT, TARGET_INPUT, type TrainSetup, buildTrainingGraph, embeddingName, inputName, setupModalities } from './graph.ts';
+import { LOSS_OUTPUT, TARGET_INPUT, type TrainSetup, buildLossGraph, buildTrainingGraph, embeddingName, inputName, setupModalities } from './graph.ts';
 import { type ParamMap, decays, initParams } from './params.ts';
 import { ProgressLine } from './progress.ts';
 import { learningRate } from './schedule.ts';
@@ -64,6 +64,9 @@ export interface EvalResult {
 const ADAM_DEFAULTS: AdamWOptions = { beta1: 0.9, beta2: 0.98, eps: 1e-6, weightDecay: 0.05 };
 
 export class Trainer {
+  /** Forward-only session for `evaluate` (onnxruntime would run the whole backward otherwise). */
+  private evalSession: Promise<GraphSession> | null = null;
+
   private constructor(
     readonly opts: TrainOptions,
     private readonly session: GraphSession,
@@ -113,6 +116,7 @@ export class Trainer {
     });
     for (const n of tg.trainable) if (!params.has(n)) throw new TrainingError('PARAM_MISSING', `no initial value for weight "${n}".`);
     const decayNames = new Set(tg.weights.filter(decays).map((w) => w.name));
+    if (tg.trainable.length === 0) throw new TrainingError('NOTHING_TO_TRAIN', 'no trainable weights in this setup.');
     const session = await GraphSession.create(tg.graph, { threads: opts.threads ?? 2 });
     return new Trainer(opts, session, tg.trainable, decayNames, params, adam, step);
   }
@@ -137,7 +141,11 @@ export class Trainer {
 
   /** Loss and embeddings for a batch under the current weights (no update). */
   async evaluate(batch: Batch): Promise<EvalResult> {
-    const out = await this.session.run(this.feeds(batch), [LOSS_OUTPUT, ...this.modalities.map(embeddingName)]);
+    this.evalSession ??= GraphSession.create(buildLossGraph(this.opts.config, this.opts.setup, {
+      outDim: this.opts.config.out_embed_dim,
+      frozen: (name) => this.params.get(name)!.data,
+    }).graph, { threads: this.opts.threads ?? 2 });
+    const out = await (await this.evalSession).run(this.feeds(batch), [LOSS_OUTPUT, ...this.modalities.map(embeddingName)]);
     const embeddings = new Map<Modality, Float32Tensor>(this.modalities.map((m) => [m, out.get(embeddingName(m))!]));
     return { loss: out.get(LOSS_OUTPUT)!.data[0], embeddings };
   }
@@ -201,7 +209,8 @@ export class Trainer {
     return modalityArch(this.opts.config, m).itemShape;
   }
 
-  close(): Promise<void> {
-    return this.session.release();
+  async close(): Promise<void> {
+    await this.session.release();
+    if (this.evalSession) await (await this.evalSession).release();
   }
 }
