@@ -1,0 +1,107 @@
+/**
+ * The server's embedding path: media are decoded in the worker pool, then handed as tensors to the
+ * library's `embedInputs`, whose encoder calls go through the dynamic batcher, so rows from
+ * concurrent requests share encoder runs. Per-item failures stay per item, as in `model.embed`.
+ */
+import { ImageBindError } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { type EmbedBackend, type EmbedOutput, INPUT_KINDS, type InputKind, type ItemError, embedInputs } from '../embed/embed.ts';
+import type { ImageBind } from '../embed/imagebind.ts';
+import type { FileKind } from '../preprocess/loaders.ts';
+import { Batcher } from './batcher.ts';
+import type { Metrics } from './metrics.ts';
+import { PreprocessPool } from './preprocess-pool.ts';
+
+/** Bytes sent by a client, or a server-side path already checked against the roots. */
+export type MediaSource = { readonly bytes: Uint8Array } | { readonly path: string };
+export type EngineInputs = { text?: readonly string[] } & { [K in FileKind]?: readonly MediaSource[] };
+
+export interface EngineOptions {
+  readonly maxBatch: number;
+  readonly windowMs: number;
+  readonly maxQueue: number;
+  readonly workers?: number;
+}
+
+/** Codes that mean "the server is overloaded or stopping", not "this item is bad". */
+const FATAL = new Set(['QUEUE_FULL', 'SHUTTING_DOWN']);
+
+export class Engine {
+  readonly batcher: Batcher;
+  readonly pool: PreprocessPool;
+  readonly backend: EmbedBackend;
+
+  constructor(readonly model: ImageBind, opts: EngineOptions, metrics?: Metrics) {
+    this.batcher = new Batcher({
+      maxBatch: opts.maxBatch, windowMs: opts.windowMs, maxQueue: opts.maxQueue,
+      run: (m, t) => model.embedTensor(m, t),
+      onBatch: (m, rows) => metrics?.observeBatch(m, rows),
+    });
+    this.pool = new PreprocessPool(opts.workers, opts.maxQueue);
+    this.backend = {
+      batchSize: opts.maxBatch,
+      embedTensor: (m, t) => this.batcher.submit(m, t),
+      tokenizer: () => model.tokenizer(),
+    };
+  }
+
+  get dim(): number {
+    return this.model.manifest.config.out_embed_dim;
+  }
+
+  async embed(inputs: EngineInputs, normalize = false): Promise<EmbedOutput> {
+    const errors: ItemError[] = [];
+    const tensors: { [K in FileKind]?: Tensor[] } = {};
+    const slots: { [K in FileKind]?: number[] } = {};
+    await Promise.all(INPUT_KINDS.filter((k): k is FileKind => k !== 'text').map(async (kind) => {
+      const items = inputs[kind];
+      if (!items?.length) return;
+      const done = await Promise.allSettled(items.map((src) => this.pool.run(kind, src)));
+      const ok: Tensor[] = [];
+      const idx: number[] = [];
+      done.forEach((r, i) => {
+        if (r.status === 'fulfilled') {
+          ok.push(r.value);
+          idx.push(i);
+          return;
+        }
+        const e: unknown = r.reason;
+        if (!(e instanceof ImageBindError) || FATAL.has(e.code)) throw e;
+        errors.push({ kind, index: i, input: describe(items[i]), code: e.code, message: e.message });
+      });
+      tensors[kind] = ok;
+      slots[kind] = idx;
+    }));
+    const out = await embedInputs(this.backend, { text: inputs.text, ...tensors }, { normalize });
+    const result: { [K in InputKind]?: (Float32Array | null)[] } = {};
+    if (inputs.text?.length) result.text = out.text ?? [];
+    for (const kind of INPUT_KINDS) {
+      if (kind === 'text' || !inputs[kind]?.length) continue;
+      const full: (Float32Array | null)[] = new Array(inputs[kind]!.length).fill(null);
+      (out[kind] ?? []).forEach((v, j) => (full[slots[kind]![j]] = v));
+      result[kind] = full;
+    }
+    for (const e of out.errors) {
+      const index = e.kind === 'text' ? e.index : slots[e.kind as FileKind]![e.index];
+      errors.push({ ...e, index });
+    }
+    errors.sort((a, b) => INPUT_KINDS.indexOf(a.kind) - INPUT_KINDS.indexOf(b.kind) || a.index - b.index);
+    return { ...result, errors };
+  }
+
+  /** Stops taking work, lets queued batches finish, then frees workers and sessions. */
+  async close(): Promise<void> {
+    await this.batcher.drained();
+    await this.pool.close();
+    await this.model.close();
+  }
+}
+
+function describe(src: MediaSource): string {
+  return 'path' in src ? src.path : `<${src.bytes.length} bytes>`;
+}
+
+/** The vectors an embed call produced for one kind ([] when none were asked for). */
+export function vectorsOf(out: EmbedOutput, kind: InputKind): readonly (Float32Array | null)[] {
+  return (out as { [K in InputKind]?: (Float32Array | null)[] })[kind] ?? [];
+}

@@ -1,0 +1,77 @@
+/**
+ * Indexing for the server: uploaded files (already saved and sniffed) and server-side paths
+ * inside the roots. Like apps/indexer.ts it skips unchanged files and commits per batch, but it
+ * decodes in the worker pool and checks every discovered file's real path against the roots,
+ * so a symlink inside a root cannot pull in a file from outside.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
+import { discoverFiles } from '../apps/discover.ts';
+import type { FileKind } from '../preprocess/loaders.ts';
+import type { ItemInput } from '../store/index.ts';
+import type { ServerContext } from './context.ts';
+import { vectorsOf } from './engine.ts';
+import { isInside } from './paths.ts';
+
+export interface IndexedFile {
+  readonly path: string;
+  readonly kind: FileKind;
+  readonly size: number;
+  readonly mtime: number;
+  readonly metadata?: Record<string, unknown>;
+}
+
+export interface IndexResult {
+  readonly items: { id: number; path: string; modality: FileKind }[];
+  readonly skipped: number;
+  readonly errors: { path: string; code: string; message: string }[];
+}
+
+async function sha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** Embeds `files` (real paths the caller has checked) and stores them, batch by batch. */
+export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile[], batch = 32): Promise<IndexResult> {
+  const items: IndexResult['items'] = [];
+  const errors: IndexResult['errors'] = [];
+  for (let start = 0; start < files.length; start += batch) {
+    const group = files.slice(start, start + batch);
+    const byKind = new Map<FileKind, IndexedFile[]>();
+    for (const f of group) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+    const inputs: { [K in FileKind]?: { path: string }[] } = {};
+    for (const [kind, fs] of byKind) inputs[kind] = fs.map((f) => ({ path: f.path }));
+    const out = await ctx.engine.embed(inputs);
+    const rows: ItemInput[] = [];
+    for (const [kind, fs] of byKind) {
+      for (const e of out.errors.filter((x) => x.kind === kind)) errors.push({ path: fs[e.index].path, code: e.code, message: e.message });
+      const vectors = vectorsOf(out, kind);
+      for (const [i, f] of fs.entries()) {
+        const vector = vectors[i];
+        if (vector) rows.push({ path: f.path, modality: kind, vector, hash: await sha256(f.path), mtime: f.mtime, size: f.size, metadata: f.metadata ?? {} });
+      }
+    }
+    const ids = ctx.store.addItems(rows);
+    rows.forEach((r, i) => items.push({ id: ids[i], path: r.path, modality: r.modality as FileKind }));
+  }
+  return { items, skipped: 0, errors };
+}
+
+/** Discovers media under already-contained real paths and indexes what changed. */
+export async function indexServerPaths(ctx: ServerContext, realPaths: readonly string[]): Promise<IndexResult> {
+  const found = await discoverFiles(realPaths);
+  const todo: IndexedFile[] = [];
+  const errors: IndexResult['errors'] = [];
+  let skipped = 0;
+  for (const f of found) {
+    const real = await realpath(f.path);
+    if (!ctx.roots.some((r) => isInside(real, r))) {
+      errors.push({ path: f.path, code: 'PATH_OUTSIDE_ROOTS', message: `${f.path} resolves outside the served roots; skipped.` });
+      continue;
+    }
+    if (ctx.store.needsUpdate(real, f.kind, { size: f.size, mtime: f.mtime })) todo.push({ ...f, path: real });
+    else skipped++;
+  }
+  const r = await indexFiles(ctx, todo);
+  return { items: r.items, skipped, errors: [...errors, ...r.errors] };
+}

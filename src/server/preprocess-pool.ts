@@ -1,0 +1,106 @@
+/**
+ * A fixed pool of worker threads for preprocessing (image decode/resize, audio resample + fbank,
+ * video decode), so the event loop only parses requests and moves tensors. Workers run the
+ * TypeScript sources: Node 20 ignores `--import tsx` in a worker's execArgv for the worker's own
+ * entry module, so each worker starts from a tiny eval'd bootstrap that registers tsx first.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, ImageBindError, MediaError, ShapeError } from '../core/errors.ts';
+import { type Float32Tensor, tensor } from '../core/tensor.ts';
+import type { FileKind } from '../preprocess/loaders.ts';
+import { fail } from './http-errors.ts';
+import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
+
+interface Job {
+  readonly msg: PreprocessJob;
+  readonly resolve: (t: Float32Tensor) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+}
+
+const ERROR_CLASSES: Record<string, new (code: string, message: string) => ImageBindError> = { MediaError, ShapeError, ConfigError };
+
+function bootstrap(): string {
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./preprocess-worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+}
+
+export class PreprocessPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size = Math.max(1, availableParallelism() - 1), private readonly maxQueue = 256) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get busy(): number {
+    return this.slots.filter((s) => s.job).length;
+  }
+
+  run(kind: FileKind, source: { bytes: Uint8Array } | { path: string }): Promise<Float32Tensor> {
+    if (this.closed) return Promise.reject(fail('SHUTTING_DOWN', 'the server is shutting down.'));
+    if (this.queue.length >= this.maxQueue) return Promise.reject(fail('QUEUE_FULL', `the preprocessing queue is full (${this.queue.length} items); retry shortly.`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg: { id: this.nextId++, kind, ...source }, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const j of this.queue.splice(0)) j.reject(fail('SHUTTING_DOWN', 'the server is shutting down.'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(bootstrap(), { eval: true }), job: null };
+    slot.worker.on('message', (r: PreprocessReply) => this.settle(slot, r));
+    slot.worker.on('error', (e) => this.crashed(slot, e));
+    slot.worker.on('exit', (code) => { if (!this.closed) this.crashed(slot, new Error(`preprocess worker exited with code ${code}`)); });
+    slot.worker.unref();
+    return slot;
+  }
+
+  private crashed(slot: Slot, e: Error): void {
+    const job = slot.job;
+    slot.job = null;
+    job?.reject(new MediaError('PREPROCESS_FAILED', `preprocessing crashed: ${e.message}`));
+    if (this.closed) return;
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) {
+      void slot.worker.terminate();
+      this.slots[i] = this.spawn();
+    }
+    this.pump();
+  }
+
+  private settle(slot: Slot, r: PreprocessReply): void {
+    const job = slot.job;
+    slot.job = null;
+    if (job && job.msg.id === r.id) {
+      if (r.ok) job.resolve(tensor('float32', r.shape, r.data));
+      else job.reject(new (ERROR_CLASSES[r.errorClass] ?? MediaError)(r.code, r.message));
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.job || this.queue.length === 0) continue;
+      slot.job = this.queue.shift()!;
+      slot.worker.postMessage(slot.job.msg);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Worker-thread side of the preprocessing pool: decodes one item (bytes via a temp file, since
+ * the loaders read paths and sniff content, or a server-side path) into its model-input tensor.
+ * Errors travel back as {code, message, kind of error} so the main thread can rebuild them.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { ImageBindError } from '../core/errors.ts';
+import { type FileKind, loadFile } from '../preprocess/loaders.ts';
+
+export interface PreprocessJob {
+  readonly id: number;
+  readonly kind: FileKind;
+  readonly bytes?: Uint8Array;
+  readonly path?: string;
+}
+
+export type PreprocessReply =
+  | { readonly id: number; readonly ok: true; readonly shape: number[]; readonly data: Float32Array }
+  | { readonly id: number; readonly ok: false; readonly errorClass: string; readonly code: string; readonly message: string };
+
+async function load(job: PreprocessJob): Promise<{ shape: number[]; data: Float32Array }> {
+  if (job.path) {
+    const t = await loadFile(job.kind, job.path);
+    return { shape: [...t.shape], data: t.data };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'imagebind-srv-'));
+  try {
+    const path = join(dir, `input.${job.kind === 'imu' ? 'csv' : 'bin'}`);
+    await writeFile(path, job.bytes ?? new Uint8Array());
+    const t = await loadFile(job.kind, path);
+    return { shape: [...t.shape], data: t.data };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+parentPort?.on('message', (job: PreprocessJob) => {
+  load(job).then(
+    ({ shape, data }) => {
+      const reply: PreprocessReply = { id: job.id, ok: true, shape, data };
+      parentPort!.postMessage(reply, [data.buffer as ArrayBuffer]);
+    },
+    (e: unknown) => {
+      const known = e instanceof ImageBindError;
+      const reply: PreprocessReply = {
+        id: job.id, ok: false, errorClass: known ? e.name : 'Error',
+        code: known ? e.code : 'PREPROCESS_FAILED', message: e instanceof Error ? e.message : String(e),
+      };
+      parentPort!.postMessage(reply);
+    },
+  );
+});

@@ -1,0 +1,31 @@
+/** Probes, /metrics and /v1/info (what the UI needs to draw itself). */
+import type { FastifyInstance } from 'fastify';
+import { STORE_MODALITIES } from '../../store/index.ts';
+import type { ServerContext } from '../context.ts';
+import { fail } from '../http-errors.ts';
+import { modelJson } from './embed.ts';
+
+export function registerInfo(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    if (!ctx.state.ready || ctx.state.draining) throw fail(ctx.state.draining ? 'SHUTTING_DOWN' : 'NOT_READY', ctx.state.draining ? 'the server is shutting down.' : 'the model or store is not open yet.');
+    return reply.send({ status: 'ready' });
+  });
+
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(ctx.metrics.render()));
+
+  app.get('/v1/info', async () => {
+    const counts: Record<string, number> = {};
+    for (const m of STORE_MODALITIES) counts[m] = ctx.store.count(m);
+    const model = ctx.engine.model;
+    return {
+      model: { ...modelJson(ctx), modalities: model.modalities, scales: Object.fromEntries(model.modalities.map((m) => [m, model.manifest.modalities[m]?.outputScale ?? null])) },
+      // What /v1/embed, /v1/search and uploads accept; video runs through the vision encoder.
+      inputKinds: ['text', 'vision', 'video', 'audio', 'depth', 'thermal', 'imu'].filter((k) => model.modalities.includes(k === 'video' ? 'vision' : k as never)),
+      items: { total: ctx.store.count(), byModality: counts },
+      auth: { required: ctx.token !== undefined },
+      limits: { bodyBytes: ctx.bodyLimit, requestTimeoutMs: ctx.requestTimeoutMs },
+    };
+  });
+}

@@ -1,0 +1,80 @@
+/** POST /v1/search: composed queries (JSON or multipart) against the store. */
+import type { FastifyInstance } from 'fastify';
+import { type ServerContext, withTimeout } from '../context.ts';
+import { fail } from '../http-errors.ts';
+import { type Part, decodeBase64, fieldValues, fileKindOf, objectBody, optionalNumber, readParts } from '../inputs.ts';
+import { type ServerQueryPart, composeServerQuery } from '../query.ts';
+import { checkContent } from '../sniff.ts';
+
+function modalityList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const list = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : null;
+  if (!list || list.some((x) => typeof x !== 'string')) throw fail('BAD_REQUEST', 'modalities must be a list of modality names.');
+  return (list as string[]).map((m) => m.trim()).filter(Boolean).map((m) => (m === 'image' ? 'vision' : m));
+}
+
+function fromJson(body: Record<string, unknown>): ServerQueryPart[] {
+  if (!Array.isArray(body.queries)) throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId, weight?, negate?}.');
+  return body.queries.map((q: unknown, i): ServerQueryPart => {
+    const label = `queries[${i}]`;
+    const o = objectBody(q);
+    const weight = optionalNumber(`${label}.weight`, o.weight, 1);
+    if (o.negate !== undefined && typeof o.negate !== 'boolean') throw fail('BAD_REQUEST', `${label}.negate must be true or false.`);
+    const negate = o.negate === true;
+    if (o.itemId !== undefined) return { label, weight, negate, source: { itemId: optionalNumber(`${label}.itemId`, o.itemId, 0, { integer: true, min: 1 }) } };
+    if (o.kind === 'text') {
+      if (typeof o.text !== 'string') throw fail('BAD_REQUEST', `${label}.text must be a string.`);
+      return { label, weight, negate, source: { text: o.text } };
+    }
+    const kind = typeof o.kind === 'string' ? fileKindOf(o.kind) : null;
+    if (!kind) throw fail('BAD_REQUEST', `${label}.kind must be text, image, audio, video, depth, thermal or imu.`);
+    const bytes = decodeBase64(`${label}.data`, o.data);
+    checkContent(`${label}.data`, bytes, kind);
+    return { label, weight, negate, source: { media: { bytes }, kind } };
+  });
+}
+
+const CONTROL_FIELDS = new Set(['k', 'modalities', 'weights']);
+
+function fromParts(parts: readonly Part[]): ServerQueryPart[] {
+  const out: ServerQueryPart[] = [];
+  for (const p of parts) {
+    if (CONTROL_FIELDS.has(p.field)) continue;
+    const negate = p.field.startsWith('minus_');
+    const name = negate ? p.field.slice('minus_'.length) : p.field;
+    if (name === 'text' && p.value !== undefined) {
+      out.push({ label: p.field, weight: 1, negate, source: { text: p.value } });
+    } else if (name === 'itemId' && p.value !== undefined) {
+      out.push({ label: p.field, weight: 1, negate, source: { itemId: optionalNumber(p.field, p.value, 0, { integer: true, min: 1 }) } });
+    } else if (p.file && fileKindOf(name)) {
+      const { kind } = checkContent(`${p.field} (${p.file.filename})`, p.file.bytes, fileKindOf(name), p.file.filename, p.file.mimetype);
+      out.push({ label: p.field, weight: 1, negate, source: { media: { bytes: p.file.bytes }, kind } });
+    } else throw fail('BAD_REQUEST', `unknown field "${p.field}"; use text, image, audio, video, depth, thermal, imu, itemId, minus_<kind>, weights, k, modalities.`);
+  }
+  // As the CLI: weights apply to the positive inputs, in order.
+  const weights = (fieldValues(parts, 'weights')[0] ?? '').split(',').filter((s) => s.trim() !== '').map((s) => optionalNumber('weights', s, 1));
+  const positives = out.filter((q) => !q.negate);
+  if (weights.length > positives.length) throw fail('BAD_REQUEST', `weights has ${weights.length} values but there are ${positives.length} positive query inputs.`);
+  return out.map((q) => (q.negate ? q : { ...q, weight: weights[positives.indexOf(q)] ?? 1 }));
+}
+
+export function registerSearch(app: FastifyInstance, ctx: ServerContext): void {
+  app.post('/v1/search', async (req) => {
+    let parts: ServerQueryPart[];
+    let k: number;
+    let modalities: string[] | undefined;
+    if (req.isMultipart()) {
+      const raw = await readParts(req);
+      parts = fromParts(raw);
+      k = optionalNumber('k', fieldValues(raw, 'k')[0], 10, { integer: true, min: 1, max: 1000 });
+      modalities = modalityList(fieldValues(raw, 'modalities')[0]);
+    } else {
+      const body = objectBody(req.body);
+      parts = fromJson(body);
+      k = optionalNumber('k', body.k, 10, { integer: true, min: 1, max: 1000 });
+      modalities = modalityList(body.modalities);
+    }
+    const hits = await withTimeout(ctx, async () => ctx.store.search(await composeServerQuery(ctx, parts), { k, modalities }));
+    return { results: hits.map((h) => ({ id: h.id, path: h.path, modality: h.modality, score: h.score, metadata: h.metadata, mediaUrl: `/v1/items/${h.id}/media` })) };
+  });
+}
