@@ -19,7 +19,7 @@ export interface IndexQuery {
  * Where vectors live and how nearest neighbours are found. The store calls `put`/`delete` inside
  * its own write transaction, so an index that shares the SQLite connection stays consistent with
  * the item rows across crashes. An ANN index kept in a separate file (usearch, hnswlib) would
- * instead have to be rebuilt or caught up from `SqliteVecIndex` on open; see README.md here.
+ * instead have to be rebuilt or caught up from `SqliteVecIndex` on open; see README.md.
  */
 export interface VectorIndex {
   /** Short name recorded in results and errors, e.g. 'sqlite-vec-exact'. */
