@@ -55,6 +55,8 @@ export interface GradCheckResult {
   readonly failures: readonly GradCheckEntry[];
   /** Largest |a − n| / max(|a|, |n|, atol·max|a|) seen. */
   readonly worstRelError: number;
+  /** Directional mode: largest |a − n| / max(|a|, |n|) along the gradient-aligned directions. */
+  readonly worstAlignedRelError: number;
 }
 
 export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<GradCheckResult> {
@@ -67,6 +69,7 @@ export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<Gr
   const entries: GradCheckEntry[] = [];
   const failures: GradCheckEntry[] = [];
   let worst = 0;
+  let aligned = 0;
   try {
     const grads = await back.run(o.feeds, o.wrt.map(gradName));
     const lossAt = async (feeds: Readonly<Record<string, Tensor>>) => (await fwd.run(feeds, [o.loss])).get(o.loss)?.data[0] ?? NaN;
@@ -91,6 +94,7 @@ export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<Gr
           const diff = Math.abs(analytic - numeric), scale = Math.max(Math.abs(analytic), Math.abs(numeric));
           const roundoff = ROUNDOFF * Math.abs(base) / eps;
           worst = Math.max(worst, diff / Math.max(scale, roundoff, 1e-30));
+          if (k === 0) aligned = Math.max(aligned, diff / Math.max(scale, 1e-30));
           if (!(diff <= rtol * scale + roundoff + atol)) failures.push(e);
         }
         continue;
@@ -119,5 +123,5 @@ export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<Gr
     await back.release();
     await fwd.release();
   }
-  return { entries, failures, worstRelError: worst };
+  return { entries, failures, worstRelError: worst, worstAlignedRelError: aligned };
 }
