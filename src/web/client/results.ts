@@ -1,0 +1,78 @@
+/** The result grid: one card per hit, with media suited to its modality, score and file name. */
+import { authHeaders } from './token.ts';
+import { mediaSrc, type Hit } from './api.ts';
+import { basename, h, type Child } from './dom.ts';
+import { icon } from './icons.ts';
+import { KIND_ICON, KIND_LABEL, isPictureKind } from './kinds.ts';
+import { parseChannels, sparkline } from './sparkline.ts';
+
+export interface ResultActions {
+  useAsQuery: (hit: Hit) => void;
+}
+
+function placeholder(hit: Hit, note?: string): HTMLElement {
+  return h('div', { class: 'placeholder' }, icon(KIND_ICON[hit.modality] ?? 'spark', 36), note ? h('span', {}, note) : null);
+}
+
+async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
+  try {
+    const res = await fetch(mediaSrc(hit), { headers: authHeaders() });
+    if (!res.ok) throw new Error(String(res.status));
+    const channels = parseChannels((await res.text()).slice(0, 400_000));
+    box.replaceChildren(channels.length ? sparkline(channels, `IMU channels of ${basename(hit.path)}`) : placeholder(hit, 'IMU'));
+  } catch {
+    box.replaceChildren(placeholder(hit, 'IMU'));
+  }
+}
+
+function media(hit: Hit): HTMLElement {
+  const box = h('div', { class: `card-media k-${hit.modality}` });
+  const src = mediaSrc(hit);
+  const name = basename(hit.path);
+  if (isPictureKind(hit.modality)) {
+    const img = h('img', { src, alt: name, loading: 'lazy', decoding: 'async' });
+    img.addEventListener('error', () => box.replaceChildren(placeholder(hit, 'No preview')));
+    box.append(img);
+  } else if (hit.modality === 'video') {
+    // #t=0.1 makes browsers paint a real frame as the poster instead of a black first frame.
+    box.append(h('video', { src: `${src}#t=0.1`, preload: 'metadata', controls: true, playsinline: true, muted: true, 'aria-label': name }));
+  } else if (hit.modality === 'audio') {
+    box.classList.add('has-player');
+    box.append(placeholder(hit), h('audio', { src, controls: true, preload: 'none', 'aria-label': name }));
+  } else if (hit.modality === 'imu' && /\.(csv|tsv)$/i.test(hit.path)) {
+    box.append(placeholder(hit, 'IMU'));
+    void loadImu(hit, box);
+  } else if (hit.modality === 'text' && typeof hit.metadata.text === 'string') {
+    box.append(h('blockquote', { class: 'text-hit' }, hit.metadata.text));
+  } else {
+    box.append(placeholder(hit, KIND_LABEL[hit.modality] ?? hit.modality));
+  }
+  return box;
+}
+
+function card(hit: Hit, rank: number, actions: ResultActions): HTMLElement {
+  const name = basename(hit.path);
+  const pct = Math.max(0, Math.min(1, hit.score)) * 100;
+  return h('article', { class: 'card', 'data-modality': hit.modality, 'data-testid': 'result' },
+    media(hit),
+    h('div', { class: 'card-body' },
+      h('div', { class: 'card-title', title: hit.path }, name),
+      h('div', { class: 'card-meta' },
+        h('span', { class: `kind-badge k-${hit.modality}` }, KIND_LABEL[hit.modality] ?? hit.modality),
+        h('span', { class: 'rank' }, `#${rank}`),
+        h('span', { class: 'score', title: 'cosine similarity', 'data-testid': 'score' }, hit.score.toFixed(3))),
+      h('div', { class: 'score-bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct.toFixed(1)}%` })),
+      h('button', { type: 'button', class: 'link-button', onclick: () => actions.useAsQuery(hit) }, icon('similar', 14), 'Use as query')),
+  );
+}
+
+export function renderResults(grid: HTMLElement, hits: readonly Hit[], actions: ResultActions): void {
+  grid.replaceChildren(...hits.map((hit, i) => card(hit, i + 1, actions)));
+}
+
+export function renderNotice(grid: HTMLElement, kind: 'empty' | 'error' | 'welcome' | 'loading', title: string, detail: Child = null): void {
+  const ic = kind === 'error' ? 'alert' : kind === 'welcome' ? 'spark' : 'search';
+  grid.replaceChildren(h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': `notice-${kind}` },
+    kind === 'loading' ? h('div', { class: 'spinner', 'aria-hidden': 'true' }) : icon(ic, 32),
+    h('h2', {}, title), detail ? h('p', {}, detail) : null));
+}

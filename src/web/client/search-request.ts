@@ -1,0 +1,90 @@
+/**
+ * Turns the composed query into a POST /v1/search. JSON carries everything (per-input weights,
+ * negation, indexed items as queries) but base64 grows files by a third and JSON bodies are usually
+ * size-capped, so large files go as multipart, which streams.
+ */
+import { KINDS, request, type Hit, type Kind } from './api.ts';
+import type { QueryInput } from './state.ts';
+
+let jsonFileBudget = 512 * 1024;
+
+/** Base64 is 4/3 of the bytes; leave room for the rest of the body under the server's limit. */
+export function setJsonBodyLimit(bodyBytes: number): void {
+  jsonFileBudget = Math.floor((bodyBytes * 3) / 4) - 64 * 1024;
+}
+
+export interface SearchParams {
+  inputs: readonly QueryInput[];
+  modalities: readonly Kind[];
+  k: number;
+}
+
+interface JsonQuery {
+  kind: string;
+  text?: string;
+  data?: string;
+  itemId?: number | string;
+  weight: number;
+  negate: boolean;
+}
+
+function base64(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(r.error ?? new Error('could not read the file'));
+    r.readAsDataURL(blob);
+  });
+}
+
+function fileName(input: QueryInput): string {
+  return input.file instanceof File ? input.file.name : input.label;
+}
+
+/** Undefined means "all": the server then searches every modality it has. */
+function modalityList(p: SearchParams): string | undefined {
+  return p.modalities.length === KINDS.length ? undefined : p.modalities.join(',');
+}
+
+async function asJson(p: SearchParams): Promise<RequestInit> {
+  const queries: JsonQuery[] = [];
+  for (const i of p.inputs) {
+    const q: JsonQuery = { kind: i.kind, weight: i.weight, negate: i.negate };
+    if (i.text !== undefined) q.text = i.text;
+    else if (i.itemId !== undefined) q.itemId = i.itemId;
+    else if (i.file) q.data = await base64(i.file);
+    queries.push(q);
+  }
+  const m = modalityList(p);
+  const body = { queries, k: p.k, ...(m ? { modalities: m.split(',') } : {}) };
+  return { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function asMultipart(p: SearchParams): RequestInit {
+  const form = new FormData();
+  const positives = p.inputs.filter((i) => !i.negate);
+  // Plain fields first, so a streaming server knows k and weights before the files arrive.
+  form.append('k', String(p.k));
+  const m = modalityList(p);
+  if (m) form.append('modalities', m);
+  form.append('weights', positives.map((i) => String(i.weight)).join(','));
+  for (const i of [...positives, ...p.inputs.filter((x) => x.negate)]) {
+    const field = `${i.negate ? 'minus_' : ''}${i.kind}`;
+    if (i.text !== undefined) form.append(field, i.text);
+    else if (i.file) form.append(field, i.file, fileName(i));
+  }
+  return { method: 'POST', body: form };
+}
+
+export function needsMultipart(inputs: readonly QueryInput[]): boolean {
+  // Items already in the index can only be referenced through JSON.
+  if (inputs.some((i) => i.itemId !== undefined)) return false;
+  const bytes = inputs.reduce((n, i) => n + (i.file?.size ?? 0), 0);
+  return bytes > jsonFileBudget;
+}
+
+export async function runSearch(p: SearchParams, signal?: AbortSignal): Promise<Hit[]> {
+  const init = needsMultipart(p.inputs) ? asMultipart(p) : await asJson(p);
+  const res = await request<{ results: Hit[] }>('/v1/search', { ...init, signal });
+  return res.results ?? [];
+}

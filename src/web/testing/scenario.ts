@@ -1,0 +1,119 @@
+/**
+ * The UI walk-through both web tests run (against the fake API and the real server): text search,
+ * an image query, image + audio composed with a weight, upload-and-index, and screenshots on a
+ * laptop and a phone viewport.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+
+export interface ScenarioFiles {
+  image: string;
+  audio: string;
+  /** A file not yet in the index, uploaded through the panel. */
+  toIndex: string;
+  /** Query text. */
+  text: string;
+}
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+async function totalItems(page: Page): Promise<number> {
+  const line = (await page.locator('#model-line').textContent()) ?? '';
+  const m = /([\d,]+) items/.exec(line);
+  assert.ok(m, `model line "${line}" has no item count`);
+  return Number(m[1].replace(/,/g, ''));
+}
+
+async function expectResults(page: Page): Promise<number> {
+  const cards = page.getByTestId('result');
+  await cards.first().waitFor({ timeout: 20_000 });
+  const scores = await page.getByTestId('score').allTextContents();
+  assert.ok(scores.length > 0, 'no scores shown');
+  for (const s of scores) assert.match(s, /^-?\d\.\d{3}$/, `score "${s}"`);
+  const values = scores.map(Number);
+  for (let i = 1; i < values.length; i++) assert.ok(values[i] <= values[i - 1] + 1e-9, 'results are ranked by score');
+  const names = await page.locator('.card-title').allTextContents();
+  assert.ok(names.every((n) => n.length > 0), 'every card names its file');
+  return scores.length;
+}
+
+/** Waits for the search that `action` triggers, so results checked afterwards are that search's. */
+async function searched(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const res = page.waitForResponse((r) => r.url().endsWith('/v1/search') && r.request().method() === 'POST', { timeout: 30_000 });
+  await action();
+  const r = await res;
+  assert.equal(r.status(), 200, `search answered ${r.status()}: ${await r.text()}`);
+  await page.waitForFunction(() => document.getElementById('results')?.getAttribute('aria-busy') === 'false');
+}
+
+export async function runScenario(browser: Browser, url: string, files: ScenarioFiles, outDir: string): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`); });
+
+  await page.goto(url);
+  await page.waitForFunction(() => /items/.test(document.getElementById('model-line')?.textContent ?? ''));
+  await page.getByTestId('notice-welcome').waitFor();
+  const before = await totalItems(page);
+  assert.ok(before > 0, 'the index has items');
+
+  // 1. Text: Enter searches.
+  await page.getByLabel('Search by text').fill(files.text);
+  await searched(page, () => page.getByLabel('Search by text').press('Enter'));
+  await expectResults(page);
+  await page.screenshot({ path: join(outDir, 'desktop-text.png') });
+
+  // 2. An image query replaces the text.
+  await page.getByLabel('Search by text').fill('');
+  await searched(page, () => page.locator('#query-files').setInputFiles(files.image));
+  assert.equal(await page.getByTestId('chip').count(), 1);
+  await expectResults(page);
+
+  // 3. Compose with a sound, weighted down.
+  await searched(page, () => page.locator('#query-files').setInputFiles(files.audio));
+  assert.equal(await page.getByTestId('chip').count(), 2);
+  const slider = page.getByTestId('chip').nth(1).getByRole('slider');
+  await searched(page, () => slider.fill('0.5'));
+  assert.equal(await page.getByTestId('chip').nth(1).locator('output').textContent(), '0.50');
+  await expectResults(page);
+  await page.screenshot({ path: join(outDir, 'desktop-compose.png') });
+
+  // 4. Upload and index one file: its row succeeds and the header count goes up.
+  await page.locator('#upload-toggle').click();
+  await page.locator('#upload-files').setInputFiles(files.toIndex);
+  const row = page.getByTestId('upload-row').first();
+  await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid=upload-row]')?.getAttribute('data-state') ?? ''), null, { timeout: 30_000 });
+  assert.equal(await row.getAttribute('data-state'), 'done', `upload failed: ${await row.textContent()}`);
+  await page.waitForFunction((n) => new RegExp(`${n} items`).test(document.getElementById('model-line')?.textContent ?? ''), before + 1);
+  await page.screenshot({ path: join(outDir, 'desktop-upload.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  // 5. Phone and dark theme: same app, different frames.
+  const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const p2 = await phone.newPage();
+  await p2.goto(url);
+  await p2.getByLabel('Search by text').fill(files.text);
+  await searched(p2, () => p2.getByLabel('Search by text').press('Enter'));
+  await expectResults(p2);
+  await p2.screenshot({ path: join(outDir, 'phone-top.png') });
+  await p2.locator('.results').scrollIntoViewIfNeeded();
+  await p2.screenshot({ path: join(outDir, 'phone-results.png') });
+  await phone.close();
+
+  const dark = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark' });
+  const p3 = await dark.newPage();
+  await p3.goto(url);
+  await p3.getByLabel('Search by text').fill(files.text);
+  await searched(p3, () => p3.getByLabel('Search by text').press('Enter'));
+  await searched(p3, () => p3.locator('#query-files').setInputFiles(files.image));
+  await expectResults(p3);
+  await p3.screenshot({ path: join(outDir, 'desktop-dark.png') });
+  await dark.close();
+}

@@ -1,0 +1,102 @@
+/**
+ * The web UI against a fake API (same routes and shapes, hashed scores): the full walk-through plus
+ * the states the real server rarely produces on demand (errors, microphone denial, token prompt).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../../src/web/testing/browser.ts';
+import { startFakeApi, type FakeServer } from '../../src/web/testing/fake-api.ts';
+import { makeMediaFolder, type MediaFolder } from '../../src/web/testing/media.ts';
+import { runScenario } from '../../src/web/testing/scenario.ts';
+import { ref, repoDir } from '../helpers/shared.ts';
+
+const skip = chromiumMissing();
+let browser: Browser;
+let media: MediaFolder;
+let toIndex: string;
+let api: FakeServer;
+
+function kindOf(path: string): string {
+  const n = basename(path);
+  if (n.includes('.depth.')) return 'depth';
+  if (n.includes('.thermal.')) return 'thermal';
+  if (n.endsWith('.csv')) return 'imu';
+  if (n.endsWith('.wav')) return 'audio';
+  if (n.endsWith('.mp4')) return 'video';
+  return 'vision';
+}
+
+before(async () => {
+  if (skip) return;
+  media = await makeMediaFolder(join(mkdtempSync(join(tmpdir(), 'imagebind-web-fake-')), 'media'), ref('assets'));
+  toIndex = media.files.find((f) => f.endsWith('car.jpg'))!;
+  api = await startFakeApi({ items: media.files.filter((f) => f !== toIndex).map((path) => ({ path, modality: kindOf(path) })) });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await api?.close();
+});
+
+test('walk-through against the fake API: text, image, image+audio, upload, phone and dark screenshots', { skip: skip ?? false, timeout: 60_000 }, async () => {
+  await runScenario(browser, api.url, {
+    image: media.files.find((f) => f.endsWith('dog.jpg'))!,
+    audio: media.files.find((f) => f.endsWith('bird.wav'))!,
+    toIndex, text: 'a dog barking',
+  }, join(repoDir, 'test-artifacts', 'web-fake'));
+  // The composed request carried both inputs with the audio weighted 0.5.
+  const last = JSON.parse(String(api.searches[api.searches.length - 5])) as { kind: string; weight: number }[];
+  assert.deepEqual(last.map((q) => [q.kind, q.weight]), [['vision', 1], ['audio', 0.5]]);
+});
+
+test('error, empty and microphone-denied states are shown, not thrown', { skip: skip ?? false, timeout: 30_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(api.url);
+  await page.getByLabel('Search by text').fill('boom');
+  await page.getByLabel('Search by text').press('Enter');
+  await page.getByTestId('notice-error').waitFor();
+  assert.match((await page.getByTestId('notice-error').textContent()) ?? '', /simulated.*MODEL_FAILED/);
+
+  for (const k of ['vision', 'audio', 'video', 'depth', 'thermal', 'imu']) await page.getByTestId(`filter-${k}`).uncheck();
+  await page.getByLabel('Search by text').fill('anything');
+  await page.getByLabel('Search by text').press('Enter');
+  await page.getByTestId('notice-empty').waitFor();
+  await page.getByTestId('filter-imu').check();
+  await page.getByTestId('result').first().waitFor();
+  assert.deepEqual([...new Set(await page.locator('[data-testid=result]').evaluateAll((els) => els.map((e) => e.getAttribute('data-modality'))))], ['imu']);
+  await page.locator('.sparkline').first().waitFor(); // the IMU CSV is drawn
+
+  await page.locator('#mic').click();
+  await page.locator('#composer-msg').waitFor();
+  assert.match((await page.locator('#composer-msg').textContent()) ?? '', /microphone|Recording/i);
+  assert.equal(await page.locator('#mic').getAttribute('aria-pressed'), 'false');
+  await page.close();
+});
+
+test('a token from ?token= is sent as a bearer header and hidden from the address bar', { skip: skip ?? false, timeout: 30_000 }, async () => {
+  const locked = await startFakeApi({ token: 's3cret', items: [{ path: media.files[0], modality: 'vision' }] });
+  try {
+    const page = await browser.newPage();
+    const auth: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/v1/info')) auth.push(r.headers().authorization ?? ''); });
+    await page.goto(`${locked.url}/?token=s3cret`);
+    await page.waitForFunction(() => /1 items/.test(document.getElementById('model-line')?.textContent ?? ''));
+    assert.equal(auth[0], 'Bearer s3cret');
+    assert.ok(!page.url().includes('token'), page.url());
+    await page.close();
+    const anon = await browser.newPage();
+    await anon.goto(locked.url);
+    await anon.locator('#token-dialog[open]').waitFor();
+    await anon.locator('#token-input').fill('s3cret');
+    await anon.getByRole('button', { name: 'Save' }).click();
+    await anon.waitForFunction(() => /1 items/.test(document.getElementById('model-line')?.textContent ?? ''));
+    await anon.close();
+  } finally {
+    await locked.close();
+  }
+});
