@@ -52,6 +52,11 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
     ctx.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  // While draining, answered keep-alive connections must close, or server.close() never returns.
+  app.addHook('onSend', async (_req, reply) => {
+    if (ctx.state.draining) reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((err, req, reply) => {
     const e = toHttpError(err);
     if (e.status >= 500) req.log.error(err);
