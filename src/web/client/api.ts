@@ -2,7 +2,7 @@
  * The HTTP API as the UI sees it: typed responses, `{"error": {code, message}}` bodies turned into
  * ApiError, and the bearer token attached to every call.
  */
-import { authHeaders, withToken } from './token.ts';
+import { authHeaders } from './token.ts';
 
 export const KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -73,7 +73,7 @@ export const getInfo = (): Promise<Info> => request<Info>('/v1/info');
 export const deleteItem = (id: Hit['id']): Promise<unknown> =>
   request(`/v1/items/${encodeURIComponent(String(id))}`, { method: 'DELETE' });
 
-/** Media URLs go into <img>/<audio> tags, which cannot send headers, so the token rides along as a query parameter. */
+/** Media tags authenticate with the token cookie (see token.ts), so the URL carries no secret. */
 export function mediaSrc(hit: Hit): string {
-  return withToken(hit.mediaUrl || `/v1/items/${encodeURIComponent(String(hit.id))}/media`);
+  return hit.mediaUrl || `/v1/items/${encodeURIComponent(String(hit.id))}/media`;
 }

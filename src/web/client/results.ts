@@ -1,7 +1,8 @@
 /** The result grid: one card per hit, with media suited to its modality, score and file name. */
 import { authHeaders } from './token.ts';
 import { mediaSrc, type Hit } from './api.ts';
-import { basename, h, type Child } from './dom.ts';
+import { falseColour } from './colormap.ts';
+import { basename, h, s, type Child } from './dom.ts';
 import { icon } from './icons.ts';
 import { KIND_ICON, KIND_LABEL, isPictureKind } from './kinds.ts';
 import { parseChannels, sparkline } from './sparkline.ts';
@@ -12,6 +13,20 @@ export interface ResultActions {
 
 function placeholder(hit: Hit, note?: string): HTMLElement {
   return h('div', { class: 'placeholder' }, icon(KIND_ICON[hit.modality] ?? 'spark', 36), note ? h('span', {}, note) : null);
+}
+
+/** A decorative waveform, varied per item so a page of sounds does not look like one repeated tile. */
+function waveform(hit: Hit): SVGSVGElement {
+  let seed = 0;
+  for (const ch of `${hit.id}${hit.path}`) seed = (seed * 31 + ch.charCodeAt(0)) >>> 0;
+  const bars: SVGElement[] = [];
+  for (let i = 0; i < 32; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const env = Math.sin((i / 31) * Math.PI) * 0.75 + 0.25;
+    const height = 6 + ((seed >>> 16) / 65535) * 44 * env;
+    bars.push(s('rect', { x: i * 7 + 2, y: 30 - height / 2, width: 4, height, rx: 2 }));
+  }
+  return s('svg', { class: 'waveform', viewBox: '0 0 226 60', 'aria-hidden': 'true' }, ...bars);
 }
 
 async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
@@ -32,13 +47,17 @@ function media(hit: Hit): HTMLElement {
   if (isPictureKind(hit.modality)) {
     const img = h('img', { src, alt: name, loading: 'lazy', decoding: 'async' });
     img.addEventListener('error', () => box.replaceChildren(placeholder(hit, 'No preview')));
+    if (hit.modality !== 'vision') {
+      const kind = hit.modality as 'depth' | 'thermal';
+      img.addEventListener('load', () => { const c = falseColour(img, kind); if (c) img.replaceWith(c); }, { once: true });
+    }
     box.append(img);
   } else if (hit.modality === 'video') {
     // #t=0.1 makes browsers paint a real frame as the poster instead of a black first frame.
     box.append(h('video', { src: `${src}#t=0.1`, preload: 'metadata', controls: true, playsinline: true, muted: true, 'aria-label': name }));
   } else if (hit.modality === 'audio') {
     box.classList.add('has-player');
-    box.append(placeholder(hit), h('audio', { src, controls: true, preload: 'none', 'aria-label': name }));
+    box.append(waveform(hit), h('audio', { src, controls: true, preload: 'none', 'aria-label': name }));
   } else if (hit.modality === 'imu' && /\.(csv|tsv)$/i.test(hit.path)) {
     box.append(placeholder(hit, 'IMU'));
     void loadImu(hit, box);

@@ -22,10 +22,14 @@ export function parseChannels(text: string): number[][] {
   return cols;
 }
 
+/** Channels in bands of three (accelerometer xyz, then gyroscope xyz), each scaled to its own range. */
 export function sparkline(channels: number[][], label: string): SVGSVGElement {
-  const w = 240, h = 120, pad = 8;
+  const w = 240, h = 120, pad = 8, gap = 8;
+  const bands = Math.ceil(channels.length / 3);
+  const bandH = (h - 2 * pad - gap * (bands - 1)) / bands;
   const svg = s('svg', { class: 'sparkline', viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': label });
   channels.forEach((col, ci) => {
+    const top = pad + Math.floor(ci / 3) * (bandH + gap);
     const step = Math.max(1, Math.floor(col.length / MAX_POINTS));
     const pts = col.filter((_, i) => i % step === 0);
     let lo = Infinity, hi = -Infinity;
@@ -33,7 +37,7 @@ export function sparkline(channels: number[][], label: string): SVGSVGElement {
     const span = hi - lo || 1;
     const d = pts.map((x, i) => {
       const px = pad + (i / Math.max(1, pts.length - 1)) * (w - 2 * pad);
-      const py = h - pad - ((x - lo) / span) * (h - 2 * pad);
+      const py = top + bandH - ((x - lo) / span) * bandH;
       return `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`;
     }).join('');
     svg.append(s('path', { d, class: `spark-line c${ci}`, fill: 'none', 'vector-effect': 'non-scaling-stroke' }));

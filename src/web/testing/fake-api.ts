@@ -40,8 +40,9 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!opts.token || !req.url.startsWith('/v1/')) return;
-    const query = new URL(req.url, 'http://x').searchParams.get('token');
-    if (req.headers.authorization !== `Bearer ${opts.token}` && query !== opts.token) return fail(reply, 401, 'UNAUTHORIZED', 'a bearer token is required.');
+    const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith('imagebind_token='));
+    const fromCookie = cookie ? decodeURIComponent(cookie.slice('imagebind_token='.length)) : null;
+    if (req.headers.authorization !== `Bearer ${opts.token}` && fromCookie !== opts.token) return fail(reply, 401, 'UNAUTHORIZED', 'a bearer token is required.');
   });
 
   const assets = await webAssets();

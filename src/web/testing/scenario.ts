@@ -91,7 +91,8 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
   await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid=upload-row]')?.getAttribute('data-state') ?? ''), null, { timeout: 30_000 });
   assert.equal(await row.getAttribute('data-state'), 'done', `upload failed: ${await row.textContent()}`);
   await page.waitForFunction((n) => new RegExp(`${n} items`).test(document.getElementById('model-line')?.textContent ?? ''), before + 1);
-  await page.screenshot({ path: join(outDir, 'desktop-upload.png'), fullPage: true });
+  await row.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(outDir, 'desktop-upload.png') });
   assert.deepEqual(problems, []);
   await context.close();
 
