@@ -61,7 +61,7 @@ after(async () => {
 
 test('token: required everywhere but probes and the UI shell; 401 JSON when missing or wrong', async () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
-  for (const headers of [{}, { authorization: 'Bearer wrong-token-000000000' }, { authorization: TOKEN }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-000000000' }, { authorization: TOKEN }] as Record<string, string>[]) {
     const res = await fetch(`${guarded.url}/v1/info`, { headers });
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer');
