@@ -86,17 +86,23 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
 
   // 4. Upload and index one file: its row succeeds and the header count goes up.
   await page.locator('#upload-toggle').click();
-  await page.locator('#upload-files').setInputFiles(files.toIndex);
+  // The UI re-runs the current query once the file is in, so wait for that search too.
+  await searched(page, () => page.locator('#upload-files').setInputFiles(files.toIndex));
   const row = page.getByTestId('upload-row').first();
   await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid=upload-row]')?.getAttribute('data-state') ?? ''), null, { timeout: 30_000 });
   assert.equal(await row.getAttribute('data-state'), 'done', `upload failed: ${await row.textContent()}`);
   await page.waitForFunction((n) => new RegExp(`${n} items`).test(document.getElementById('model-line')?.textContent ?? ''), before + 1);
   await row.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(outDir, 'desktop-upload.png') });
+
+  // 5. An indexed item becomes a query input by reference.
+  await searched(page, () => page.getByTestId('result').first().getByRole('button', { name: 'Use as query' }).click());
+  assert.equal(await page.getByTestId('chip').count(), 3);
+  await expectResults(page);
   assert.deepEqual(problems, []);
   await context.close();
 
-  // 5. Phone and dark theme: same app, different frames.
+  // 6. Phone and dark theme: same app, different frames.
   const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const p2 = await phone.newPage();
   await p2.goto(url);
@@ -117,4 +123,23 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
   await expectResults(p3);
   await p3.screenshot({ path: join(outDir, 'desktop-dark.png') });
   await dark.close();
+}
+
+/** Records from Chromium's fake microphone (launch with FAKE_MICROPHONE) and searches with the take. */
+export async function runRecording(browser: Browser, url: string): Promise<void> {
+  const context = await browser.newContext({ viewport: DESKTOP, permissions: ['microphone'] });
+  const page = await context.newPage();
+  await page.goto(url);
+  const mic = page.locator('#mic');
+  await mic.click();
+  await page.locator('#rec-timer').waitFor();
+  assert.equal(await mic.getAttribute('aria-pressed'), 'true');
+  await page.waitForFunction(() => document.getElementById('rec-timer')?.textContent === '0:01', null, { timeout: 5000 });
+  await searched(page, () => mic.click());
+  assert.equal(await mic.getAttribute('aria-pressed'), 'false');
+  const chip = page.getByTestId('chip');
+  assert.equal(await chip.getAttribute('data-kind'), 'audio');
+  assert.match((await chip.textContent()) ?? '', /recording-/);
+  await expectResults(page);
+  await context.close();
 }
