@@ -96,6 +96,18 @@ async function writeModality(reader: CheckpointReader, m: Modality, opts: Conver
   };
 }
 
+/**
+ * The embedding space's identity. ImageBind aligns every modality to the image embedding, so the
+ * vision encoder defines the space: a modality later bound against the same frozen vision encoder
+ * lives in the same space and keeps the identity. Without vision, all encoders present define it.
+ */
+export function spaceIdentity(modalities: Partial<Record<Modality, ModalityEntry>>): string {
+  const h = createHash('sha256');
+  if (modalities.vision) h.update(`vision:${modalities.vision.weightsSha256}\n`);
+  else for (const [m, e] of Object.entries(modalities).sort()) h.update(`${m}:${e.weightsSha256}\n`);
+  return h.digest('hex');
+}
+
 export async function convertCheckpoint(reader: CheckpointReader, opts: ConvertOptions): Promise<Manifest> {
   await mkdir(opts.outDir, { recursive: true });
   await rm(join(opts.outDir, 'manifest.json'), { force: true });
@@ -109,12 +121,11 @@ export async function convertCheckpoint(reader: CheckpointReader, opts: ConvertO
     await copyFile(opts.vocabPath, join(opts.outDir, merges));
     tokenizer = { merges, contextLength: 77 };
   }
-  const identity = createHash('sha256');
-  for (const [m, e] of Object.entries(modalities).sort()) identity.update(`${m}:${e.weightsSha256}\n`);
+  const identity = spaceIdentity(modalities);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION,
     name: opts.name ?? basename(opts.outDir), config: opts.config, precision: 'fp32',
-    modalities, tokenizer, identity: identity.digest('hex'),
+    modalities, tokenizer, identity,
     source: { checkpoint: basename(reader.path), createdBy: 'imagebind-ts 0.1.0', createdAt: new Date().toISOString() },
   };
   const tmp = join(opts.outDir, 'manifest.json.tmp');

@@ -40,7 +40,7 @@ export interface Manifest {
   readonly precision: Precision;
   readonly modalities: Partial<Record<Modality, ModalityEntry>>;
   readonly tokenizer: TokenizerEntry | null;
-  /** Embedding-space identity: a hash over the modalities' weight hashes. */
+  /** Embedding-space identity: the vision encoder's weight hash (see `spaceIdentity` in convert.ts). */
   readonly identity: string;
   readonly source: { readonly checkpoint: string | null; readonly createdBy: string; readonly createdAt: string };
 }
