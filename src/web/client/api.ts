@@ -2,6 +2,7 @@
  * The HTTP API as the UI sees it: typed responses, `{"error": {code, message}}` bodies turned into
  * ApiError, and the bearer token attached to every call.
  */
+import { basename } from './dom.ts';
 import { authHeaders } from './token.ts';
 
 export const KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'] as const;
@@ -70,10 +71,14 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
 
 export const getInfo = (): Promise<Info> => request<Info>('/v1/info');
 
-export const deleteItem = (id: Hit['id']): Promise<unknown> =>
-  request(`/v1/items/${encodeURIComponent(String(id))}`, { method: 'DELETE' });
-
 /** Media tags authenticate with the token cookie (see token.ts), so the URL carries no secret. */
 export function mediaSrc(hit: Hit): string {
   return hit.mediaUrl || `/v1/items/${encodeURIComponent(String(hit.id))}/media`;
+}
+
+/** Uploaded files are stored under a content-hash name; the name the user gave is in the metadata. */
+export function displayName(hit: Hit): string {
+  const given = hit.metadata?.filename;
+  if (typeof given === 'string' && given) return given;
+  return basename(hit.path);
 }

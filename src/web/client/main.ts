@@ -1,7 +1,7 @@
 /** Entry point: wires the header, composer, recorder, results and upload panel to one QueryState. */
-import { ApiError, countsOf, getInfo, mediaSrc, type Counts, type Hit } from './api.ts';
+import { ApiError, countsOf, displayName, getInfo, mediaSrc, type Counts, type Hit } from './api.ts';
 import { renderChips } from './composer.ts';
-import { basename, byId } from './dom.ts';
+import { byId } from './dom.ts';
 import { catchPageDrops, setupDropzone } from './dropzone.ts';
 import { renderFilters, renderInfo, renderOffline } from './header.ts';
 import { icon } from './icons.ts';
@@ -56,7 +56,7 @@ const controller = new SearchController(state, {
   actions: {
     useAsQuery: (hit: Hit) => {
       if (hit.modality === 'text') return;
-      state.add({ kind: hit.modality, label: basename(hit.path), itemId: hit.id, preview: mediaSrc(hit) });
+      state.add({ kind: hit.modality, label: displayName(hit), itemId: hit.id, preview: mediaSrc(hit) });
       textBox.scrollIntoView({ block: 'nearest' });
     },
   },

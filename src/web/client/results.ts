@@ -1,8 +1,8 @@
 /** The result grid: one card per hit, with media suited to its modality, score and file name. */
 import { authHeaders } from './token.ts';
-import { mediaSrc, type Hit } from './api.ts';
+import { displayName, mediaSrc, type Hit } from './api.ts';
 import { falseColour } from './colormap.ts';
-import { basename, h, s, type Child } from './dom.ts';
+import { h, s, type Child } from './dom.ts';
 import { icon } from './icons.ts';
 import { KIND_ICON, KIND_LABEL, isPictureKind } from './kinds.ts';
 import { parseChannels, sparkline } from './sparkline.ts';
@@ -34,7 +34,7 @@ async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
     const res = await fetch(mediaSrc(hit), { headers: authHeaders() });
     if (!res.ok) throw new Error(String(res.status));
     const channels = parseChannels((await res.text()).slice(0, 400_000));
-    box.replaceChildren(channels.length ? sparkline(channels, `IMU channels of ${basename(hit.path)}`) : placeholder(hit, 'IMU'));
+    box.replaceChildren(channels.length ? sparkline(channels, `IMU channels of ${displayName(hit)}`) : placeholder(hit, 'IMU'));
   } catch {
     box.replaceChildren(placeholder(hit, 'IMU'));
   }
@@ -43,7 +43,7 @@ async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
 function media(hit: Hit): HTMLElement {
   const box = h('div', { class: `card-media k-${hit.modality}` });
   const src = mediaSrc(hit);
-  const name = basename(hit.path);
+  const name = displayName(hit);
   if (isPictureKind(hit.modality)) {
     const img = h('img', { src, alt: name, loading: 'lazy', decoding: 'async' });
     img.addEventListener('error', () => box.replaceChildren(placeholder(hit, 'No preview')));
@@ -70,7 +70,7 @@ function media(hit: Hit): HTMLElement {
 }
 
 function card(hit: Hit, rank: number, actions: ResultActions): HTMLElement {
-  const name = basename(hit.path);
+  const name = displayName(hit);
   const pct = Math.max(0, Math.min(1, hit.score)) * 100;
   return h('article', { class: 'card', 'data-modality': hit.modality, 'data-testid': 'result' },
     media(hit),

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 
 export interface ScenarioFiles {
@@ -92,6 +92,8 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
   await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid=upload-row]')?.getAttribute('data-state') ?? ''), null, { timeout: 30_000 });
   assert.equal(await row.getAttribute('data-state'), 'done', `upload failed: ${await row.textContent()}`);
   await page.waitForFunction((n) => new RegExp(`${n} items`).test(document.getElementById('model-line')?.textContent ?? ''), before + 1);
+  const titles = await page.locator('.card-title').allTextContents();
+  assert.ok(titles.includes(basename(files.toIndex)), `the uploaded file shows under its own name: ${titles.join(', ')}`);
   await row.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(outDir, 'desktop-upload.png') });
 
