@@ -55,12 +55,16 @@ test('walk-through against the fake API: text, image, image+audio, upload, phone
 });
 
 test('error, empty and microphone-denied states are shown, not thrown', { skip: skip ?? false, timeout: 30_000 }, async () => {
-  const page = await browser.newPage();
+  const shots = join(repoDir, 'test-artifacts', 'web-fake');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(api.url);
+  await page.getByTestId('notice-welcome').waitFor();
+  await page.screenshot({ path: join(shots, 'desktop-welcome.png') });
   await page.getByLabel('Search by text').fill('boom');
   await page.getByLabel('Search by text').press('Enter');
   await page.getByTestId('notice-error').waitFor();
   assert.match((await page.getByTestId('notice-error').textContent()) ?? '', /simulated.*MODEL_FAILED/);
+  await page.screenshot({ path: join(shots, 'desktop-error.png') });
 
   for (const k of ['vision', 'audio', 'video', 'depth', 'thermal', 'imu']) await page.getByTestId(`filter-${k}`).uncheck();
   await page.getByLabel('Search by text').fill('anything');
@@ -75,6 +79,7 @@ test('error, empty and microphone-denied states are shown, not thrown', { skip: 
   await page.locator('#composer-msg').waitFor();
   assert.match((await page.locator('#composer-msg').textContent()) ?? '', /microphone|Recording/i);
   assert.equal(await page.locator('#mic').getAttribute('aria-pressed'), 'false');
+  await page.screenshot({ path: join(shots, 'desktop-mic-denied.png') });
   await page.close();
 });
 
@@ -98,5 +103,27 @@ test('a token from ?token= is sent as a bearer header and hidden from the addres
     await anon.close();
   } finally {
     await locked.close();
+  }
+});
+
+test('files too big for a JSON body go as multipart, with weights for the positive inputs and minus_ fields', { skip: skip ?? false, timeout: 30_000 }, async () => {
+  // A 256 KiB limit leaves ~128 KiB for base64 files: bird.wav (860 KiB) cannot go as JSON.
+  const small = await startFakeApi({ bodyBytes: 256 * 1024, items: [{ path: media.files[0], modality: 'vision' }] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(small.url);
+    await page.waitForFunction(() => /1 items/.test(document.getElementById('model-line')?.textContent ?? ''));
+    await page.locator('#query-files').setInputFiles([media.files.find((f) => f.endsWith('dog.jpg'))!, media.files.find((f) => f.endsWith('bird.wav'))!]);
+    await page.getByTestId('result').first().waitFor();
+    await page.getByTestId('chip').nth(0).getByRole('slider').fill('1.5');
+    await page.getByTestId('chip').nth(1).getByRole('button', { name: /Subtract/ }).click();
+    // Weight changes are debounced: poll until the search with both changes has arrived.
+    const want = /^weights=1\.5\|vision:\d+\|minus_audio:\d+$/;
+    const last = (): string => String(small.searches[small.searches.length - 1]);
+    for (let i = 0; i < 50 && !want.test(last()); i++) await page.waitForTimeout(100);
+    assert.match(last(), want);
+    await page.close();
+  } finally {
+    await small.close();
   }
 });

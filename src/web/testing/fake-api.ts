@@ -12,7 +12,7 @@ import multipart from '@fastify/multipart';
 import { webAssets } from '../assets.ts';
 
 export interface FakeItem { id: number; path: string; modality: string }
-export interface FakeOptions { token?: string; items?: readonly Omit<FakeItem, 'id'>[] }
+export interface FakeOptions { token?: string; items?: readonly Omit<FakeItem, 'id'>[]; /** What /v1/info reports as the JSON body limit. */ bodyBytes?: number }
 export interface FakeServer { url: string; app: FastifyInstance; items: FakeItem[]; searches: unknown[]; close: () => Promise<void> }
 
 const KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'];
@@ -51,7 +51,7 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
 
   app.get('/v1/info', async () => {
     const counts = Object.fromEntries([...KINDS, 'text'].map((k) => [k, items.filter((i) => i.modality === k).length]));
-    return { model: { name: 'fake', identity: 'fake-0', dim: 1024, modalities: ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] }, counts, items: { total: items.length, byModality: counts }, limits: { bodyBytes: 4 * 1024 * 1024 } };
+    return { model: { name: 'fake', identity: 'fake-0', dim: 1024, modalities: ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] }, counts, items: { total: items.length, byModality: counts }, limits: { bodyBytes: opts.bodyBytes ?? 4 * 1024 * 1024 } };
   });
 
   app.post('/v1/search', async (req, reply) => {
