@@ -11,10 +11,19 @@ export function layerNorm(g: Graph, x: Value, prefix: string, dim: number, eps: 
   return g.op('LayerNormalization', [x, w, b], { axis: attr.i(-1), epsilon: attr.f(eps) }, local);
 }
 
-/** x · Wᵀ (+ b) on [N, in] with the official [out, in] weight: one Gemm, transB = 1. */
+/**
+ * x · Wᵀ (+ b) on [N, in] with the official [out, in] weight: one Gemm, transB = 1. In int8 graphs
+ * the weight is int8 per output channel and the activations are quantized on the fly
+ * (onnxruntime's DynamicQuantizeMatMul, u8×s8 kernels on VNNI CPUs).
+ */
 export function gemm(g: Graph, x: Value, weightKey: string, biasKey: string | null, inDim: number, outDim: number, local: string): Value {
-  const w = g.weight(weightKey, [outDim, inDim]);
   const b = biasKey ? g.weight(biasKey, [outDim], 'bias') : null;
+  if (g.precision === 'int8') {
+    const { q, scale } = g.quantizedWeight(weightKey, outDim, inDim);
+    const zero = g.inline(`${local}_zero_point`, 'int8', [outDim], new Int8Array(outDim));
+    return g.op('DynamicQuantizeMatMul', [x, q, scale, zero, b], {}, local, 'com.microsoft');
+  }
+  const w = g.weight(weightKey, [outDim, inDim]);
   return g.op('Gemm', b ? [x, w, b] : [x, w], { transB: attr.i(1) }, local);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ModalityArch } from './architecture.ts';
 import { block, layerNorm, linear, postprocess } from './blocks.ts';
-import { Graph, type Value, attr } from './graph.ts';
+import { Graph, type Precision, type Value, attr } from './graph.ts';
 import { preprocess } from './stems.ts';
 
 /** Stage outputs a debug build exposes, named like the reference fixtures. */
@@ -16,6 +16,8 @@ export type Stage = (typeof STAGES)[number];
 export interface BuildOptions {
   /** Also output the intermediate stages (for stage-by-stage parity checks). */
   readonly debug?: boolean;
+  /** Weight storage; fp32 reproduces the official model exactly. */
+  readonly precision?: Precision;
 }
 
 function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, Value>): Value {
@@ -57,7 +59,7 @@ function head(g: Graph, x: Value, input: Value, arch: ModalityArch): Value {
 
 export function buildEncoder(arch: ModalityArch, opts: BuildOptions = {}): Graph {
   const m = arch.modality;
-  const g = new Graph(`imagebind_${m}`);
+  const g = new Graph(`imagebind_${m}`, opts.precision ?? 'fp32');
   const input = g.input('input', arch.inputDType, ['batch', ...arch.itemShape]);
   const stages = new Map<Stage, Value>();
   const out = g.scope(m, () => {

@@ -13,7 +13,8 @@ import { formatShape } from '../core/tensor.ts';
 import { modalityArch } from './architecture.ts';
 import { buildEncoder } from './build.ts';
 import type { ImageBindConfig, Modality } from './config.ts';
-import type { InitializerDef } from './graph.ts';
+import type { InitializerDef, Precision, WeightTransform } from './graph.ts';
+import { quantizePerChannel, toHalf } from './weight-transforms.ts';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ModalityEntry } from './manifest.ts';
 import { type ExternalLocation, serializeModel } from './onnx/serialize.ts';
 
@@ -29,22 +30,32 @@ export interface ConvertOptions {
   /** BPE merges file copied to `tokenizer/` when the text encoder is converted. */
   readonly vocabPath?: string;
   readonly debug?: boolean;
+  /** Weight storage: fp32 (exact), fp16 (half the size, computed in fp32) or int8 Linear layers. */
+  readonly precision?: Precision;
   readonly onProgress?: (e: { modality: Modality; tensor: string; done: number; total: number }) => void;
 }
 
+/** The checkpoint shape behind an initializer (quantized weights are stored transposed). */
+function sourceShape(init: InitializerDef): readonly number[] {
+  const t = init.source.kind === 'checkpoint' ? init.source.transform : undefined;
+  if (t === 'int8-transposed') return [init.shape[1], init.shape[0]];
+  return init.shape;
+}
+
 function checkShape(reader: CheckpointReader, init: InitializerDef, modality: Modality): void {
+  if (init.source.kind === 'checkpoint' && init.source.transform === 'int8-scale') return;
   if (!reader.has(init.name)) {
     throw new CheckpointError('TENSOR_MISSING', `${reader.path}: no tensor "${init.name}", which the ${modality} encoder needs. Is this an ImageBind checkpoint, and does --config/--preset match it?`);
   }
   const info = reader.info(init.name);
-  if (formatShape(info.shape) !== formatShape(init.shape)) {
-    throw new CheckpointError('TENSOR_SHAPE', `${reader.path}: "${init.name}" has shape ${formatShape(info.shape)} but the config expects ${formatShape(init.shape)}. Pass the matching --config or --preset.`);
+  if (formatShape(info.shape) !== formatShape(sourceShape(init))) {
+    throw new CheckpointError('TENSOR_SHAPE', `${reader.path}: "${init.name}" has shape ${formatShape(info.shape)} but the config expects ${formatShape(sourceShape(init))}. Pass the matching --config or --preset.`);
   }
 }
 
 async function writeModality(reader: CheckpointReader, m: Modality, opts: ConvertOptions): Promise<ModalityEntry> {
   const arch = modalityArch(opts.config, m);
-  const graph = buildEncoder(arch, { debug: opts.debug });
+  const graph = buildEncoder(arch, { debug: opts.debug, precision: opts.precision });
   const weightsFile = `${m}.weights`;
   const weightsTmp = join(opts.outDir, `${weightsFile}.tmp`);
   const external = graph.initializers.filter((i) => i.source.kind === 'checkpoint');
@@ -54,14 +65,30 @@ async function writeModality(reader: CheckpointReader, m: Modality, opts: Conver
   const hash = createHash('sha256');
   const fh = await open(weightsTmp, 'w');
   let offset = 0;
+  // A quantized weight's scales follow its int8 data; keep them until their initializer comes up.
+  const pendingScales = new Map<string, Float32Array>();
   try {
     for (const [i, init] of external.entries()) {
-      const data = await reader.readFloat32(init.name);
-      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const src = init.source as { key: string; transform?: WeightTransform };
+      let stored: Float32Array | Uint16Array | Int8Array;
+      if (src.transform === 'int8-scale') {
+        stored = pendingScales.get(src.key)!;
+        pendingScales.delete(src.key);
+      } else {
+        const data = await reader.readFloat32(src.key);
+        // The identity hashes the float32 weights, so every precision of a checkpoint shares it.
+        hash.update(src.key).update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        if (src.transform === 'fp16') stored = toHalf(data);
+        else if (src.transform === 'int8-transposed') {
+          const { q, scale } = quantizePerChannel(data, init.shape[1], init.shape[0]);
+          pendingScales.set(src.key, scale);
+          stored = q;
+        } else stored = data;
+      }
+      const bytes = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
       const align = bytes.length >= 1 << 20 ? PAGE_ALIGN : SMALL_ALIGN;
       offset = Math.ceil(offset / align) * align;
       await fh.write(bytes, 0, bytes.length, offset);
-      hash.update(init.name).update(bytes);
       locations.set(init.name, { file: weightsFile, offset, length: bytes.length });
       offset += bytes.length;
       opts.onProgress?.({ modality: m, tensor: init.name, done: i + 1, total: external.length });
@@ -72,6 +99,7 @@ async function writeModality(reader: CheckpointReader, m: Modality, opts: Conver
   }
   const onnx = serializeModel(graph, {
     opsetVersion: OPSET,
+    extraOpsets: graph.precision === 'int8' ? [{ domain: 'com.microsoft', version: 1 }] : [],
     producerVersion: '0.1.0',
     docString: `ImageBind ${m} encoder (facebookresearch/ImageBind@53680b0 semantics)`,
     locate: (init) => {
@@ -124,7 +152,7 @@ export async function convertCheckpoint(reader: CheckpointReader, opts: ConvertO
   const identity = spaceIdentity(modalities);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION,
-    name: opts.name ?? basename(opts.outDir), config: opts.config, precision: 'fp32',
+    name: opts.name ?? basename(opts.outDir), config: opts.config, precision: opts.precision ?? 'fp32',
     modalities, tokenizer, identity,
     source: { checkpoint: basename(reader.path), createdBy: 'imagebind-ts 0.1.0', createdAt: new Date().toISOString() },
   };

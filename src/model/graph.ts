@@ -41,8 +41,18 @@ export interface NodeDef {
 /** Where an initializer's bytes come from when the graph is written. */
 export type InlineData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array;
 
+/** How a checkpoint tensor is stored: as is (float32), as float16, or int8 per output channel. */
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
+/**
+ * A storage transform applied when the weights are written: `fp16` halves each value;
+ * `int8-transposed` stores a Linear weight [out, in] as int8 [in, out] quantized symmetrically per
+ * output channel, and `int8-scale` its [out] scales.
+ */
+export type WeightTransform = 'fp16' | 'int8-transposed' | 'int8-scale';
+
 export type WeightSource =
-  | { kind: 'checkpoint'; key: string }
+  | { kind: 'checkpoint'; key: string; transform?: WeightTransform }
   | { kind: 'inline'; data: InlineData };
 
 /** What a weight is, so random initialisation (benchmarks, training) can pick a sensible scale. */
@@ -70,8 +80,10 @@ export class Graph {
   private readonly names = new Set<string>();
   private scopes: string[] = [];
   private counter = 0;
+  private readonly weightValues = new Map<string, Value>();
 
-  constructor(readonly name: string) {}
+  /** `precision` decides how checkpoint weights are stored; compute is float32 except int8 MatMuls. */
+  constructor(readonly name: string, readonly precision: Precision = 'fp32') {}
 
   /** Runs `fn` with `part` appended to the naming scope (`blocks.3` → `vision.blocks.3.*`). */
   scope<T>(part: string, fn: () => T): T {
@@ -107,12 +119,39 @@ export class Graph {
     this.outputs.push({ name: value.name, dtype, shape });
   }
 
-  /** A weight read from the checkpoint under its official key (the initializer keeps that name). */
+  /**
+   * A float32 weight read from the checkpoint under its official key (the initializer keeps that
+   * name). In fp16 and int8 graphs it is stored as float16 and cast back, so compute stays float32
+   * (int8 graphs quantize only the Linear layers, through `quantizedWeight`).
+   */
   weight(key: string, shape: readonly number[], role: WeightRole = 'weight'): Value {
-    if (this.names.has(key)) return { name: key };
+    const known = this.weightValues.get(key);
+    if (known) return known;
     this.names.add(key);
-    this.initializers.push({ name: key, role, dtype: 'float32', shape: [...shape], source: { kind: 'checkpoint', key } });
-    return { name: key };
+    const half = this.precision !== 'fp32' && role !== 'logit_scale';
+    this.initializers.push({ name: key, role, dtype: half ? 'float16' : 'float32', shape: [...shape], source: { kind: 'checkpoint', key, ...(half ? { transform: 'fp16' as const } : {}) } });
+    let value: Value = { name: key };
+    if (half) {
+      const cast = `${key}.float32`;
+      this.names.add(cast);
+      this.nodes.push({ opType: 'Cast', domain: '', name: `${cast}/Cast`, inputs: [key], outputs: [cast], attrs: { to: { kind: 'int', v: 1 } } });
+      value = { name: cast };
+    }
+    this.weightValues.set(key, value);
+    return value;
+  }
+
+  /** A Linear weight [out, in] as int8 [in, out] plus per-output-channel scales (int8 graphs). */
+  quantizedWeight(key: string, outDim: number, inDim: number): { q: Value; scale: Value } {
+    const scaleName = `${key}.scale`;
+    if (!this.weightValues.has(key)) {
+      this.names.add(key);
+      this.names.add(scaleName);
+      this.initializers.push({ name: key, role: 'weight', dtype: 'int8', shape: [inDim, outDim], source: { kind: 'checkpoint', key, transform: 'int8-transposed' } });
+      this.initializers.push({ name: scaleName, role: 'weight', dtype: 'float32', shape: [outDim], source: { kind: 'checkpoint', key, transform: 'int8-scale' } });
+      this.weightValues.set(key, { name: key });
+    }
+    return { q: { name: key }, scale: { name: scaleName } };
   }
 
   constF32(local: string, values: readonly number[], shape: readonly number[] = [values.length]): Value {

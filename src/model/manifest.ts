@@ -11,7 +11,8 @@ import { type ImageBindConfig, type Modality, isModality, resolveConfig } from '
 export const MANIFEST_FORMAT = 'imagebind-ts/model-dir';
 export const MANIFEST_VERSION = 1;
 
-export type Precision = 'fp32' | 'fp16' | 'int8';
+export type { Precision } from './graph.ts';
+import type { Precision } from './graph.ts';
 
 export interface ModalityEntry {
   readonly graph: string;

@@ -7,6 +7,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { MODALITIES, type ImageBindConfig, loadConfigFile, presetConfig } from '../../model/config.ts';
 import { convertCheckpoint } from '../../model/convert.ts';
 import { randomCheckpoint } from '../../model/random-init.ts';
+import type { Precision } from '../../model/graph.ts';
 import { parseModalityList, parsePositiveInt } from '../options.ts';
 import { Progress } from '../progress.ts';
 
@@ -20,6 +21,7 @@ interface ConvertFlags {
   seed: number;
   debugStages?: boolean;
   force?: boolean;
+  precision: string;
 }
 
 export function register(program: Command): void {
@@ -34,6 +36,7 @@ export function register(program: Command): void {
     .option('--random-init', 'no checkpoint: random weights of the config\'s shapes (for benchmarks)')
     .option('--seed <n>', 'seed for --random-init', parsePositiveInt('--seed'), 1)
     .option('--debug-stages', 'also output intermediate stages (preproc_tokens, block0_out, trunk_out, head_out) for parity checks')
+    .option('--precision <p>', 'fp32 (exact parity) | fp16 (half the size, computed in fp32) | int8 (int8 Linear layers, dynamic activation quantization)', 'fp32')
     .option('--force', 'overwrite an existing model directory')
     .description('convert an ImageBind checkpoint into a model directory (manifest + one ONNX graph per modality)')
     .addHelpText('after', `
@@ -51,13 +54,14 @@ Tensors stream from the checkpoint one at a time; peak memory stays near the lar
         throw new ConfigError('OUTPUT_EXISTS', `${flags.out} already holds a model directory; pass --force to overwrite it.`);
       }
       if (flags.vocab && !existsSync(flags.vocab)) throw new ConfigError('BAD_ARGUMENT', `--vocab ${flags.vocab}: file not found.`);
+      if (!['fp32', 'fp16', 'int8'].includes(flags.precision)) throw new ConfigError('BAD_ARGUMENT', `--precision must be fp32, fp16 or int8, got "${flags.precision}".`);
       const config: ImageBindConfig = flags.config ? await loadConfigFile(flags.config) : presetConfig(flags.preset ?? 'huge');
       const modalities = parseModalityList(flags.modalities ?? MODALITIES.join(','));
       const reader: CheckpointReader = checkpoint ? await openCheckpoint(checkpoint) : randomCheckpoint(config, flags.seed, modalities);
       const bars = new Map<string, Progress>();
       try {
         const manifest = await convertCheckpoint(reader, {
-          config, modalities, outDir: flags.out, vocabPath: flags.vocab, debug: flags.debugStages,
+          config, modalities, outDir: flags.out, vocabPath: flags.vocab, debug: flags.debugStages, precision: flags.precision as Precision,
           onProgress: ({ modality, done, total }) => {
             let bar = bars.get(modality);
             if (!bar) { bar = new Progress(`convert ${modality.padEnd(7)}`, total, 'tensors'); bars.set(modality, bar); }
