@@ -18,6 +18,8 @@ export interface BackendSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(inputName: string, input: Tensor): Promise<Map<string, Tensor<'float32'>>>;
+  /** Several named inputs; returns the requested outputs (all by default). */
+  runFeeds(feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>>;
   release(): Promise<void>;
 }
 
@@ -27,11 +29,13 @@ function toOrt(t: Tensor): ort.Tensor {
   throw new TypeError(`backend: unsupported input dtype ${t.dtype as DType}`);
 }
 
-export async function createSession(path: string, opts: SessionOptions = {}): Promise<BackendSession> {
+/** A session over a model file (external weights beside it) or in-memory model bytes. */
+export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<BackendSession> {
   const threads = opts.threads ?? availableParallelism();
+  const where = typeof model === 'string' ? model : '<in-memory graph>';
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, {
+    const options: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       intraOpNumThreads: threads,
@@ -39,21 +43,26 @@ export async function createSession(path: string, opts: SessionOptions = {}): Pr
       enableCpuMemArena: true,
       enableMemPattern: true,
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
-    });
+    };
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   } catch (e) {
-    throw new ConfigError('MODEL_LOAD_FAILED', `${path}: onnxruntime could not load the graph (${(e as Error).message}). Re-create the model directory with \`imagebind convert\`.`, { cause: e });
+    throw new ConfigError('MODEL_LOAD_FAILED', `${where}: onnxruntime could not load the graph (${(e as Error).message}). Re-create the model directory with \`imagebind convert\`.`, { cause: e });
   }
+  const runFeeds = async (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]) => {
+    const input: Record<string, ort.Tensor> = {};
+    for (const [k, t] of Object.entries(feeds)) input[k] = toOrt(t);
+    const result = outputs ? await session.run(input, [...outputs]) : await session.run(input);
+    const out = new Map<string, Tensor<'float32'>>();
+    for (const [name, value] of Object.entries(result)) {
+      out.set(name, { dtype: 'float32', shape: [...value.dims], data: value.data as Float32Array });
+    }
+    return out;
+  };
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(inputName, input) {
-      const result = await session.run({ [inputName]: toOrt(input) });
-      const out = new Map<string, Tensor<'float32'>>();
-      for (const [name, value] of Object.entries(result)) {
-        out.set(name, { dtype: 'float32', shape: [...value.dims], data: value.data as Float32Array });
-      }
-      return out;
-    },
+    run: (inputName, input) => runFeeds({ [inputName]: input }),
+    runFeeds,
     release: () => session.release(),
   };
 }

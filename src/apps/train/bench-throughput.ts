@@ -11,7 +11,7 @@ import { type Modality, resolveConfig } from '../../model/config.ts';
 import { Graph } from '../../model/graph.ts';
 import { tensorDataset } from './data.ts';
 import type { TrainSetup } from './graph.ts';
-import { GraphSession } from './session.ts';
+import { GraphSession } from '../../runtime/graph-session.ts';
 import { randomInput } from './testing.ts';
 import { Trainer } from './trainer.ts';
 

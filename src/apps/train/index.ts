@@ -9,4 +9,4 @@ export { saveModel, type SaveModelOptions } from './export.ts';
 export { saveTrainState, loadTrainState, type TrainState } from './checkpoint.ts';
 export { learningRate, type ScheduleOptions } from './schedule.ts';
 export { adamwStep, clipGlobalNorm, type AdamWOptions, type AdamWState } from './adamw.ts';
-export { GraphSession } from './session.ts';
+export { GraphSession } from '../../runtime/graph-session.ts';

@@ -17,7 +17,7 @@ import { LOSS_OUTPUT, TARGET_INPUT, type TrainSetup, buildLossGraph, buildTraini
 import { type ParamMap, decays, initParams } from './params.ts';
 import { ProgressLine } from './progress.ts';
 import { learningRate } from './schedule.ts';
-import { GraphSession } from './session.ts';
+import { GraphSession } from '../../runtime/graph-session.ts';
 
 export interface TrainOptions {
   readonly config: ImageBindConfig;

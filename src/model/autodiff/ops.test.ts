@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attr } from '../graph.ts';
 import { gradientGraph } from './gradient.ts';
-import { assertGradients, opCase } from './testing.ts';
+import { assertGradients, opCase } from '../../../test/helpers/autodiff-ops.ts';
 
 const awayFromZero = (x: number) => (x >= 0 ? x + 0.3 : x - 0.3);
 const positive = (x: number) => Math.abs(x) + 0.5;

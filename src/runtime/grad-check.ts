@@ -9,11 +9,11 @@
  * rtol = 1e-2 and atol = 1e-3 by default (atol absorbs entries whose gradient is ~0). In
  * directional mode (below) atol is absolute.
  */
-import { type Tensor, numel } from '../../core/tensor.ts';
-import { Rng } from '../../core/random.ts';
-import { GraphSession } from '../../apps/train/session.ts';
-import { type Graph, cloneGraph } from '../graph.ts';
-import { gradName, gradientGraph } from './gradient.ts';
+import { type Tensor, numel } from '../core/tensor.ts';
+import { Rng } from '../core/random.ts';
+import { GraphSession } from './graph-session.ts';
+import { type Graph, cloneGraph } from '../model/graph.ts';
+import { gradName, gradientGraph } from '../model/autodiff/gradient.ts';
 
 /**
  * Relative roundoff of one float32 loss evaluation (a few ulps accumulated through the graph); a

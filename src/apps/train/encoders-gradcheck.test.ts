@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../core/random.ts';
 import type { Tensor } from '../../core/tensor.ts';
-import { modalityArch } from '../architecture.ts';
-import { MODALITIES, type Modality } from '../config.ts';
-import { TARGET_INPUT, type TrainSetup, buildLossGraph, inputName, setupModalities } from '../../apps/train/graph.ts';
-import { initParams } from '../../apps/train/params.ts';
-import { randomInput, tinyConfig } from '../../apps/train/testing.ts';
-import { gradCheck } from './check.ts';
+import { modalityArch } from '../../model/architecture.ts';
+import { MODALITIES, type Modality } from '../../model/config.ts';
+import { TARGET_INPUT, type TrainSetup, buildLossGraph, inputName, setupModalities } from './graph.ts';
+import { initParams } from './params.ts';
+import { randomInput, tinyConfig } from './testing.ts';
+import { gradCheck } from '../../runtime/grad-check.ts';
 
 const config = tinyConfig();
 

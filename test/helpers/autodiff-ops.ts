@@ -1,10 +1,10 @@
 /** Test helpers: tiny single-op graphs feeding a scalar loss L = Σ out ⊙ R (R a fixed random tensor). */
 import assert from 'node:assert/strict';
-import { type Tensor, numel } from '../../core/tensor.ts';
-import { Rng } from '../../core/random.ts';
-import { Graph, type Value } from '../graph.ts';
-import { type GradCheckOptions, type GradCheckResult, gradCheck } from './check.ts';
-import { inferShapes } from './shapes.ts';
+import { type Tensor, numel } from '../../src/core/tensor.ts';
+import { Rng } from '../../src/core/random.ts';
+import { Graph, type Value } from '../../src/model/graph.ts';
+import { type GradCheckOptions, type GradCheckResult, gradCheck } from '../../src/runtime/grad-check.ts';
+import { inferShapes } from '../../src/model/autodiff/shapes.ts';
 
 export interface CaseInput {
   readonly name: string;
