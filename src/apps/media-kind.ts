@@ -50,7 +50,8 @@ function manifestKinds(dir: string): Map<string, FileKind> {
       try {
         const row = JSON.parse(line) as { file?: string; path?: string; modality?: string; kind?: string };
         const name = row.file ?? row.path;
-        const kind = row.kind ?? row.modality;
+        const raw = row.kind ?? row.modality;
+        const kind = raw === 'image' ? 'vision' : raw;
         if (name && kind && (FILE_KINDS as readonly string[]).includes(kind)) m.set(resolve(dir, name), kind as FileKind);
       } catch { /* a malformed line only loses its own entry */ }
     }
