@@ -46,10 +46,6 @@ export interface Part {
   readonly file?: { readonly bytes: Uint8Array; readonly filename: string; readonly mimetype: string };
 }
 
-export function isMultipart(req: FastifyRequest): boolean {
-  return req.isMultipart();
-}
-
 /** Reads every part in order (order matters: search weights follow the inputs' order). */
 export async function readParts(req: FastifyRequest): Promise<Part[]> {
   const parts: Part[] = [];

@@ -1,5 +1,6 @@
 /** Probes, /metrics and /v1/info (what the UI needs to draw itself). */
 import type { FastifyInstance } from 'fastify';
+import { INPUT_KINDS, encoderFor } from '../../embed/embed.ts';
 import { STORE_MODALITIES } from '../../store/index.ts';
 import type { ServerContext } from '../context.ts';
 import { fail } from '../http-errors.ts';
@@ -22,7 +23,7 @@ export function registerInfo(app: FastifyInstance, ctx: ServerContext): void {
     return {
       model: { ...modelJson(ctx), modalities: model.modalities, scales: Object.fromEntries(model.modalities.map((m) => [m, model.manifest.modalities[m]?.outputScale ?? null])) },
       // What /v1/embed, /v1/search and uploads accept; video runs through the vision encoder.
-      inputKinds: ['text', 'vision', 'video', 'audio', 'depth', 'thermal', 'imu'].filter((k) => model.modalities.includes(k === 'video' ? 'vision' : k as never)),
+      inputKinds: INPUT_KINDS.filter((k) => model.modalities.includes(encoderFor(k))),
       items: { total: ctx.store.count(), byModality: counts },
       auth: { required: ctx.token !== undefined },
       limits: { bodyBytes: ctx.bodyLimit, requestTimeoutMs: ctx.requestTimeoutMs },
