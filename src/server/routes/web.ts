@@ -20,7 +20,14 @@ async function loadAssets(log: (msg: string) => void): Promise<AssetMap | null> 
     if (code !== 'ERR_MODULE_NOT_FOUND') log(`web UI failed to load: ${(e as Error).message}`);
     return null;
   }
-  return typeof mod.webAssets === 'function' ? mod.webAssets() : null;
+  if (typeof mod.webAssets !== 'function') return null;
+  try {
+    return await mod.webAssets();
+  } catch (e) {
+    // A UI that fails to build must not take the API down with it: serve the placeholder.
+    log(`web UI failed to build: ${(e as Error).message}`);
+    return null;
+  }
 }
 
 /** Paths under which the UI's files are public even when a token is required (the shell only). */
@@ -29,8 +36,8 @@ export function isUiPath(url: string): boolean {
 }
 
 export function registerWeb(app: FastifyInstance): void {
-  let assets: Promise<AssetMap | null> | null = null;
-  const get = () => (assets ??= loadAssets((m) => app.log.error(m)));
+  // Not cached here: Node caches the module and webAssets() its build (or rebuilds in UI dev mode).
+  const get = () => loadAssets((m) => app.log.error(m));
   const serve = async (key: string, reply: import('fastify').FastifyReply) => {
     const map = await get();
     const asset = map?.get(key);
