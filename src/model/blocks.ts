@@ -57,6 +57,8 @@ export interface AttentionOptions {
   readonly addBiasKV: boolean;
   /** Additive [tokens, tokens] mask (text's causal mask). */
   readonly mask: Value | null;
+  /** Use onnxruntime's fused MultiHeadAttention kernel (inference only: autodiff has no rule for it). */
+  readonly fused?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export function attention(g: Graph, x: Value, prefix: string, o: AttentionOption
   const hd = o.dim / o.heads;
   return g.scope('attn', () => {
     const qkv = gemm(g, x, `${prefix}.in_proj_weight`, `${prefix}.in_proj_bias`, o.dim, 3 * o.dim, 'qkv');
+    if (o.fused) return fusedAttention(g, qkv, prefix, o);
     const split = g.op('Reshape', [qkv, g.constI64('qkv_shape', [-1, o.tokens, 3, o.heads, hd])], {}, 'qkv_heads');
     const perm = g.op('Transpose', [split], { perm: attr.ints([2, 0, 3, 1, 4]) }, 'qkv_t');
     const pick = (i: number, local: string) => g.op('Gather', [perm, g.constI64(`${local}_index`, [i], [])], { axis: attr.i(0) }, local);
@@ -96,6 +99,31 @@ export function attention(g: Graph, x: Value, prefix: string, o: AttentionOption
     const flat = g.op('Reshape', [merged, g.constI64('flat_shape', [-1, o.dim])], {}, 'context_flat');
     return linear(g, flat, `${prefix}.out_proj`, o.dim, o.dim, true, 'out');
   });
+}
+
+/**
+ * The same attention through com.microsoft.MultiHeadAttention: q, k, v as [B, L, D] (k and v with
+ * the learned bias token appended when add_bias_kv), the causal mask as an additive attention bias.
+ * The kernel scales q·kᵀ by 1/sqrt(d) instead of dividing q first (float rounding only).
+ */
+function fusedAttention(g: Graph, qkv: Value, prefix: string, o: AttentionOptions): Value {
+  const seq = g.op('Reshape', [qkv, g.constI64('qkv_seq_shape', [-1, o.tokens, 3 * o.dim])], {}, 'qkv_seq');
+  const [q, k0, v0] = g.opN('Split', [seq, g.constI64('qkv_split', [o.dim, o.dim, o.dim])], 3, { axis: attr.i(-1) }, 'qkv_split');
+  let k = k0, v = v0;
+  if (o.addBiasKV) {
+    const b = g.op('Shape', [q], { start: attr.i(0), end: attr.i(1) }, 'batch');
+    const shape = g.op('Concat', [b, g.constI64('one_dim', [1, o.dim])], { axis: attr.i(0) }, 'bias_kv_shape');
+    const append = (key: 'bias_k' | 'bias_v', seqv: Value) => {
+      const tiled = g.op('Expand', [g.weight(`${prefix}.${key}`, [1, 1, o.dim], 'bias'), shape], {}, `${key}_expanded`);
+      return g.op('Concat', [seqv, tiled], { axis: attr.i(1) }, `${key === 'bias_k' ? 'k' : 'v'}_with_bias`);
+    };
+    k = append('bias_k', k);
+    v = append('bias_v', v);
+  }
+  const bias = o.mask ? g.op('Reshape', [o.mask, g.constI64('mask_4d', [1, 1, o.tokens, o.tokens])], {}, 'attention_bias') : null;
+  const ctx = g.op('MultiHeadAttention', [q, k, v, null, null, bias], { num_heads: attr.i(o.heads) }, 'context', 'com.microsoft');
+  const flat = g.op('Reshape', [ctx, g.constI64('flat_shape', [-1, o.dim])], {}, 'context_flat');
+  return linear(g, flat, `${prefix}.out_proj`, o.dim, o.dim, true, 'out');
 }
 
 /** imagebind/models/transformer.py: BlockWithMasking.forward (pre-norm, no layer scale, eval mode). */

@@ -18,16 +18,18 @@ export interface BuildOptions {
   readonly debug?: boolean;
   /** Weight storage; fp32 reproduces the official model exactly. */
   readonly precision?: Precision;
+  /** Fused attention kernel for inference (training graphs keep the explicit ops autodiff knows). */
+  readonly fusedAttention?: boolean;
 }
 
-function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, Value>): Value {
+function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, Value>, fused: boolean): Value {
   const d = arch.embedDim;
   let x = g.op('Reshape', [tokens, g.constI64('rows', [-1, d])], {}, 'rows');
   if (arch.preTransformerNorm) x = layerNorm(g, x, arch.preTransformerNorm, d, 1e-6, 'pre_ln');
   const mask = arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens], 'causal_mask') : null;
   for (let i = 0; i < arch.numBlocks; i++) {
     x = g.scope(`blocks.${i}`, () => block(g, x, `${arch.trunkPrefix}.blocks.${i}`, {
-      dim: d, heads: arch.numHeads, tokens: arch.numTokens, addBiasKV: arch.addBiasKV, mask,
+      dim: d, heads: arch.numHeads, tokens: arch.numTokens, addBiasKV: arch.addBiasKV, mask, fused,
     }));
     if (i === 0) stages.set('block0_out', x);
   }
@@ -65,7 +67,7 @@ export function buildEncoder(arch: ModalityArch, opts: BuildOptions = {}): Graph
   const out = g.scope(m, () => {
     const tokens = preprocess(g, input, arch);
     stages.set('preproc_tokens', tokens);
-    const x = g.scope('trunk', () => trunk(g, tokens, arch, stages));
+    const x = g.scope('trunk', () => trunk(g, tokens, arch, stages, opts.fusedAttention ?? false));
     stages.set('trunk_out', x);
     const h = head(g, x, input, arch);
     stages.set('head_out', h);

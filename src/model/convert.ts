@@ -32,6 +32,8 @@ export interface ConvertOptions {
   readonly debug?: boolean;
   /** Weight storage: fp32 (exact), fp16 (half the size, computed in fp32) or int8 Linear layers. */
   readonly precision?: Precision;
+  /** onnxruntime's fused MultiHeadAttention instead of explicit ops (default on). */
+  readonly fusedAttention?: boolean;
   readonly onProgress?: (e: { modality: Modality; tensor: string; done: number; total: number }) => void;
 }
 
@@ -55,7 +57,7 @@ function checkShape(reader: CheckpointReader, init: InitializerDef, modality: Mo
 
 async function writeModality(reader: CheckpointReader, m: Modality, opts: ConvertOptions): Promise<ModalityEntry> {
   const arch = modalityArch(opts.config, m);
-  const graph = buildEncoder(arch, { debug: opts.debug, precision: opts.precision });
+  const graph = buildEncoder(arch, { debug: opts.debug, precision: opts.precision, fusedAttention: opts.fusedAttention ?? true });
   const weightsFile = `${m}.weights`;
   const weightsTmp = join(opts.outDir, `${weightsFile}.tmp`);
   const external = graph.initializers.filter((i) => i.source.kind === 'checkpoint');
@@ -99,7 +101,7 @@ async function writeModality(reader: CheckpointReader, m: Modality, opts: Conver
   }
   const onnx = serializeModel(graph, {
     opsetVersion: OPSET,
-    extraOpsets: graph.precision === 'int8' ? [{ domain: 'com.microsoft', version: 1 }] : [],
+    extraOpsets: [{ domain: 'com.microsoft', version: 1 }],
     producerVersion: '0.1.0',
     docString: `ImageBind ${m} encoder (facebookresearch/ImageBind@53680b0 semantics)`,
     locate: (init) => {

@@ -12,15 +12,16 @@ import { ref } from './shared.ts';
 
 const cache = new Map<string, Promise<string>>();
 
-export function tinyModelDir(debug = true): Promise<string> {
-  const key = debug ? 'debug' : 'plain';
+/** `fused: false` builds the explicit attention ops (the graph training differentiates). */
+export function tinyModelDir(debug = true, fused = true): Promise<string> {
+  const key = `${debug ? 'debug' : 'plain'}-${fused ? 'fused' : 'explicit'}`;
   let p = cache.get(key);
   if (!p) {
     p = (async () => {
       const outDir = join(mkdtempSync(join(tmpdir(), 'imagebind-tiny-')), 'model');
       const reader = await openCheckpoint(ref('tiny', 'imagebind_tiny.pth'));
       try {
-        await convertCheckpoint(reader, { config: await loadConfigFile(ref('tiny', 'config.json')), modalities: MODALITIES, outDir, debug, vocabPath: ref('vocab', 'bpe_simple_vocab_16e6.txt.gz') });
+        await convertCheckpoint(reader, { config: await loadConfigFile(ref('tiny', 'config.json')), modalities: MODALITIES, outDir, debug, fusedAttention: fused, vocabPath: ref('vocab', 'bpe_simple_vocab_16e6.txt.gz') });
       } finally {
         await reader.close();
       }

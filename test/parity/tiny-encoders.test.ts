@@ -12,11 +12,16 @@ import { tinyModelDir } from '../helpers/tiny-model.ts';
 
 const TOL = 1e-4;
 let model: ImageBind;
+let explicit: ImageBind;
 
 before(async () => {
   model = await ImageBind.load(await tinyModelDir(true), { threads: 1 });
+  explicit = await ImageBind.load(await tinyModelDir(true, false), { threads: 1 });
 });
-after(async () => model?.close());
+after(async () => {
+  await model?.close();
+  await explicit?.close();
+});
 
 const cases: { name: string; modality: Modality; input: string; prefix: string; output: string }[] = [
   { name: 'vision (4D images)', modality: 'vision', input: 'input_vision.npy', prefix: 'vision', output: 'output_vision.npy' },
@@ -29,10 +34,10 @@ const cases: { name: string; modality: Modality; input: string; prefix: string; 
   { name: 'imu', modality: 'imu', input: 'input_imu.npy', prefix: 'imu', output: 'output_imu.npy' },
 ];
 
-for (const c of cases) {
-  test(`parity: ${c.name}`, async () => {
+for (const c of cases) for (const variant of ['fused attention', 'explicit attention']) {
+  test(`parity (${variant}): ${c.name}`, async () => {
     const input = await refNpy('tiny', c.input);
-    const { output, stages } = await model.encodeWithStages(c.modality, input);
+    const { output, stages } = await (variant === 'fused attention' ? model : explicit).encodeWithStages(c.modality, input);
     const expected = await refNpy('tiny', c.output);
     assert.deepEqual(output.shape, expected.shape);
     const report: string[] = [];
@@ -47,7 +52,7 @@ for (const c of cases) {
     }
     const d = diff(output.data, expected.data as Float32Array);
     report.push(`output ${d.maxAbs.toExponential(2)}`);
-    console.log(`# ${c.name}: max abs diff — ${report.join(', ')}`);
+    console.log(`# ${c.name} (${variant}): max abs diff — ${report.join(', ')}`);
     assert.ok(d.maxAbs <= TOL, `${c.name} output: max abs diff ${d.maxAbs} > ${TOL}`);
   });
 }
