@@ -2,7 +2,8 @@
  * Audio preprocessing: file → `clips x 1 x 128 x 204` float32, matching
  * `imagebind.data.load_and_transform_audio_data` (see pipeline.ts for the steps).
  */
-import { ImageBindError, MediaError } from '../../core/errors.ts';
+import { type ImageBindError, MediaError } from '../../core/errors.ts';
+import { settleEach } from '../batch.ts';
 import type { Float32Tensor } from '../../core/tensor.ts';
 import { decodeAudioFile, type DecodeOptions } from './decode.ts';
 import { preprocessWaveform, type AudioOptions } from './pipeline.ts';
@@ -33,22 +34,7 @@ export type AudioBatchItem =
  * the batch. `concurrency` bounds the number of files (and ffmpeg processes) in flight.
  */
 export async function loadAudioFiles(paths: readonly string[], opts: LoadAudioOptions & { concurrency?: number } = {}): Promise<AudioBatchItem[]> {
-  const results = new Array<AudioBatchItem>(paths.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) {
-      const i = next++;
-      const path = paths[i];
-      try {
-        results[i] = { ok: true, path, tensor: await loadAudioFile(path, opts) };
-      } catch (e) {
-        const error = e instanceof ImageBindError ? e
-          : new MediaError('AUDIO_DECODE_FAILED', `${path}: unexpected failure while preprocessing audio: ${(e as Error).message}`, { cause: e });
-        results[i] = { ok: false, path, error };
-      }
-    }
-  };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 4, paths.length));
-  await Promise.all(Array.from({ length: n }, worker));
-  return results;
+  const settled = await settleEach(paths, (p) => loadAudioFile(p, opts),
+    (path, e) => new MediaError('AUDIO_DECODE_FAILED', `${path}: unexpected failure while preprocessing audio: ${(e as Error).message}`, { cause: e }), opts.concurrency ?? 4);
+  return settled.map((r) => (r.ok ? { ok: true, path: r.path, tensor: r.value } : r));
 }

@@ -1,6 +1,7 @@
 /**
  * IMU files (CSV/TSV, JSON, `.npy`) → `imuFromColumns`, and a batch helper.
  */
+import { settleEach } from '../batch.ts';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ImageBindError, MediaError } from '../../core/errors.ts';
@@ -102,12 +103,7 @@ export type ImuBatchItem =
 
 /** Loads several IMU files; one result per path, failures reported per item. */
 export async function loadImuFiles(paths: readonly string[], opts: ImuOptions = {}): Promise<ImuBatchItem[]> {
-  return Promise.all(paths.map(async (path): Promise<ImuBatchItem> => {
-    try {
-      return { ok: true, path, ...(await loadImuFile(path, opts)) };
-    } catch (e) {
-      if (e instanceof ImageBindError) return { ok: false, path, error: e };
-      return { ok: false, path, error: new MediaError('IMU_PARSE', `${path}: ${(e as Error).message}`, { cause: e }) };
-    }
-  }));
+  const settled = await settleEach(paths, (p) => loadImuFile(p, opts),
+    (path, e) => new MediaError('IMU_PARSE', `${path}: ${(e as Error).message}`, { cause: e }));
+  return settled.map((r) => (r.ok ? { ok: true, path: r.path, ...r.value } : r));
 }

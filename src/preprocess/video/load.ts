@@ -2,6 +2,7 @@
  * `load_and_transform_video_data` (imagebind/data.py) for one file, and a batch helper that
  * reports failures per item instead of failing the batch.
  */
+import { settleEach } from '../batch.ts';
 import { ConfigError, ImageBindError, MediaError } from '../../core/errors.ts';
 import { tensor, type Float32Tensor } from '../../core/tensor.ts';
 import { planClips, type ClipPlan } from './clips.ts';
@@ -99,22 +100,7 @@ export async function loadVideoFiles(
   paths: readonly string[], opts: VideoOptions & { concurrency?: number } = {},
 ): Promise<VideoBatchItem[]> {
   resolve(opts);
-  const results: VideoBatchItem[] = new Array(paths.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) {
-      const i = next++;
-      const path = paths[i];
-      try {
-        results[i] = { ok: true, path, tensor: await loadVideoFile(path, opts) };
-      } catch (e) {
-        const error = e instanceof ImageBindError ? e
-          : new MediaError('VIDEO_DECODE_FAILED', `${path}: ${(e as Error).message ?? String(e)}`, { cause: e });
-        results[i] = { ok: false, path, error };
-      }
-    }
-  };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 1, paths.length));
-  await Promise.all(Array.from({ length: n }, worker));
-  return results;
+  const settled = await settleEach(paths, (p) => loadVideoFile(p, opts),
+    (path, e) => new MediaError('VIDEO_DECODE_FAILED', `${path}: ${(e as Error).message ?? String(e)}`, { cause: e }), opts.concurrency ?? 1);
+  return settled.map((r) => (r.ok ? { ok: true, path: r.path, tensor: r.value } : r));
 }

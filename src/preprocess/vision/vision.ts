@@ -2,6 +2,8 @@
  * The official vision transform (`imagebind/data.py: load_and_transform_vision_data`):
  * decode → `Resize(224, BICUBIC)` (Pillow) → `CenterCrop(224)` → `ToTensor` → CLIP `Normalize`.
  */
+import { settleEach } from '../batch.ts';
+import type { ImageBindError } from '../../core/errors.ts';
 import { MediaError } from '../../core/errors.ts';
 import type { Float32Tensor } from '../../core/tensor.ts';
 import { type DecodeOptions, type RgbImage, decodeImage } from '../image/decode.ts';
@@ -32,39 +34,11 @@ export async function loadVisionFile(path: string, opts: VisionOptions = {}): Pr
   return preprocessVisionBuffer(await readInputFile(path), path, opts);
 }
 
-export type ItemResult<T> = { ok: true; source: string; value: T } | { ok: false; source: string; error: MediaError };
-
-/**
- * Runs `fn` on every input with bounded concurrency; a failure is recorded for that item instead
- * of rejecting the whole batch. Errors that are not already `MediaError`s are wrapped so callers
- * see one type.
- */
-export async function mapSettled<T>(
-  sources: readonly string[], fn: (source: string) => Promise<T>, concurrency = 4,
-): Promise<ItemResult<T>[]> {
-  const results: ItemResult<T>[] = new Array(sources.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < sources.length) {
-      const i = next++;
-      const source = sources[i];
-      try {
-        results[i] = { ok: true, source, value: await fn(source) };
-      } catch (e) {
-        const error = e instanceof MediaError ? e
-          : mediaError('IMAGE_DECODE_FAILED', source, `unexpected failure (${(e as Error).message ?? String(e)})`, 'Report this with the file attached.', e);
-        results[i] = { ok: false, source, error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, sources.length)) }, worker));
-  return results;
-}
-
-export type VisionResult = { ok: true; source: string; tensor: Float32Tensor } | { ok: false; source: string; error: MediaError };
+export type VisionResult = { ok: true; source: string; tensor: Float32Tensor } | { ok: false; source: string; error: ImageBindError };
 
 /** Loads many image files; one bad file yields `{ok: false, error}` for that entry only. */
 export async function loadVisionFiles(paths: readonly string[], opts: VisionOptions & { concurrency?: number } = {}): Promise<VisionResult[]> {
-  const settled = await mapSettled(paths, (p) => loadVisionFile(p, opts), opts.concurrency);
-  return settled.map((r) => (r.ok ? { ok: true, source: r.source, tensor: r.value } : r));
+  const settled = await settleEach(paths, (p) => loadVisionFile(p, opts),
+    (source, e) => mediaError('IMAGE_DECODE_FAILED', source, `unexpected failure (${(e as Error).message ?? String(e)})`, 'Report this with the file attached.', e), opts.concurrency);
+  return settled.map((r) => (r.ok ? { ok: true, source: r.path, tensor: r.value } : { ok: false, source: r.path, error: r.error }));
 }
