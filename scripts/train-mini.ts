@@ -22,6 +22,7 @@ await trainMiniModel({
   jointSamples: quick ? 128 : num('--joint-samples', 3200), jointSteps: quick ? 4 : num('--joint-steps', 800),
   bindSamples: quick ? 64 : num('--bind-samples', 3200), bindSteps: quick ? 3 : num('--bind-steps', 600),
   batchSize: quick ? 16 : num('--batch', 64),
+  jointLr: num('--joint-lr', 3e-4), bindLr: num('--bind-lr', 5e-4),
   log: (l) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${l}`),
   onStats: (stage, sps, loss) => stats.push({ stage, samples_per_s: sps, final_loss: loss }),
 });

@@ -32,6 +32,8 @@ export interface RecipeOptions {
   readonly jointSteps?: number;
   readonly bindSteps?: number;
   readonly batchSize?: number;
+  readonly jointLr?: number;
+  readonly bindLr?: number;
   readonly merges?: number;
   readonly log?: (line: string) => void;
   readonly onStats?: (stage: string, samplesPerSecond: number, finalLoss: number) => void;
@@ -79,7 +81,7 @@ export async function trainMiniModel(o: RecipeOptions): Promise<void> {
   const ids = captionIds(world, jointIdx, tokenizer);
   const joint = await Trainer.create({
     config, setup: { kind: 'joint', query: 'text', key: 'vision' }, data: imageTextDataset(images, ids, config.video_frames),
-    batchSize: bs, steps: o.jointSteps ?? 800, lr: 1e-3, warmupSteps: 50, seed, progress: false,
+    batchSize: bs, steps: o.jointSteps ?? 800, lr: o.jointLr ?? 3e-4, warmupSteps: 100, seed, progress: false,
   });
   const visionText = await train('vision+text', joint, o);
   await joint.close();
@@ -101,7 +103,7 @@ export async function trainMiniModel(o: RecipeOptions): Promise<void> {
     for (const [kind, targets, sink] of [['image', imageTargets, all], ['text', captionTargets, upper]] as const) {
       const trainer = await Trainer.create({
         config, setup: { kind: 'binding', modality: m }, data: withTargets(sensorDataset(m, inputs), targets as Float32Tensor),
-        batchSize: bs, steps: o.bindSteps ?? 600, lr: 1e-3, warmupSteps: 50, seed: seed + k + 1, progress: false,
+        batchSize: bs, steps: o.bindSteps ?? 600, lr: o.bindLr ?? 5e-4, warmupSteps: 50, seed: seed + k + 1, progress: false,
       });
       const p = await train(`${m} (${kind}-paired)`, trainer, o);
       for (const [name, t] of p) if (name.includes(`.${m}.`)) sink.set(name, t);
