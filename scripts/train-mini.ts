@@ -19,10 +19,10 @@ const stats: { stage: string; samples_per_s: number; final_loss: number }[] = []
 const t0 = Date.now();
 await trainMiniModel({
   outDir, seed: 1,
-  jointSamples: quick ? 128 : num('--joint-samples', 3200), jointSteps: quick ? 4 : num('--joint-steps', 800),
-  bindSamples: quick ? 64 : num('--bind-samples', 3200), bindSteps: quick ? 3 : num('--bind-steps', 600),
+  jointSamples: quick ? 128 : num('--joint-samples', 6400), jointSteps: quick ? 4 : num('--joint-steps', 2000),
+  bindSamples: quick ? 64 : num('--bind-samples', 4800), bindSteps: quick ? 3 : num('--bind-steps', 1000),
   batchSize: quick ? 16 : num('--batch', 64),
-  jointLr: num('--joint-lr', 3e-4), bindLr: num('--bind-lr', 5e-4),
+  jointLr: num('--joint-lr', 3e-4), bindLr: num('--bind-lr', 1e-3),
   log: (l) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${l}`),
   onStats: (stage, sps, loss) => stats.push({ stage, samples_per_s: sps, final_loss: loss }),
 });
