@@ -62,6 +62,18 @@ def read_safetensors(path):
         return out
 
 
+def blas_info():
+    """Which BLAS torch's generic BLAS resolves to, and OpenBLAS's kernel for this CPU."""
+    import ctypes, ctypes.util
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        for fn in ("openblas_get_config", "openblas_get_corename"):
+            getattr(lib, fn).restype = ctypes.c_char_p
+        return f"OpenBLAS {lib.openblas_get_config().decode()} core={lib.openblas_get_corename().decode()}"
+    except (OSError, AttributeError):
+        return "libblas.so.3 (not OpenBLAS)"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
@@ -80,7 +92,7 @@ def main():
     model = imagebind_huge(pretrained=False)
     model.load_state_dict(read_safetensors(args.checkpoint), strict=True)
     model.eval()
-    results = {"torch": torch.__version__, "threads": args.threads, "blas": torch.__config__.show(), "rows": []}
+    results = {"torch": torch.__version__, "threads": args.threads, "blas": blas_info(), "rows": []}
     with torch.no_grad():
         for m in args.modalities.split(","):
             for b in [int(x) for x in args.batches.split(",")]:
