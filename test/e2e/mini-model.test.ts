@@ -59,3 +59,46 @@ test('main job: `imagebind demo` indexes a world demo set and finds the right cl
   assert.ok(report.top5 >= 0.55, `top-5 class match ${report.top5}`);
   assert.ok(report.top1 >= 0.3, `top-1 class match ${report.top1}`);
 });
+
+test('cross-modal search with the mini model: audio→image, text→audio and depth→image find the right class in the top 5 for most held-out queries', { timeout: 300_000 }, async () => {
+  const { World } = await import('../../src/apps/world/world.ts');
+  const { writeSampleFiles, baseName, FILE_SUFFIX } = await import('../../src/apps/world/files.ts');
+  const { CLASSES, NUM_CLASSES } = await import('../../src/apps/world/classes.ts');
+  const { indexPaths } = await import('../../src/apps/indexer.ts');
+  const { openModelStore } = await import('../../src/apps/model-store.ts');
+  const { searchStore } = await import('../../src/apps/query.ts');
+  const root = mkdtempSync(join(tmpdir(), 'imagebind-retrieval-'));
+  const world = new World(99);
+  const split = world.split('test');
+  const corpus = split.indices(NUM_CLASSES * 3);
+  for (const i of corpus) await writeSampleFiles(join(root, 'corpus'), world.sample(i), ['image', 'audio']);
+  const held = split.indices(NUM_CLASSES, corpus.length);
+  for (const i of held) await writeSampleFiles(join(root, 'queries'), world.sample(i), ['audio', 'depth']);
+  const store = openModelStore(main, join(root, 'index.db'), { create: true });
+  try {
+    const report = await indexPaths(main, store, [join(root, 'corpus')]);
+    assert.equal(report.failed.length, 0);
+    const classOf = (path: string) => path.split('/').pop()!.split('.')[0].replace(/^\d+-/, '').replace(/-/g, ' ');
+    const rate = async (queries: { kind: 'audio' | 'depth' | 'text'; input: string; expected: string }[], target: string) => {
+      let hits = 0;
+      for (const q of queries) {
+        const res = await searchStore(main, store, { parts: [{ kind: q.kind, input: q.input }], k: 5, modalities: [target] });
+        if (res.some((h) => classOf(h.path) === q.expected)) hits++;
+      }
+      return hits / queries.length;
+    };
+    const file = (i: number, m: 'audio' | 'depth') => join(root, 'queries', `${baseName({ index: i, className: CLASSES[world.classOf(i)].name })}${FILE_SUFFIX[m]}`);
+    const results = {
+      'audio→image': await rate(held.map((i) => ({ kind: 'audio' as const, input: file(i, 'audio'), expected: CLASSES[world.classOf(i)].name })), 'vision'),
+      'depth→image': await rate(held.map((i) => ({ kind: 'depth' as const, input: file(i, 'depth'), expected: CLASSES[world.classOf(i)].name })), 'vision'),
+      'text→audio': await rate(CLASSES.map((c) => ({ kind: 'text' as const, input: `the sound of a ${c.caption.nouns[0]}`, expected: c.name })), 'audio'),
+    };
+    // 3 of the 48 items of the target modality share the query's class: a random top 5 hits ≈ 28% of the time.
+    for (const [direction, r] of Object.entries(results)) {
+      console.log(`# ${direction}: right class in the top 5 for ${(100 * r).toFixed(0)}% of ${NUM_CLASSES} held-out queries (chance ≈ 28%)`);
+      assert.ok(r > 0.5, `${direction}: ${r}`);
+    }
+  } finally {
+    store.close();
+  }
+});
