@@ -4,4 +4,5 @@ export { SCHEMA_VERSION, type SpaceIdentity, type StoreInfo } from './schema.ts'
 export { STORE_MODALITIES, type StoreModality, isStoreModality, encoderFor } from './modality.ts';
 export type { VectorIndex, IndexHit, IndexQuery } from './vector-index.ts';
 export { SqliteVecIndex } from './sqlite-vec-index.ts';
+export { AnnIndex, type AnnOptions } from './ann-index.ts';
 export type { FileState, Item, ItemInput, ListOptions, Metadata, SearchHit, SearchOptions } from './types.ts';

@@ -5,6 +5,7 @@ import { StoreError } from '../core/errors.ts';
 import { openConnection, storeErrorFrom } from './connection.ts';
 import { checkSpace, createSchema, readInfo, type SpaceIdentity, type StoreInfo } from './schema.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
+import { AnnIndex, type AnnOptions } from './ann-index.ts';
 import { VectorStore } from './store.ts';
 import type { VectorIndex } from './vector-index.ts';
 
@@ -20,8 +21,13 @@ export interface OpenStoreOptions {
   readonly busyTimeoutMs?: number;
   /** Default 'FULL'; see ConnectionOptions. */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /** Swaps the exact sqlite-vec index for another implementation (e.g. ANN). */
+  /** Swaps the vector index for another implementation. */
   readonly index?: (db: Database.Database, info: StoreInfo) => VectorIndex;
+  /**
+   * The default index: exact search, with a usearch HNSW graph per modality once the store holds
+   * `minItems` vectors (default 20 000). `false` keeps every search exact.
+   */
+  readonly ann?: AnnOptions | false;
 }
 
 /** Opens (or, given `space`, creates) the store in `file`. */
@@ -54,7 +60,7 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStor
       if (!info) throw new StoreError('STORE_IO', `${path}: the schema just written could not be read back`);
     }
     if (opts.space) checkSpace(info, opts.space, path);
-    const index = opts.index ? opts.index(db, info) : new SqliteVecIndex(db, info.dim);
+    const index = opts.index ? opts.index(db, info) : opts.ann === false ? new SqliteVecIndex(db, info.dim) : new AnnIndex(db, info.dim, path, opts.ann ?? {});
     if (index.dim !== info.dim) {
       throw new StoreError('STORE_DIM_MISMATCH', `index ${index.kind} has dim ${index.dim} but ${path} stores ${info.dim}-d vectors`);
     }

@@ -246,6 +246,8 @@ export class VectorStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.index.close?.();
+    this.db.close();
   }
 }

@@ -39,4 +39,6 @@ export interface VectorIndex {
   readonly exactScores: boolean;
   /** Largest k the index can return in one query. */
   readonly maxK: number;
+  /** Called by the store's close(), e.g. to persist side files. */
+  close?(): void;
 }
