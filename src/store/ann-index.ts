@@ -57,7 +57,7 @@ export class AnnIndex implements VectorIndex {
   private newGraph(): UsearchIndex {
     return new usearch.Index({
       dimensions: this.dim, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32,
-      connectivity: this.o.connectivity ?? 16, expansion_add: this.o.expansionAdd ?? 128, expansion_search: this.o.expansionSearch ?? 96, multi: false,
+      connectivity: this.o.connectivity ?? 16, expansion_add: this.o.expansionAdd ?? 64, expansion_search: this.o.expansionSearch ?? 96, multi: false,
     });
   }
 
@@ -75,12 +75,25 @@ export class AnnIndex implements VectorIndex {
         graphs.set(m, g);
       }
     } else {
+      // Batched adds let usearch insert on every core; one-at-a-time adds ran single-threaded.
+      const pending = new Map<string, { keys: bigint[]; vectors: Float32Array[] }>();
+      const flush = (m: string) => {
+        const p = pending.get(m);
+        if (!p || p.keys.length === 0) return;
+        let g = graphs.get(m);
+        if (!g) { g = this.newGraph(); graphs.set(m, g); }
+        g.add(BigUint64Array.from(p.keys), p.vectors, 0);
+        pending.set(m, { keys: [], vectors: [] });
+      };
       const rows = this.db.prepare('SELECT rowid AS id, modality, embedding FROM item_vectors').iterate() as Iterable<{ id: number; modality: string; embedding: Buffer }>;
       for (const r of rows) {
-        let g = graphs.get(r.modality);
-        if (!g) { g = this.newGraph(); graphs.set(r.modality, g); }
-        g.add(BigInt(r.id), fromBlob(r.embedding));
+        const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
+        p.keys.push(BigInt(r.id));
+        p.vectors.push(fromBlob(r.embedding));
+        pending.set(r.modality, p);
+        if (p.keys.length >= 8192) flush(r.modality);
       }
+      for (const m of [...pending.keys()]) flush(m);
       this.graphs = graphs;
       this.save(fp);
     }
