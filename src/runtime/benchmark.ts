@@ -26,22 +26,24 @@ export interface BenchResult {
  * A seeded input shaped like what the official loaders produce for `batch` files: still images
  * for vision, 3 clips per file for audio; text gets plausible token ids ending in EOT.
  */
-export function randomInput(modality: Modality, entry: ModalityEntry, batch: number, seed = 0): Tensor {
+export function randomInput(modality: Modality, entry: ModalityEntry, batch: number, seed = 0, vocabSize = 49408): Tensor {
   const rng = new Rng(seed);
   const item = entry.itemShape;
   const shape = modality === 'vision' ? [batch, item[0], ...item.slice(2)] : modality === 'audio' ? [batch, 3, ...item] : [batch, ...item];
-  if (entry.inputDType === 'int64') {
-    const len = entry.itemShape[0];
-    const ids = new BigInt64Array(numel(shape));
-    for (let b = 0; b < batch; b++) {
-      const n = 5 + rng.int(len - 7);
-      ids[b * len] = 49406n;
-      for (let j = 1; j < n; j++) ids[b * len + j] = BigInt(1 + rng.int(49000));
-      ids[b * len + n] = 49407n;
-    }
-    return { dtype: 'int64', shape, data: ids };
-  }
+  if (entry.inputDType === 'int64') return randomTokenIds(rng, batch, item[0], vocabSize, 5);
   return { dtype: 'float32', shape, data: rng.fillNormal(new Float32Array(numel(shape))) };
+}
+
+/** [batch, len] ids shaped like tokenizer output: SOT, random tokens, EOT (the largest id), zeros. */
+export function randomTokenIds(rng: Rng, batch: number, len: number, vocabSize: number, minTokens = 1): Tensor<'int64'> {
+  const ids = new BigInt64Array(batch * len);
+  for (let b = 0; b < batch; b++) {
+    const n = minTokens + rng.int(len - 1 - minTokens);
+    ids[b * len] = BigInt(vocabSize - 2);
+    for (let j = 1; j < n; j++) ids[b * len + j] = BigInt(1 + rng.int(vocabSize - 3));
+    ids[b * len + n] = BigInt(vocabSize - 1);
+  }
+  return { dtype: 'int64', shape: [batch, len], data: ids };
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -50,8 +52,8 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export async function benchmarkEncoder(encoder: Encoder, batch: number, runs: number, loadMs: number): Promise<BenchResult> {
-  const input = randomInput(encoder.modality, encoder.entry, batch, 1);
+export async function benchmarkEncoder(encoder: Encoder, batch: number, runs: number, loadMs: number, vocabSize?: number): Promise<BenchResult> {
+  const input = randomInput(encoder.modality, encoder.entry, batch, 1, vocabSize);
   await encoder.encode(input);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

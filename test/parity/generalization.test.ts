@@ -15,6 +15,7 @@ import { MODALITIES, type Modality, resolveConfig } from '../../src/model/config
 import { convertCheckpoint } from '../../src/model/convert.ts';
 import { modalityArch } from '../../src/model/architecture.ts';
 import { randomCheckpoint } from '../../src/model/random-init.ts';
+import { randomTokenIds } from '../../src/runtime/benchmark.ts';
 import { ReferenceForward } from '../helpers/reference-forward.ts';
 
 const configs = [
@@ -39,17 +40,7 @@ const configs = [
 ];
 
 function randomInput(m: Modality, shape: number[], rng: Rng): Tensor {
-  if (m === 'text') {
-    const [b, l] = shape;
-    const ids = new BigInt64Array(b * l);
-    for (let i = 0; i < b; i++) {
-      const len = 1 + rng.int(l - 2);
-      ids[i * l] = 49406n;
-      for (let j = 1; j < len; j++) ids[i * l + j] = BigInt(1 + rng.int(49000));
-      ids[i * l + len] = 49407n;
-    }
-    return { dtype: 'int64', shape, data: ids };
-  }
+  if (m === 'text') return randomTokenIds(rng, shape[0], shape[1], 49408);
   return { dtype: 'float32', shape, data: rng.fillNormal(new Float32Array(numel(shape))) };
 }
 

@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const model = await ImageBind.load(await resolveModelDir(flags.model), { threads: flags.threads, batchSize: flags.batch });
       try {
         const encoder = await model.encoder(modality);
-        const result = await benchmarkEncoder(encoder, flags.batch, flags.runs, performance.now() - t0);
+        const result = await benchmarkEncoder(encoder, flags.batch, flags.runs, performance.now() - t0, model.manifest.config.text_vocab_size);
         if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           process.stdout.write(`${modality} batch ${flags.batch}: median ${result.median_ms.toFixed(1)} ms, p90 ${result.p90_ms.toFixed(1)} ms, ` +
