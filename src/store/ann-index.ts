@@ -4,7 +4,8 @@
  * inside the store's transactions. Below `minItems` every search is exact; above it the graphs are
  * built from the stored vectors on first search, saved beside the database, and reused by later
  * processes while the store's fingerprint (item count, newest update, largest id) is unchanged.
- * Hits are re-scored by the store from the exact vectors (`exactScores = false`).
+ * The graphs hold f32 vectors, so a hit's score is the same float32 cosine sqlite-vec computes;
+ * re-scoring from SQLite is skipped (each vec0 row read pulls in a whole chunk of vectors).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ type Graphs = Map<string, UsearchIndex>;
 
 export class AnnIndex implements VectorIndex {
   readonly kind = 'usearch-hnsw';
-  readonly exactScores = false;
+  readonly exactScores = true;
   readonly maxK: number;
   private readonly exact: SqliteVecIndex;
   private graphs: Graphs | null = null;
