@@ -58,7 +58,7 @@ export class AnnIndex implements VectorIndex {
   private newGraph(): UsearchIndex {
     return new usearch.Index({
       dimensions: this.dim, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32,
-      connectivity: this.o.connectivity ?? 16, expansion_add: this.o.expansionAdd ?? 64, expansion_search: this.o.expansionSearch ?? 96, multi: false,
+      connectivity: this.o.connectivity ?? 16, expansion_add: this.o.expansionAdd ?? 64, expansion_search: this.o.expansionSearch ?? 384, multi: false,
     });
   }
 
