@@ -3,7 +3,7 @@
  * sounds, depth maps, thermal images, IMU logs of 16 kinds of things), index it with the mini
  * model, then run cross-modal searches with held-out queries and check each hit's class.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ImageBind } from '../embed/imagebind.ts';
@@ -70,8 +70,4 @@ export async function runDemo(model: ImageBind, o: { dir: string; seed?: number;
   } finally {
     store.close();
   }
-}
-
-export function demoManifestExists(dir: string): boolean {
-  return existsSync(join(dir, 'corpus', 'manifest.jsonl')) && readFileSync(join(dir, 'corpus', 'manifest.jsonl'), 'utf8').length > 0;
 }

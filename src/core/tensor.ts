@@ -71,11 +71,6 @@ export function halfToFloat(h: number): number {
   return (s ? -1 : 1) * Math.pow(2, e - 15) * (1 + f / 1024);
 }
 
-export function bfloat16ToFloat(b: number): number {
-  u32[0] = b << 16;
-  return f32[0];
-}
-
 /** Round-to-nearest-even float32 → IEEE half bits. */
 export function floatToHalf(v: number): number {
   f32[0] = v;

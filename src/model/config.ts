@@ -3,7 +3,6 @@
  * `{"kwargs": {...}}` (like the reference fixtures' config.json and `configs/huge.json`) or a bare
  * kwargs object; omitted arguments take the official defaults (`configs/defaults.json`).
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../core/errors.ts';
 import defaults from './configs/defaults.json' with { type: 'json' };
@@ -81,8 +80,4 @@ export function presetConfig(name: string): ImageBindConfig {
   const kwargs = PRESETS[name];
   if (!kwargs) throw new ConfigError('CONFIG_UNKNOWN_PRESET', `unknown preset "${name}"; available: ${Object.keys(PRESETS).join(', ')}.`);
   return resolveConfig(kwargs, `preset ${name}`);
-}
-
-export function readConfigSync(path: string): ImageBindConfig {
-  return parseConfig(readFileSync(path, 'utf8'), path);
 }
