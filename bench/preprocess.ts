@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ClipTokenizer } from '../src/preprocess/text/index.ts';
+import { loadTokenizerFile } from '../src/preprocess/text/index.ts';
 import { type FileKind, loadFile } from '../src/preprocess/loaders.ts';
 import { machineInfo } from './machine.ts';
 
@@ -54,7 +54,7 @@ for (const kind of Object.keys(inputs) as FileKind[]) {
 }
 const vocab = join(shared, 'reference/vocab/bpe_simple_vocab_16e6.txt.gz');
 if (existsSync(vocab)) {
-  const tok = ClipTokenizer.fromFile(vocab);
+  const tok = loadTokenizerFile(vocab);
   const captions = Array.from({ length: 1000 }, (_, i) => `a photo of ${i} small dogs playing with a red ball in the park, number ${i * 7}`);
   const r = await measure(async () => { tok.tokenize(captions); return captions.length; }, 3);
   rows.push({ modality: 'text', items_per_s: r.items / r.seconds, ms_per_item: (1000 * r.seconds) / r.items, input: '1000 distinct captions (BPE cache warm after the first pass)' });

@@ -16,7 +16,7 @@ import { writeSafetensors } from '../src/checkpoint/safetensors-write.ts';
 import { readNpy, writeNpy } from '../src/core/npy.ts';
 import { modalityArch } from '../src/model/architecture.ts';
 import { MODALITIES, type Modality, presetConfig } from '../src/model/config.ts';
-import { readManifest } from '../src/model/manifest.ts';
+import { readManifest } from '../src/model/manifest-file.ts';
 import { randomCheckpoint } from '../src/model/random-init.ts';
 import { randomInput } from '../src/runtime/benchmark.ts';
 import { encoderFlops } from './flops.ts';

@@ -6,7 +6,8 @@ export type { Tensor, Float32Tensor, Int64Tensor, DType } from './core/tensor.ts
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './core/npy.ts';
 export { openCheckpoint } from './checkpoint/open.ts';
 export type { CheckpointReader, TensorInfo } from './checkpoint/types.ts';
-export { MODALITIES, type Modality, type ImageBindConfig, loadConfigFile, presetConfig, resolveConfig } from './model/config.ts';
+export { MODALITIES, type Modality, type ImageBindConfig, presetConfig, resolveConfig } from './model/config.ts';
+export { loadConfigFile } from './model/config-file.ts';
 export { convertCheckpoint, type ConvertOptions } from './model/convert.ts';
 export type { Manifest } from './model/manifest.ts';
 export { loadFile, type FileKind, type LoaderOptions } from './preprocess/loaders.ts';

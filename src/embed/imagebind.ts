@@ -6,8 +6,10 @@
 import { ConfigError } from '../core/errors.ts';
 import type { Float32Tensor, Tensor } from '../core/tensor.ts';
 import { type Modality, isModality } from '../model/config.ts';
-import { type Manifest, readManifest } from '../model/manifest.ts';
-import type { SessionOptions } from '../runtime/backend.ts';
+import type { Manifest } from '../model/manifest.ts';
+import { readManifest } from '../model/manifest-file.ts';
+import { join } from 'node:path';
+import { type SessionOptions, createSession } from '../runtime/backend.ts';
 import { type EncodeResult, Encoder } from '../runtime/encoder.ts';
 import type { ClipTokenizer } from '../preprocess/text/index.ts';
 import { type EmbedBackend, type EmbedInputs, type EmbedOptions, type EmbedOutput, embedInputs } from './embed.ts';
@@ -67,7 +69,7 @@ export class ImageBind implements EmbedBackend {
       if (!entry) {
         throw new ConfigError('MODALITY_MISSING', `${this.dir}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}). Convert it with --modalities ${modality}.`);
       }
-      e = Encoder.open(this.dir, modality, entry, this.opts);
+      e = createSession(join(this.dir, entry.graph), this.opts).then((s) => Encoder.create(modality, entry, s, this.batchSize));
       this.encoders.set(modality, e);
     }
     return e;

@@ -3,7 +3,6 @@
  * `{"kwargs": {...}}` (like the reference fixtures' config.json and `configs/huge.json`) or a bare
  * kwargs object; omitted arguments take the official defaults (`configs/defaults.json`).
  */
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../core/errors.ts';
 import defaults from './configs/defaults.json' with { type: 'json' };
 import huge from './configs/huge.json' with { type: 'json' };
@@ -64,16 +63,6 @@ export function parseConfig(text: string, source: string): ImageBindConfig {
   const pick = Object.fromEntries(Object.entries(kwargs).filter(([k]) => k in defaults));
   if (obj.kwargs === undefined && obj.resolved_kwargs === undefined) return resolveConfig(kwargs, source);
   return resolveConfig(pick, source);
-}
-
-export async function loadConfigFile(path: string): Promise<ImageBindConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError('CONFIG_UNREADABLE', `${path}: cannot read config (${(e as Error).message}).`);
-  }
-  return parseConfig(text, path);
 }
 
 export function presetConfig(name: string): ImageBindConfig {

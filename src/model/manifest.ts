@@ -3,8 +3,6 @@
  * reads. It makes a directory self-describing: config, modalities, precision, output scale, the
  * tokenizer, and an embedding-space identity that the vector store uses to refuse mixing spaces.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { type ImageBindConfig, type Modality, isModality, resolveConfig } from './config.ts';
 
@@ -46,14 +44,8 @@ export interface Manifest {
   readonly source: { readonly checkpoint: string | null; readonly createdBy: string; readonly createdAt: string };
 }
 
-export async function readManifest(dir: string): Promise<Manifest> {
-  const path = join(dir, 'manifest.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new ConfigError('MODEL_DIR_INVALID', `${dir}: not a model directory (no manifest.json). Create one with \`imagebind convert <checkpoint.pth> --out ${dir}\`.`);
-  }
+/** Validates manifest JSON text; `path` names it in errors. Reading it is manifest-file.ts's job. */
+export function parseManifest(text: string, path: string): Manifest {
   let m: Manifest;
   try {
     m = JSON.parse(text) as Manifest;

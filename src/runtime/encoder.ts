@@ -4,12 +4,11 @@
  * (imagebind_model.py: ImageBindModel.forward); still images become 2-frame clips (PadIm2Video,
  * pad_type="repeat"); batches are split into chunks to bound memory.
  */
-import { join } from 'node:path';
 import { ShapeError } from '../core/errors.ts';
 import { type Tensor, type Float32Tensor, formatShape, numel } from '../core/tensor.ts';
 import type { Modality } from '../model/config.ts';
 import type { ModalityEntry } from '../model/manifest.ts';
-import { type BackendSession, type SessionOptions, createSession } from './backend.ts';
+import type { BackendSession } from './session.ts';
 
 export interface EncodeResult {
   /** [B, outputDim]: exactly what `model({modality: x})[modality]` returns. */
@@ -44,9 +43,9 @@ export class Encoder {
     readonly batchSize: number,
   ) {}
 
-  static async open(dir: string, modality: Modality, entry: ModalityEntry, opts: SessionOptions & { batchSize?: number } = {}): Promise<Encoder> {
-    const session = await createSession(join(dir, entry.graph), opts);
-    return new Encoder(modality, entry, session, opts.batchSize ?? 8);
+  /** Wraps a session over `entry.graph` (made by backend.ts in Node, backend-web.ts in a browser). */
+  static create(modality: Modality, entry: ModalityEntry, session: BackendSession, batchSize = 8): Encoder {
+    return new Encoder(modality, entry, session, batchSize);
   }
 
   /** Validates and reshapes an input to [N, ...itemShape]; returns N and the S to average over. */

@@ -11,6 +11,7 @@ import { registerClassify } from './routes/classify.ts';
 import { registerEmbed } from './routes/embed.ts';
 import { registerInfo } from './routes/info.ts';
 import { registerItems } from './routes/items.ts';
+import { registerModelFiles } from './routes/model.ts';
 import { registerSearch } from './routes/search.ts';
 import { WEAVIATE_ROUTES, registerWeaviate, weaviateStatus } from './routes/weaviate.ts';
 import { isUiPath, registerWeb } from './routes/web.ts';
@@ -78,6 +79,7 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
   registerClassify(app, ctx);
   registerItems(app, ctx);
   registerWeaviate(app, ctx);
+  registerModelFiles(app, ctx);
   registerWeb(app);
   return app;
 }

@@ -18,7 +18,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   QUEUE_FULL: 429,
   // Another writer holds the store, or the store belongs to another embedding space.
-  STORE_BUSY: 409, STORE_DIM_MISMATCH: 409, STORE_BAD_SPACE: 409, STORE_READONLY: 409,
+  STORE_BUSY: 409, STORE_DIM_MISMATCH: 409, QUERY_WRONG_SPACE: 409, STORE_BAD_SPACE: 409, STORE_READONLY: 409,
   NOT_READY: 503, SHUTTING_DOWN: 503,
   REQUEST_TIMEOUT: 504,
 };

@@ -11,7 +11,11 @@ import type { ServerContext } from './context.ts';
 import { type MediaSource, vectorsOf } from './engine.ts';
 import { fail } from './http-errors.ts';
 
-export type QuerySource = { readonly text: string } | { readonly media: MediaSource; readonly kind: FileKind } | { readonly itemId: number };
+export type QuerySource =
+  | { readonly text: string }
+  | { readonly media: MediaSource; readonly kind: FileKind }
+  | { readonly itemId: number }
+  | { readonly vector: Float32Array };
 
 export interface ServerQueryPart {
   /** How the client named this input, for error messages (`queries[2]`, `minus_audio`). */
@@ -34,7 +38,9 @@ export async function composeServerQuery(ctx: ServerContext, parts: readonly Ser
   let sum: Float64Array | null = null;
   parts.forEach((p, i) => {
     let v: Float32Array | null | undefined;
-    if ('itemId' in p.source) {
+    if ('vector' in p.source) {
+      v = p.source.vector;
+    } else if ('itemId' in p.source) {
       v = ctx.store.getVector(p.source.itemId);
       if (!v) throw fail('ITEM_NOT_FOUND', `${p.label}: no item with id ${p.source.itemId}.`);
     } else {

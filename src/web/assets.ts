@@ -37,6 +37,8 @@ async function build(): Promise<Map<string, WebAsset>> {
     entryPoints: [
       { in: `${CLIENT_DIR}main.ts`, out: 'app' },
       { in: `${CLIENT_DIR}styles/app.css`, out: 'app' },
+      // The in-browser embedder (onnxruntime-web + preprocessing), fetched only when used.
+      { in: `${CLIENT_DIR}local/entry.ts`, out: 'local' },
     ],
     outdir: '/web', // virtual: write is false, the path only names the outputs
     bundle: true,
@@ -45,6 +47,9 @@ async function build(): Promise<Map<string, WebAsset>> {
     format: 'esm',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     legalComments: 'none',
+    // onnxruntime-web then loads its WASM glue from wasmPaths (/ort/) instead of inlining it, so
+    // its worker threads start from that small file rather than from the whole local.js.
+    conditions: ['onnxruntime-web-use-extern-wasm'],
     logLevel: 'silent',
   });
   const assets = new Map<string, WebAsset>();
@@ -56,7 +61,7 @@ async function build(): Promise<Map<string, WebAsset>> {
     hash.update(body);
     assets.set(name, { contentType: TYPES[ext] ?? 'application/octet-stream', body });
   }
-  for (const need of ['/app.js', '/app.css']) if (!assets.has(need)) throw new Error(`web UI build produced no ${need}`);
+  for (const need of ['/app.js', '/app.css', '/local.js']) if (!assets.has(need)) throw new Error(`web UI build produced no ${need}`);
   // A version query makes browsers refetch after an upgrade even if the server lets them cache.
   const version = hash.digest('hex').slice(0, 12);
   const html = (await readFile(`${CLIENT_DIR}index.html`, 'utf8'))

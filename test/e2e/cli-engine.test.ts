@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, truncateSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy, writeNpy } from '../../src/core/npy.ts';
-import { readManifest } from '../../src/model/manifest.ts';
+import { readManifest } from '../../src/model/manifest-file.ts';
 import { diff } from '../helpers/compare.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ref, refNpy } from '../helpers/shared.ts';

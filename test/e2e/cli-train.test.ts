@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { World } from '../../src/apps/world/world.ts';
 import { writeSampleFiles } from '../../src/apps/world/files.ts';
-import { readManifest } from '../../src/model/manifest.ts';
+import { readManifest } from '../../src/model/manifest-file.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
 

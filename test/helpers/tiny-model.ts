@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/checkpoint/open.ts';
-import { MODALITIES, loadConfigFile } from '../../src/model/config.ts';
+import { MODALITIES } from '../../src/model/config.ts';
+import { loadConfigFile } from '../../src/model/config-file.ts';
 import { convertCheckpoint } from '../../src/model/convert.ts';
 import { ref } from './shared.ts';
 

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/checkpoint/open.ts';
 import { ImageBind } from '../../src/embed/imagebind.ts';
-import { MODALITIES, loadConfigFile } from '../../src/model/config.ts';
+import { MODALITIES } from '../../src/model/config.ts';
+import { loadConfigFile } from '../../src/model/config-file.ts';
 import { convertCheckpoint } from '../../src/model/convert.ts';
 import type { Precision } from '../../src/model/graph.ts';
-import { readManifest } from '../../src/model/manifest.ts';
+import { readManifest } from '../../src/model/manifest-file.ts';
 import { ref, refNpy } from '../helpers/shared.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
 

@@ -3,7 +3,7 @@ import { ConfigError, ImageBindError, MediaError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/npy.ts';
 import { type Float32Tensor, stack } from '../../core/tensor.ts';
 import { loadTokenizer } from '../../embed/tokenizer.ts';
-import { readManifest } from '../../model/manifest.ts';
+import { readManifest } from '../../model/manifest-file.ts';
 import { FILE_KINDS, type FileKind, ITEM_SHAPES, loadFile } from '../../preprocess/loaders.ts';
 import { Progress } from '../progress.ts';
 

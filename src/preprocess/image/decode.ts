@@ -10,6 +10,7 @@
 import sharp from 'sharp';
 import { MediaError } from '../../core/errors.ts';
 import { decodeBmp, type RgbImage } from './bmp.ts';
+import { type RawImage, rawToRgb } from './raw-rgb.ts';
 import { mediaError } from './errors.ts';
 import { type ImageFormat, sniffImageFormat } from './formats.ts';
 import { verifyPngChunks } from './png-crc.ts';
@@ -28,14 +29,8 @@ export interface DecodeOptions {
 }
 
 /** Native decoded samples: channels as stored (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), 8 or 16 bits. */
-export interface RawImage {
-  width: number;
-  height: number;
-  channels: 1 | 2 | 3 | 4;
-  bitDepth: 8 | 16;
-  data: Uint8Array | Uint16Array;
-  format: ImageFormat;
-}
+export type { RawImage } from './raw-rgb.ts';
+export { rawToRgb } from './raw-rgb.ts';
 
 function classifySharpError(e: unknown, source: string, format: ImageFormat): never {
   const msg = (e as Error).message ?? String(e);
@@ -90,20 +85,6 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
   }
 }
 
-/**
- * Pillow 9.4's 16-bit → 8-bit behaviour under `convert("RGB")`: single-channel 16-bit images are
- * mode I (PNG) or I;16 (TIFF) and are clamped at 255; every other 16-bit layout (LA, RGB, RGBA)
- * is unpacked by keeping the high byte.
- */
-function reduce16(raw: RawImage, gray16: 'pil' | 'scale'): Uint8Array {
-  const src = raw.data as Uint16Array;
-  const out = new Uint8Array(src.length);
-  if (raw.channels === 1 && gray16 === 'pil') for (let i = 0; i < src.length; i++) out[i] = Math.min(src[i], 255);
-  else if (raw.channels === 1) for (let i = 0; i < src.length; i++) out[i] = Math.round(src[i] / 257);
-  else for (let i = 0; i < src.length; i++) out[i] = src[i] >> 8;
-  return out;
-}
-
 /** Pillow's cmyk2rgb (Convert.c): R = (255-K) - C*(255-K)/255 with its MULDIV255 rounding. */
 function cmykToRgb(cmyk: Uint8Array, channels: number): Uint8Array {
   const n = cmyk.length / channels;
@@ -114,20 +95,6 @@ function cmykToRgb(cmyk: Uint8Array, channels: number): Uint8Array {
     for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.max(0, Math.min(255, nk - muldiv255(cmyk[i * channels + c], nk)));
   }
   return out;
-}
-
-/** Any raw image → interleaved RGB uint8, with PIL `convert("RGB")` rules (alpha dropped, grey replicated). */
-export function rawToRgb(raw: RawImage, gray16: 'pil' | 'scale' = 'pil'): RgbImage {
-  const src = raw.bitDepth === 16 ? reduce16(raw, gray16) : (raw.data as Uint8Array);
-  const n = raw.width * raw.height;
-  const ch = raw.channels;
-  if (ch === 3) return { width: raw.width, height: raw.height, data: src };
-  const out = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    if (ch <= 2) { const g = src[i * ch]; out[i * 3] = g; out[i * 3 + 1] = g; out[i * 3 + 2] = g; }
-    else { out[i * 3] = src[i * 4]; out[i * 3 + 1] = src[i * 4 + 1]; out[i * 3 + 2] = src[i * 4 + 2]; }
-  }
-  return { width: raw.width, height: raw.height, data: out };
 }
 
 /** `Image.open(buffer).convert("RGB")`: interleaved RGB uint8. `source` names the input in errors. */

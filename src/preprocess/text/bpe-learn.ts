@@ -23,7 +23,7 @@ export function countWords(corpus: Iterable<string>): Map<string, number> {
     for (const piece of preTokenize(cleanText(text))) {
       if (piece === SOT_TOKEN || piece === EOT_TOKEN) continue;
       let symbols = '';
-      for (const b of Buffer.from(piece, 'utf8')) symbols += BYTE_TO_UNICODE[b];
+      for (const b of UTF8_ENCODER.encode(piece)) symbols += BYTE_TO_UNICODE[b];
       counts.set(symbols, (counts.get(symbols) ?? 0) + 1);
     }
   }
@@ -31,6 +31,7 @@ export function countWords(corpus: Iterable<string>): Map<string, number> {
 }
 
 const SEP = '\u0000';
+const UTF8_ENCODER = new TextEncoder();
 const key = (a: string, b: string): string => a + SEP + b;
 
 function better(k: string, c: number, bestKey: string | undefined, bestCount: number): boolean {

@@ -12,11 +12,11 @@ import {
   buildVocab,
   decodeMerges,
   parseMerges,
-  readMergesFile,
   serializeMerges,
   type Merge,
 } from './bpe-vocab.ts';
 import { ClipTokenizer } from './tokenizer.ts';
+import { loadTokenizerFile, readMergesFile } from './bpe-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'imagebind-bpe-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,7 +56,7 @@ test('a custom merges list round-trips through serialize/parse and encodes as BP
   assert.deepEqual(parseMerges(text), MINI);
   const path = join(dir, 'mini.txt.gz');
   writeFileSync(path, gzipSync(text));
-  const tok = ClipTokenizer.fromFile(path);
+  const tok = loadTokenizerFile(path);
   assert.equal(tok.vocabSize, 256 * 2 + MINI.length + 2);
   assert.equal(tok.sotId, 516);
   assert.equal(tok.eotId, 517);
@@ -77,7 +77,7 @@ test('serializeMerges rejects symbols that the text format cannot hold', () => {
 test('a missing vocabulary file says where to get one', () => {
   const missing = join(dir, 'nope', 'bpe_simple_vocab_16e6.txt.gz');
   assert.throws(
-    () => ClipTokenizer.fromFile(missing),
+    () => loadTokenizerFile(missing),
     (e: unknown) =>
       e instanceof ConfigError && e.code === 'VOCAB_NOT_FOUND' && e.message.includes(missing) && e.message.includes('imagebind/bpe/'),
   );

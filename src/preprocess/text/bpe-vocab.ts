@@ -5,8 +5,7 @@
  * `<|endoftext|>`. Any merges list works, so a project-trained merges file (same text format, fewer
  * merges) yields a smaller vocabulary with the special tokens at its end.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'fflate';
 import { ConfigError } from '../../core/errors.ts';
 
 export type Merge = readonly [string, string];
@@ -18,7 +17,7 @@ export const EOT_TOKEN = '<|endoftext|>';
 export const END_OF_WORD = '</w>';
 export const MERGES_HEADER = '#version: 0.2';
 
-const WHERE_TO_GET =
+export const WHERE_TO_GET =
   'Use bpe_simple_vocab_16e6.txt.gz from the official ImageBind repository (imagebind/bpe/), ' +
   "or the tokenizer/ folder of a model directory, and pass it with --vocab.";
 
@@ -135,17 +134,4 @@ export function decodeMerges(bytes: Uint8Array, options: MergesOptions = {}): Me
     throw new ConfigError('VOCAB_INVALID', `${source}: not UTF-8 text. ${WHERE_TO_GET}`, { cause: e });
   }
   return parseMerges(text, { ...options, source });
-}
-
-/** Reads a merges file (`bpe_simple_vocab_16e6.txt.gz`, or a plain/gzipped file in that format). */
-export function readMergesFile(path: string, options: Omit<MergesOptions, 'source'> = {}): Merge[] {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'BPE vocabulary file not found' : `cannot read BPE vocabulary file (${code ?? (e as Error).message})`;
-    throw new ConfigError(code === 'ENOENT' ? 'VOCAB_NOT_FOUND' : 'VOCAB_UNREADABLE', `${path}: ${what}. ${WHERE_TO_GET}`, { cause: e });
-  }
-  return decodeMerges(bytes, { ...options, source: path });
 }

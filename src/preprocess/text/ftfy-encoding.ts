@@ -17,6 +17,7 @@ const UTF8_DETECTOR = new RegExp(UTF8_DETECTOR_SOURCE, 'gu');
 const C1 = /[\x80-\x9f]/;
 const C1_ALL = /[\x80-\x9f]/g;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const UTF8_ENCODER = new TextEncoder();
 
 /** ftfy.badness.is_bad: does the text contain a sequence typical of mojibake? */
 export function isBad(text: string): boolean {
@@ -92,12 +93,14 @@ function toStandardUtf8(bytes: string): string {
     if (a === undefined || b === undefined || c === undefined || d === undefined) return '\x00';
     const hi = 0xd000 | ((a.charCodeAt(0) & 0x3f) << 6) | (b.charCodeAt(0) & 0x3f);
     const lo = 0xd000 | ((c.charCodeAt(0) & 0x3f) << 6) | (d.charCodeAt(0) & 0x3f);
-    return Buffer.from(String.fromCharCode(hi, lo), 'utf8').toString('latin1');
+    return String.fromCharCode(...UTF8_ENCODER.encode(String.fromCharCode(hi, lo)));
   });
 }
 
 function decodeUtf8(bytes: string, variants: boolean): string | null {
-  const raw = Buffer.from(variants ? toStandardUtf8(bytes) : bytes, 'latin1');
+  const text = variants ? toStandardUtf8(bytes) : bytes;
+  // Latin-1 encoding: each code unit's low byte, as Buffer.from(text, 'latin1') does.
+  const raw = Uint8Array.from(text, (ch) => ch.charCodeAt(0) & 0xff);
   try {
     return UTF8.decode(raw);
   } catch {

@@ -7,7 +7,6 @@ export {
   buildVocab,
   decodeMerges,
   parseMerges,
-  readMergesFile,
   serializeMerges,
   type BpeVocab,
   type Merge,
@@ -16,3 +15,4 @@ export {
 export { basicClean, cleanText, preTokenize, whitespaceClean } from './clean.ts';
 export { fixText } from './ftfy.ts';
 export { htmlUnescape } from './html-unescape.ts';
+export { loadTokenizerFile, readMergesFile } from './bpe-file.ts';

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { ref } from '../../../test/helpers/shared.ts';
 import { cleanText } from './clean.ts';
 import { ClipTokenizer } from './tokenizer.ts';
+import { loadTokenizerFile } from './bpe-file.ts';
 
 interface FixtureCase {
   name: string;
@@ -18,7 +19,7 @@ interface FixtureCase {
 }
 
 const cases = JSON.parse(readFileSync(ref('preprocess', 'text_tokens.json'), 'utf8')) as FixtureCase[];
-const tok = ClipTokenizer.fromFile(ref('vocab', 'bpe_simple_vocab_16e6.txt.gz'));
+const tok = loadTokenizerFile(ref('vocab', 'bpe_simple_vocab_16e6.txt.gz'));
 
 function argmax(row: readonly number[]): number {
   let best = 0;

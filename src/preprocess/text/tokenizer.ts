@@ -13,7 +13,6 @@ import {
   buildVocab,
   decodeMerges,
   pairKey,
-  readMergesFile,
   type BpeVocab,
   type Merge,
   type MergesOptions,
@@ -23,6 +22,7 @@ import { cleanText, preTokenize } from './clean.ts';
 export const DEFAULT_CONTEXT_LENGTH = 77;
 /** Words cached per tokenizer; the official cache is unbounded, which a server cannot afford. */
 const CACHE_LIMIT = 200_000;
+const UTF8_ENCODER = new TextEncoder();
 
 export interface TokenizerOptions extends Omit<MergesOptions, 'source'> {
   contextLength?: number;
@@ -36,11 +36,6 @@ export class ClipTokenizer {
   constructor(vocab: BpeVocab, options: { contextLength?: number } = {}) {
     this.vocab = vocab;
     this.contextLength = checkContextLength(options.contextLength ?? DEFAULT_CONTEXT_LENGTH);
-  }
-
-  /** From `bpe_simple_vocab_16e6.txt.gz` (or any merges file in that format, gzipped or not). */
-  static fromFile(path: string, options: TokenizerOptions = {}): ClipTokenizer {
-    return new ClipTokenizer(buildVocab(readMergesFile(path, options)), options);
   }
 
   static fromBuffer(bytes: Uint8Array, options: TokenizerOptions & { source?: string } = {}): ClipTokenizer {
@@ -112,7 +107,7 @@ export class ClipTokenizer {
     const out: string[] = [];
     for (const piece of preTokenize(cleanText(text))) {
       let symbols = '';
-      for (const b of Buffer.from(piece, 'utf8')) symbols += BYTE_TO_UNICODE[b];
+      for (const b of UTF8_ENCODER.encode(piece)) symbols += BYTE_TO_UNICODE[b];
       for (const t of this.bpe(symbols)) out.push(t);
     }
     return out;

@@ -9,7 +9,7 @@ import { type DecodeOptions, type RawImage, decodeRaw, rawToRgb } from '../image
 import { mediaError, readInputFile } from '../image/errors.ts';
 import { centerCrop, resizedSize } from '../image/geometry.ts';
 import { resizeBicubicPIL, resizeBicubicPILFloat } from '../image/pil-resample.ts';
-import { preprocessVisionRgb } from '../vision/vision.ts';
+import { preprocessVisionRgb } from '../vision/transform.ts';
 
 /**
  * 'auto' (default): 'unit' for 8-bit input, 'minmax' for 16-bit. 'unit': x / 255 (8-bit) or

@@ -6,23 +6,13 @@ import { settleEach } from '../batch.ts';
 import type { ImageBindError } from '../../core/errors.ts';
 import { MediaError } from '../../core/errors.ts';
 import type { Float32Tensor } from '../../core/tensor.ts';
-import { type DecodeOptions, type RgbImage, decodeImage } from '../image/decode.ts';
+import { type DecodeOptions, decodeImage } from '../image/decode.ts';
 import { mediaError, readInputFile } from '../image/errors.ts';
-import { centerCrop, resizedSize } from '../image/geometry.ts';
-import { resizeBicubicPIL } from '../image/pil-resample.ts';
-import { toNormalizedTensor } from './normalize.ts';
+import { preprocessVisionRgb } from './transform.ts';
 
-export const VISION_SIZE = 224;
+export { VISION_SIZE, preprocessVisionRgb } from './transform.ts';
 
 export type VisionOptions = DecodeOptions;
-
-/** Decoded RGB → 3x224x224 tensor (resize short side, centre crop, normalise). */
-export function preprocessVisionRgb(img: RgbImage): Float32Tensor {
-  const { width, height } = resizedSize(img.width, img.height, VISION_SIZE);
-  const resized = resizeBicubicPIL(img.data, img.width, img.height, width, height, 3);
-  const crop = centerCrop(resized, width, height, 3, VISION_SIZE);
-  return toNormalizedTensor(crop, VISION_SIZE, VISION_SIZE, 3);
-}
 
 /** Encoded image bytes → 3x224x224 tensor. `source` names the input in error messages. */
 export async function preprocessVisionBuffer(buf: Uint8Array, source: string, opts: VisionOptions = {}): Promise<Float32Tensor> {

@@ -13,21 +13,36 @@ function modalityList(v: unknown): string[] | undefined {
   return (list as string[]).map((m) => m.trim()).filter(Boolean).map((m) => (m === 'image' ? 'vision' : m));
 }
 
-function fromJson(body: Record<string, unknown>): ServerQueryPart[] {
-  if (!Array.isArray(body.queries)) throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId, weight?, negate?}.');
+/**
+ * A vector the client embedded itself (the web UI's in-browser mode). `identity` is the model's
+ * embedding-space identity the client used; a vector from another space would match nonsense.
+ */
+function vectorQuery(ctx: ServerContext, label: string, o: Record<string, unknown>): Float32Array {
+  const v = o.vector;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw fail('BAD_REQUEST', `${label}.vector must be an array of finite numbers.`);
+  if (v.length !== ctx.engine.dim) throw fail('BAD_REQUEST', `${label}.vector has ${v.length} values; this server's model embeds into ${ctx.engine.dim}.`);
+  if (o.identity !== undefined && o.identity !== ctx.engine.model.identity) {
+    throw fail('QUERY_WRONG_SPACE', `${label}.vector comes from another embedding space (identity ${String(o.identity).slice(0, 12)}…, this server's is ${ctx.engine.model.identity.slice(0, 12)}…); embed it with the model at /v1/model/.`);
+  }
+  return Float32Array.from(v as number[]);
+}
+
+function fromJson(ctx: ServerContext, body: Record<string, unknown>): ServerQueryPart[] {
+  if (!Array.isArray(body.queries)) throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId | vector, weight?, negate?}.');
   return body.queries.map((q: unknown, i): ServerQueryPart => {
     const label = `queries[${i}]`;
     const o = objectBody(q);
     const weight = optionalNumber(`${label}.weight`, o.weight, 1);
     if (o.negate !== undefined && typeof o.negate !== 'boolean') throw fail('BAD_REQUEST', `${label}.negate must be true or false.`);
     const negate = o.negate === true;
+    if (o.kind === 'vector') return { label, weight, negate, source: { vector: vectorQuery(ctx, label, o) } };
     if (o.itemId !== undefined) return { label, weight, negate, source: { itemId: optionalNumber(`${label}.itemId`, o.itemId, 0, { integer: true, min: 1 }) } };
     if (o.kind === 'text') {
       if (typeof o.text !== 'string') throw fail('BAD_REQUEST', `${label}.text must be a string.`);
       return { label, weight, negate, source: { text: o.text } };
     }
     const kind = typeof o.kind === 'string' ? fileKindOf(o.kind) : null;
-    if (!kind) throw fail('BAD_REQUEST', `${label}.kind must be text, image, audio, video, depth, thermal or imu.`);
+    if (!kind) throw fail('BAD_REQUEST', `${label}.kind must be text, image, audio, video, depth, thermal, imu or vector.`);
     const bytes = decodeBase64(`${label}.data`, o.data);
     checkContent(`${label}.data`, bytes, kind);
     return { label, weight, negate, source: { media: { bytes }, kind } };
@@ -70,7 +85,7 @@ export function registerSearch(app: FastifyInstance, ctx: ServerContext): void {
       modalities = modalityList(fieldValues(raw, 'modalities')[0]);
     } else {
       const body = objectBody(req.body);
-      parts = fromJson(body);
+      parts = fromJson(ctx, body);
       k = optionalNumber('k', body.k, 10, { integer: true, min: 1, max: 1000 });
       modalities = modalityList(body.modalities);
     }

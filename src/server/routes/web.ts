@@ -3,6 +3,7 @@
  * imported lazily so this server runs, with a plain placeholder page, where the UI is absent.
  */
 import type { FastifyInstance } from 'fastify';
+import { ISOLATION_HEADERS } from './model.ts';
 
 export type AssetMap = Map<string, { contentType: string; body: Buffer }>;
 
@@ -32,7 +33,7 @@ async function loadAssets(log: (msg: string) => void): Promise<AssetMap | null> 
 
 /** Paths under which the UI's files are public even when a token is required (the shell only). */
 export function isUiPath(url: string): boolean {
-  return url === '/' || url === '/index.html' || url === '/app.js' || url === '/app.css' || url.startsWith('/assets/') || url === '/favicon.ico';
+  return url === '/' || url === '/index.html' || url === '/app.js' || url === '/app.css' || url === '/local.js' || url.startsWith('/assets/') || url.startsWith('/ort/') || url === '/favicon.ico';
 }
 
 export function registerWeb(app: FastifyInstance): void {
@@ -45,12 +46,14 @@ export function registerWeb(app: FastifyInstance): void {
       if (key === '/index.html') return reply.type('text/html; charset=utf-8').send(PLACEHOLDER);
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no such file: ${key}` } });
     }
-    return reply.type(asset.contentType).header('cache-control', key === '/index.html' ? 'no-cache' : 'public, max-age=300').send(asset.body);
+    // Isolated, so the in-browser runtime may use WASM threads (see routes/model.ts).
+    return reply.type(asset.contentType).headers(ISOLATION_HEADERS).header('cache-control', key === '/index.html' ? 'no-cache' : 'public, max-age=300').send(asset.body);
   };
   app.get('/', (_req, reply) => serve('/index.html', reply));
   app.get('/index.html', (_req, reply) => serve('/index.html', reply));
   app.get('/app.js', (_req, reply) => serve('/app.js', reply));
   app.get('/app.css', (_req, reply) => serve('/app.css', reply));
+  app.get('/local.js', (_req, reply) => serve('/local.js', reply));
   app.get('/favicon.ico', (_req, reply) => reply.code(204).send());
   // Only exact keys of the asset map are served: no file system lookup, so no traversal.
   app.get<{ Params: { '*': string } }>('/assets/*', (req, reply) => serve(`/assets/${req.params['*']}`, reply));

@@ -5,6 +5,7 @@ import { byId } from './dom.ts';
 import { catchPageDrops, setupDropzone } from './dropzone.ts';
 import { renderFilters, renderInfo, renderOffline } from './header.ts';
 import { icon } from './icons.ts';
+import { LocalMode } from './local-mode.ts';
 import { guessKind } from './kinds.ts';
 import { recordingName, setupRecorder } from './recorder.ts';
 import { SearchController } from './search-controller.ts';
@@ -48,7 +49,14 @@ const askToken = setupTokenDialog(byId('token-dialog'), byId('token-input'), () 
   controller.schedule(0);
 });
 
+const local = new LocalMode({
+  toggle: byId<HTMLInputElement>('local-mode'),
+  status: byId('local-status'),
+  onChange: () => { if (controller.inputs().length > 0) controller.schedule(0); },
+});
+
 const controller = new SearchController(state, {
+  local,
   grid: byId('results'),
   status: byId('results-status'),
   textBox,

@@ -5,6 +5,7 @@
 import { ApiError, type Hit } from './api.ts';
 import { renderNotice, renderResults, type ResultActions } from './results.ts';
 import { runSearch } from './search-request.ts';
+import type { LocalMode } from './local-mode.ts';
 import type { QueryInput, QueryState } from './state.ts';
 
 export interface SearchView {
@@ -13,6 +14,7 @@ export interface SearchView {
   textBox: HTMLInputElement;
   actions: ResultActions;
   onUnauthorized: () => void;
+  local?: LocalMode;
 }
 
 export class SearchController {
@@ -63,7 +65,7 @@ export class SearchController {
     this.v.status.textContent = 'Searching…';
     let hits: Hit[];
     try {
-      hits = await runSearch({ inputs, modalities: [...this.state.modalities], k: this.state.k }, ctrl.signal);
+      hits = await runSearch({ inputs, modalities: [...this.state.modalities], k: this.state.k }, ctrl.signal, this.v.local);
     } catch (e) {
       if (ctrl.signal.aborted) return;
       this.v.grid.setAttribute('aria-busy', 'false');
@@ -83,7 +85,8 @@ export class SearchController {
       renderNotice(this.v.grid, 'empty', 'No matches', 'Nothing of the selected kinds is indexed yet. Add files under “Add files to the index”, or widen the kinds shown.');
       return;
     }
-    this.v.status.textContent = `${hits.length} result${hits.length === 1 ? '' : 's'} · ${secs} s`;
+    const where = this.v.local?.enabled && inputs.some((i) => this.v.local!.handles(i)) ? ' · embedded in this browser' : '';
+    this.v.status.textContent = `${hits.length} result${hits.length === 1 ? '' : 's'} · ${secs} s${where}`;
     renderResults(this.v.grid, hits, this.v.actions);
   }
 }

@@ -4,6 +4,7 @@
  * size-capped, so large files go as multipart, which streams.
  */
 import { KINDS, request, type Hit, type Kind } from './api.ts';
+import type { LocalMode } from './local-mode.ts';
 import type { QueryInput } from './state.ts';
 
 let jsonFileBudget = 512 * 1024;
@@ -24,6 +25,8 @@ interface JsonQuery {
   text?: string;
   data?: string;
   itemId?: number | string;
+  vector?: number[];
+  identity?: string;
   weight: number;
   negate: boolean;
 }
@@ -46,11 +49,15 @@ function modalityList(p: SearchParams): string | undefined {
   return p.modalities.length === KINDS.length ? undefined : p.modalities.join(',');
 }
 
-async function asJson(p: SearchParams): Promise<RequestInit> {
+async function asJson(p: SearchParams, local?: LocalMode): Promise<RequestInit> {
   const queries: JsonQuery[] = [];
   for (const i of p.inputs) {
     const q: JsonQuery = { kind: i.kind, weight: i.weight, negate: i.negate };
-    if (i.text !== undefined) q.text = i.text;
+    if (local?.enabled && local.handles(i)) {
+      q.kind = 'vector';
+      q.vector = Array.from(await local.vectorFor(i));
+      q.identity = await local.identity();
+    } else if (i.text !== undefined) q.text = i.text;
     else if (i.itemId !== undefined) q.itemId = i.itemId;
     else if (i.file) q.data = await base64(i.file);
     queries.push(q);
@@ -83,8 +90,10 @@ export function needsMultipart(inputs: readonly QueryInput[]): boolean {
   return bytes > jsonFileBudget;
 }
 
-export async function runSearch(p: SearchParams, signal?: AbortSignal): Promise<Hit[]> {
-  const init = needsMultipart(p.inputs) ? asMultipart(p) : await asJson(p);
+/** With `local` on, text/image/audio inputs are embedded here and sent as vectors (JSON only). */
+export async function runSearch(p: SearchParams, signal?: AbortSignal, local?: LocalMode): Promise<Hit[]> {
+  const embedsHere = local?.enabled === true && p.inputs.some((i) => local.handles(i));
+  const init = !embedsHere && needsMultipart(p.inputs) ? asMultipart(p) : await asJson(p, local);
   const res = await request<{ results: Hit[] }>('/v1/search', { ...init, signal });
   return res.results ?? [];
 }

@@ -1,0 +1,54 @@
+/**
+ * What the encoders need from an onnxruntime session, independent of which onnxruntime package
+ * (node or web) made it. Both packages share `onnxruntime-common`'s API, so one adapter serves them.
+ */
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import type { DType, Tensor } from '../core/tensor.ts';
+
+export interface SessionOptions {
+  /** Threads for one operator; defaults to the machine's cores. */
+  readonly threads?: number;
+  /** Where onnxruntime may cache the optimised graph. */
+  readonly optimizedModelPath?: string;
+}
+
+export interface BackendSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(inputName: string, input: Tensor): Promise<Map<string, Tensor<'float32'>>>;
+  /** Several named inputs; returns the requested outputs (all by default). */
+  runFeeds(feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>>;
+  release(): Promise<void>;
+}
+
+/** The package's Tensor constructor, for the two input dtypes the encoders take. */
+export type OrtTensorConstructor = new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+
+function toOrt(Ctor: OrtTensorConstructor, t: Tensor): OrtTensor {
+  if (t.dtype === 'float32') return new Ctor('float32', t.data as Float32Array, [...t.shape]);
+  if (t.dtype === 'int64') return new Ctor('int64', t.data as BigInt64Array, [...t.shape]);
+  throw new TypeError(`backend: unsupported input dtype ${t.dtype as DType}`);
+}
+
+/** Wraps an onnxruntime session (from either package) in the BackendSession interface. */
+export function wrapOrtSession(session: InferenceSession, Ctor: OrtTensorConstructor): BackendSession {
+  const runFeeds = async (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]) => {
+    const input: Record<string, OrtTensor> = {};
+    for (const [k, t] of Object.entries(feeds)) input[k] = toOrt(Ctor, t);
+    const result = outputs ? await session.run(input, [...outputs]) : await session.run(input);
+    const out = new Map<string, Tensor<'float32'>>();
+    for (const [name, value] of Object.entries(result)) {
+      // A GPU-resident output (WebGPU) is downloaded here; CPU outputs return their data as is.
+      const data = value.location === 'cpu' || value.location === undefined ? value.data : await value.getData(true);
+      out.set(name, { dtype: 'float32', shape: [...value.dims], data: data as Float32Array });
+    }
+    return out;
+  };
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    run: (inputName, input) => runFeeds({ [inputName]: input }),
+    runFeeds,
+    release: () => session.release(),
+  };
+}
