@@ -55,7 +55,7 @@ export interface AttentionOptions {
   /** Tokens per item (static for every ImageBind modality). */
   readonly tokens: number;
   readonly addBiasKV: boolean;
-  /** Additive [tokens, tokens] mask (text's causal mask). */
+  /** Additive mask (text's causal mask): [tokens, tokens], or [B, heads, tokens, tokens] when fused. */
   readonly mask: Value | null;
   /** Use onnxruntime's fused MultiHeadAttention kernel (inference only: autodiff has no rule for it). */
   readonly fused?: boolean;
@@ -120,8 +120,7 @@ function fusedAttention(g: Graph, qkv: Value, prefix: string, o: AttentionOption
     k = append('bias_k', k);
     v = append('bias_v', v);
   }
-  const bias = o.mask ? g.op('Reshape', [o.mask, g.constI64('mask_4d', [1, 1, o.tokens, o.tokens])], {}, 'attention_bias') : null;
-  const ctx = g.op('MultiHeadAttention', [q, k, v, null, null, bias], { num_heads: attr.i(o.heads) }, 'context', 'com.microsoft');
+  const ctx = g.op('MultiHeadAttention', [q, k, v, null, null, o.mask], { num_heads: attr.i(o.heads) }, 'context', 'com.microsoft');
   const flat = g.op('Reshape', [ctx, g.constI64('flat_shape', [-1, o.dim])], {}, 'context_flat');
   return linear(g, flat, `${prefix}.out_proj`, o.dim, o.dim, true, 'out');
 }

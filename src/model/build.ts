@@ -26,7 +26,15 @@ function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, V
   const d = arch.embedDim;
   let x = g.op('Reshape', [tokens, g.constI64('rows', [-1, d])], {}, 'rows');
   if (arch.preTransformerNorm) x = layerNorm(g, x, arch.preTransformerNorm, d, 1e-6, 'pre_ln');
-  const mask = arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens], 'causal_mask') : null;
+  let mask = arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens], 'causal_mask') : null;
+  if (mask && fused) {
+    // The fused kernel's attention bias in full [B, heads, T, T]: the CPU kernel broadcasts a
+    // [1, 1, T, T] bias, but onnxruntime-web's WebGPU kernel accepts only the full shape.
+    const batch = g.op('Shape', [tokens], { start: attr.i(0), end: attr.i(1) }, 'batch');
+    const tail = g.constI64('attention_bias_tail', [arch.numHeads, arch.numTokens, arch.numTokens]);
+    const shape = g.op('Concat', [batch, tail], { axis: attr.i(0) }, 'attention_bias_shape');
+    mask = g.op('Expand', [mask, shape], {}, 'attention_bias');
+  }
   for (let i = 0; i < arch.numBlocks; i++) {
     x = g.scope(`blocks.${i}`, () => block(g, x, `${arch.trunkPrefix}.blocks.${i}`, {
       dim: d, heads: arch.numHeads, tokens: arch.numTokens, addBiasKV: arch.addBiasKV, mask, fused,

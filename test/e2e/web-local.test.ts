@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ImageBind } from '../../src/embed/imagebind.ts';
 import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
-import { chromiumMissing, launchChromium } from '../../src/web/testing/browser.ts';
+import { SOFTWARE_WEBGPU, chromiumMissing, launchChromium } from '../../src/web/testing/browser.ts';
 import { makeMediaFolder } from '../../src/web/testing/media.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ref } from '../helpers/shared.ts';
@@ -85,15 +85,15 @@ async function embedInPage(page: Page): Promise<BrowserResult> {
   return page.evaluate(script) as Promise<BrowserResult>;
 }
 
-test('browser runtime: mini model in Chromium (onnxruntime-web) equals Node for text, images and WAV audio within 1e-4', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
-  const page = await browser!.newPage();
+async function parityInBrowser(b: Browser, backend: RegExp): Promise<string> {
+  const page = await b.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   try {
     await page.goto(server!.url);
     const got = await embedInPage(page);
     assert.equal(got.isolated, true, 'the UI page must be cross-origin isolated so WASM can use threads');
-    assert.match(got.backend, /^WASM · \d+ threads$/, `multi-threaded WASM expected, got ${got.backend}`);
+    assert.match(got.backend, backend);
     const node = await model!.embed({
       text: TEXTS,
       vision: IMAGES.map((n) => ref('assets', n)),
@@ -105,16 +105,29 @@ test('browser runtime: mini model in Chromium (onnxruntime-web) equals Node for 
       names.forEach((name, i) => {
         const d = maxAbsDiff(browserVecs[i], nodeVecs![i]!);
         report.push(`${kind} ${JSON.stringify(name)}: max |Δ| ${d.toExponential(2)}`);
-        assert.ok(d <= 1e-4, `${kind} ${name}: browser and Node differ by ${d}`);
+        assert.ok(d <= 1e-4, `${kind} ${name}: browser (${got.backend}) and Node differ by ${d}`);
       });
     };
     check('text', TEXTS, got.text, node.text);
     check('image', IMAGES, got.images, node.vision);
     check('audio', WAVS, got.wavs, node.audio);
-    t.diagnostic(`backend ${got.backend}\n${report.join('\n')}`);
     assert.deepEqual(problems, []);
+    return `backend ${got.backend}\n${report.join('\n')}`;
   } finally {
     await page.close();
+  }
+}
+
+test('browser runtime: mini model in Chromium (onnxruntime-web, WASM threads) equals Node for text, images and WAV audio within 1e-4', { skip: skip ?? false, timeout: 120_000 }, async (t) => {
+  t.diagnostic(await parityInBrowser(browser!, /^WASM · \d+ threads$/));
+});
+
+test('browser runtime: the WebGPU execution provider (software adapter) equals Node within 1e-4', { skip: skip ?? false, timeout: 180_000 }, async (t) => {
+  const gpu = await launchChromium(SOFTWARE_WEBGPU);
+  try {
+    t.diagnostic(await parityInBrowser(gpu, /^WebGPU$/));
+  } finally {
+    await gpu.close();
   }
 });
 

@@ -19,3 +19,6 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
 
 /** A synthetic microphone (a beeping tone) that is granted without a prompt. */
 export const FAKE_MICROPHONE = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+/** WebGPU on Chromium's software adapter (SwiftShader), so the WebGPU path runs without a GPU. */
+export const SOFTWARE_WEBGPU = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
