@@ -24,7 +24,7 @@ let server: SpawnedServer | undefined;
 let model: ImageBind | undefined;
 
 const TEXTS = ['a dog barking', 'a car engine revving', 'birds singing in the morning', ''];
-const IMAGES = ['dog_image.jpg', 'car_image.jpg', 'bird_image.jpg', 'extra_wide_645x360.jpg', 'extra_gray_100x150.png', 'extra_exif_orient6_320x240.jpg'];
+const IMAGES = ['dog_image.jpg', 'car_image.jpg', 'bird_image.jpg', 'extra_wide_645x360.jpg', 'extra_gray_100x150.png', 'extra_rgba_300x400.png', 'extra_exif_orient6_320x240.jpg'];
 const WAVS = ['dog_audio.wav', 'car_audio.wav', 'extra_stereo_44k1.wav', 'extra_long_22k05.wav', 'extra_short_0p5s_16k.wav'];
 
 before(async () => {

@@ -7,7 +7,7 @@ import { ConfigError, MediaError, ShapeError } from '../../core/errors.ts';
 import type { Float32Tensor, Tensor } from '../../core/tensor.ts';
 import type { EmbedInputs, EmbedOptions, EmbedOutput, MediaInput } from '../../embed/embed.ts';
 import type { Modality } from '../../model/config.ts';
-import { readInputFile } from '../../preprocess/image/errors.ts';
+import { readInputFile } from '../../preprocess/image/read-file.ts';
 import type { LoaderOptions } from '../../preprocess/loaders.ts';
 import { type DecodeOptions, decodeImage } from '../../preprocess/vision/index.ts';
 import { type LocateOptions, type LocateResult, locateInImage } from './locate.ts';

@@ -15,7 +15,8 @@
 import { Unzlib } from 'fflate';
 import { MediaError } from '../../core/errors.ts';
 import type { RawImage } from './decode.ts';
-import type { MediaErrorCode } from './errors.ts';
+import { type MediaErrorCode, mediaError } from './errors.ts';
+import { verifyPngChunks } from './png-crc.ts';
 
 interface Header { width: number; height: number; bitDepth: number; colorType: number; interlaced: boolean }
 interface Png { header: Header; idat: Uint8Array[]; palette?: Uint8Array; trns?: Uint8Array }
@@ -30,9 +31,8 @@ const LAYOUT: Record<number, { channels: number; depths: number[] }> = {
 const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
 const MAX_PIXELS = 2 ** 28; // decode.ts's limitInputPixels
 
-/** Same wording as errors.ts `mediaError` (not imported: errors.ts reads files with node:fs). */
 function fail(code: MediaErrorCode, source: string, problem: string, fix = 'The file is damaged; re-download or re-export it.'): MediaError {
-  return new MediaError(code, `${source}: ${problem}. ${fix}`);
+  return mediaError(code, source, problem, fix);
 }
 const truncated = (source: string, what: string): MediaError =>
   fail('IMAGE_TRUNCATED', source, `PNG is truncated (${what})`, 'The file was cut off; re-download or re-export it.');
@@ -58,6 +58,8 @@ export function decodePng(bytes: Uint8Array, source: string): RawImage {
 /** Walks the chunks, keeping IHDR, PLTE, tRNS and the IDAT pieces; everything else is ignored. */
 function readChunks(b: Uint8Array, source: string): Png {
   if (b.length < 8 || SIGNATURE.some((v, i) => b[i] !== v)) throw fail('IMAGE_CORRUPT', source, 'not a PNG file (bad signature)');
+  // As decode.ts does before sharp, so a damaged file fails the same way in a browser as in Node.
+  verifyPngChunks(b, source);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const png: Partial<Png> & { idat: Uint8Array[] } = { idat: [] };
   for (let pos = 8; ;) {

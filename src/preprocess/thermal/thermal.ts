@@ -6,7 +6,8 @@
 import { MediaError } from '../../core/errors.ts';
 import { type Float32Tensor, float32 } from '../../core/tensor.ts';
 import { type DecodeOptions, type RawImage, decodeRaw, rawToRgb } from '../image/decode.ts';
-import { mediaError, readInputFile } from '../image/errors.ts';
+import { mediaError } from '../image/errors.ts';
+import { readInputFile } from '../image/read-file.ts';
 import { centerCrop, resizedSize } from '../image/geometry.ts';
 import { resizeBicubicPIL, resizeBicubicPILFloat } from '../image/pil-resample.ts';
 import { preprocessVisionRgb } from '../vision/transform.ts';

@@ -7,7 +7,8 @@ import type { ImageBindError } from '../../core/errors.ts';
 import { MediaError } from '../../core/errors.ts';
 import type { Float32Tensor } from '../../core/tensor.ts';
 import { type DecodeOptions, decodeImage } from '../image/decode.ts';
-import { mediaError, readInputFile } from '../image/errors.ts';
+import { mediaError } from '../image/errors.ts';
+import { readInputFile } from '../image/read-file.ts';
 import { preprocessVisionRgb } from './transform.ts';
 
 export { VISION_SIZE, preprocessVisionRgb } from './transform.ts';

@@ -9,12 +9,16 @@ import { looksLikeWav } from '../../../preprocess/audio/wav.ts';
 import type { DecodedAudio } from '../../../preprocess/audio/wav.ts';
 import type { RgbImage } from '../../../preprocess/image/decode.ts';
 import { stripJpegExif } from '../../../preprocess/image/exif-strip.ts';
+import { decodePng } from '../../../preprocess/image/png-decode.ts';
+import { rawToRgb } from '../../../preprocess/image/raw-rgb.ts';
 
 export interface LocalModelOptions {
   readonly modelUrl: string;
   readonly wasmPaths: string;
   readonly headers?: Record<string, string>;
   readonly executionProviders?: readonly ('webgpu' | 'wasm')[];
+  /** WASM threads (default: the cores, when the page is cross-origin isolated). */
+  readonly threads?: number;
   readonly onProgress?: (p: DownloadProgress) => void;
 }
 
@@ -27,9 +31,17 @@ export interface LocalModel {
   embedAudio(file: Blob): Promise<Float32Array>;
 }
 
-/** Pixels as stored (no colour management, no Exif rotation), as Pillow's `Image.open` sees them. */
-export async function decodeImageBlob(file: Blob): Promise<RgbImage> {
-  const bytes = stripJpegExif(new Uint8Array(await file.arrayBuffer()));
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+
+/**
+ * Pixels as stored (no colour management, no Exif rotation), as Pillow's `Image.open` sees them.
+ * PNGs are decoded in TypeScript: a canvas premultiplies alpha, which loses the colour of
+ * transparent pixels that `convert("RGB")` keeps.
+ */
+export async function decodeImageBlob(file: Blob, name = 'image'): Promise<RgbImage> {
+  const raw = new Uint8Array(await file.arrayBuffer());
+  if (PNG_SIGNATURE.every((b, i) => raw[i] === b)) return rawToRgb(decodePng(raw, name));
+  const bytes = stripJpegExif(raw);
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -66,6 +78,7 @@ export async function loadLocalModel(opts: LocalModelOptions): Promise<LocalMode
     wasmPaths: opts.wasmPaths,
     headers: opts.headers,
     executionProviders: opts.executionProviders,
+    threads: opts.threads,
     onProgress: opts.onProgress,
   });
   const rt = model.runtime;
@@ -75,7 +88,7 @@ export async function loadLocalModel(opts: LocalModelOptions): Promise<LocalMode
     backend,
     model,
     embedText: async (text) => row(await model.embedText([text])),
-    embedImage: async (file) => row(await model.embedImages([await decodeImageBlob(file)])),
+    embedImage: async (file) => row(await model.embedImages([await decodeImageBlob(file, file instanceof File ? file.name : 'image')])),
     embedAudio: async (file) => {
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (looksLikeWav(bytes)) return row(await model.embedWavs([bytes]));
