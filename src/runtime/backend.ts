@@ -5,25 +5,56 @@
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import { ConfigError } from '../core/errors.ts';
+import { type CacheEntry, optimizedCacheEntry } from './optimized-cache.ts';
 import { type BackendSession, type OrtTensorConstructor, type SessionOptions, wrapOrtSession } from './session.ts';
 
 export type { BackendSession, SessionOptions } from './session.ts';
 
+function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+}
+
+/** A cached optimised graph when there is one; if it fails to load, it is dropped and rebuilt. */
+async function createCached(path: string, entry: CacheEntry, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  if (entry.cached) {
+    try {
+      return await ort.InferenceSession.create(entry.cached, { ...options, graphOptimizationLevel: 'disabled' });
+    } catch {
+      await entry.discard();
+      return ort.InferenceSession.create(path, options);
+    }
+  }
+  let session: ort.InferenceSession;
+  try {
+    // logSeverityLevel 3: its warning that level-`all` graphs are hardware-specific is why the
+    // cache key names the CPU; printing it on every first load would only alarm users.
+    session = await ort.InferenceSession.create(path, { ...options, optimizedModelFilePath: entry.savePath, extra: entry.saveConfig, logSeverityLevel: 3 });
+  } catch {
+    await entry.commit(); // nothing was saved: this only removes the staging folder
+    return ort.InferenceSession.create(path, options);
+  }
+  await entry.commit();
+  return session;
+}
+
 export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<BackendSession> {
-  const threads = opts.threads ?? availableParallelism();
+  const options = baseOptions(opts.threads ?? availableParallelism());
   const where = typeof model === 'string' ? model : '<in-memory graph>';
   let session: ort.InferenceSession;
   try {
-    const options: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      enableCpuMemArena: true,
-      enableMemPattern: true,
-      ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
-    };
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    if (typeof model !== 'string') session = await ort.InferenceSession.create(model, options);
+    else {
+      // A cache that cannot be used (read-only folder, full disk) must not stop the model loading.
+      const entry = opts.cacheDir ? await optimizedCacheEntry(opts.cacheDir, model, ort.env.versions.node ?? '').catch(() => null) : null;
+      session = entry ? await createCached(model, entry, options) : await ort.InferenceSession.create(model, options);
+    }
   } catch (e) {
     throw new ConfigError('MODEL_LOAD_FAILED', `${where}: onnxruntime could not load the graph (${(e as Error).message}). Re-create the model directory with \`imagebind convert\`.`, { cause: e });
   }

@@ -8,8 +8,8 @@ import type { DType, Tensor } from '../core/tensor.ts';
 export interface SessionOptions {
   /** Threads for one operator; defaults to the machine's cores. */
   readonly threads?: number;
-  /** Where onnxruntime may cache the optimised graph. */
-  readonly optimizedModelPath?: string;
+  /** A folder where the optimised graph of each model file is cached (Node; see optimized-cache.ts). */
+  readonly cacheDir?: string;
 }
 
 export interface BackendSession {
