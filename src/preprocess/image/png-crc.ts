@@ -24,6 +24,17 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** One chunk as written to a file: length, type, data, CRC of type + data. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
 /** Throws IMAGE_CORRUPT on a CRC mismatch and IMAGE_TRUNCATED when a chunk runs past the end. */
 export function verifyPngChunks(b: Uint8Array, source: string): void {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);

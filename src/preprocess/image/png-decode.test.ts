@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { ref } from '../../../test/helpers/shared.ts';
 import { MediaError } from '../../core/errors.ts';
 import { decodeRaw, rawToRgb } from './decode.ts';
-import { crc32 } from './png-crc.ts';
+import { crc32, pngChunk as chunk } from './png-crc.ts';
 import { decodePng } from './png-decode.ts';
 
 // ---------- a small PNG encoder, so every colour type × depth × filter × interlace can be made ----------
@@ -25,15 +25,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
   return out;
 }
 function packRow(s: Spec, xs: number[], y: number): Uint8Array {
