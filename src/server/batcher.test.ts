@@ -51,3 +51,29 @@ test('a full queue refuses with QUEUE_FULL; a failing run rejects only its batch
   await b.drained();
   assert.equal(b.queued, 0);
 });
+
+test('rows that arrive while a blocking run holds the main thread join the next full batch', async () => {
+  // onnxruntime-node runs on the main thread inside a setImmediate; rows decoded meanwhile (here:
+  // timers that come due during the run) are only submitted after it, in the next poll/timers phase.
+  const calls: number[] = [];
+  const late: Promise<unknown>[] = [];
+  let first = true;
+  const b = new Batcher({
+    maxBatch: 4, windowMs: 1000, maxQueue: 100,
+    run: (_m, input) => new Promise((resolve) => setImmediate(() => {
+      if (first) {
+        first = false;
+        for (let i = 0; i < 3; i++) setTimeout(() => late.push(b.submit('vision', float32([1, 2]))), 0);
+        const until = Date.now() + 30;
+        while (Date.now() < until) { /* the encoder holding the thread */ }
+      }
+      calls.push(input.shape[0]);
+      resolve(float32([input.shape[0], 2]));
+    })),
+  });
+  const early = [...Array.from({ length: 4 }, () => b.submit('vision', float32([1, 2]))), b.submit('vision', float32([1, 2]))];
+  await Promise.all(early);
+  await new Promise((r) => setTimeout(r, 10));
+  await Promise.all(late);
+  assert.deepEqual(calls, [4, 4]);
+});

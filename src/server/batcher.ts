@@ -111,8 +111,11 @@ export class Batcher {
     void this.execute(q.modality, batch, rows).finally(() => {
       q.running = false;
       this.inFlight--;
-      // Whatever queued up while the encoder ran is already a batch: go without waiting again.
-      if (q.items.length > 0) this.flush(q);
+      // Whatever queued up while the encoder ran is already a batch: go without waiting for the
+      // window. setImmediate, not now: onnxruntime-node runs on the main thread, so rows decoded
+      // by the workers meanwhile are still unread messages; the poll phase before the immediate
+      // submits them, and the batch takes them too.
+      if (q.items.length > 0) setImmediate(() => this.flush(q));
       else if (this.waiting === 0 && this.inFlight === 0) for (const r of this.idle.splice(0)) r();
     });
   }

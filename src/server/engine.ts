@@ -10,7 +10,7 @@ import type { ImageBind } from '../embed/imagebind.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import { Batcher } from './batcher.ts';
 import type { Metrics } from './metrics.ts';
-import { PreprocessPool } from './preprocess-pool.ts';
+import { PreprocessPool, defaultPoolSize } from './preprocess-pool.ts';
 
 /** Bytes sent by a client, or a server-side path already checked against the roots. */
 export type MediaSource = { readonly bytes: Uint8Array } | { readonly path: string };
@@ -37,7 +37,9 @@ export class Engine {
       run: (m, t) => model.embedTensor(m, t),
       onBatch: (m, rows) => metrics?.observeBatch(m, rows),
     });
-    this.pool = new PreprocessPool(opts.workers, opts.maxQueue);
+    // Enough decodes posted ahead that a full batch is ready when the encoder frees the main thread.
+    const workers = opts.workers ?? defaultPoolSize();
+    this.pool = new PreprocessPool(workers, opts.maxQueue, Math.ceil(opts.maxBatch / workers));
     this.backend = {
       batchSize: opts.maxBatch,
       embedTensor: (m, t) => this.batcher.submit(m, t),

@@ -1,6 +1,10 @@
 /**
  * A fixed pool of worker threads for preprocessing (image decode/resize, audio resample + fbank,
- * video decode), so the event loop only parses requests and moves tensors. Workers run the
+ * video decode), so the event loop only parses requests and moves tensors. Each worker is handed
+ * up to `perWorker` jobs at once and works through them one at a time: onnxruntime-node runs an
+ * encoder synchronously on the main thread, so while a batch runs the main thread cannot hand out
+ * more work, and with one job per worker only one item would be decoded per encoder run (every
+ * batch after the first would hold one row). Workers run the
  * TypeScript sources: Node 20 ignores `--import tsx` in a worker's execArgv for the worker's own
  * entry module, so each worker starts from a tiny eval'd bootstrap that registers tsx first.
  */
@@ -20,7 +24,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  job: Job | null;
+  /** Jobs posted to this worker and not answered yet, by id. */
+  readonly jobs: Map<number, Job>;
 }
 
 const ERROR_CLASSES: Record<string, new (code: string, message: string) => ImageBindError> = { MediaError, ShapeError, ConfigError };
@@ -31,13 +36,19 @@ function bootstrap(): string {
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
 }
 
+/** CPUs − 1: one core stays with the event loop and onnxruntime. */
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 export class PreprocessPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size = Math.max(1, availableParallelism() - 1), private readonly maxQueue = 256) {
+  /** `perWorker`: jobs posted to a worker ahead of its answers (decoded items ready when an encoder run ends). */
+  constructor(readonly size = defaultPoolSize(), private readonly maxQueue = 256, readonly perWorker = 1) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -46,7 +57,7 @@ export class PreprocessPool {
   }
 
   get busy(): number {
-    return this.slots.filter((s) => s.job).length;
+    return this.slots.filter((s) => s.jobs.size > 0).length;
   }
 
   run(kind: FileKind, source: { bytes: Uint8Array } | { path: string }): Promise<Float32Tensor> {
@@ -65,7 +76,7 @@ export class PreprocessPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(bootstrap(), { eval: true }), job: null };
+    const slot: Slot = { worker: new Worker(bootstrap(), { eval: true }), jobs: new Map() };
     slot.worker.on('message', (r: PreprocessReply) => this.settle(slot, r));
     slot.worker.on('error', (e) => this.crashed(slot, e));
     slot.worker.on('exit', (code) => { if (!this.closed) this.crashed(slot, new Error(`preprocess worker exited with code ${code}`)); });
@@ -74,10 +85,16 @@ export class PreprocessPool {
   }
 
   private crashed(slot: Slot, e: Error): void {
-    const job = slot.job;
-    slot.job = null;
-    job?.reject(new MediaError('PREPROCESS_FAILED', `preprocessing crashed: ${e.message}`));
-    if (this.closed) return;
+    // The worker takes its jobs in the order they were posted, so the oldest unanswered one is the
+    // item it was decoding: that one fails; the others go back to the front of the queue.
+    const [current, ...waiting] = slot.jobs.values();
+    slot.jobs.clear();
+    current?.reject(new MediaError('PREPROCESS_FAILED', `preprocessing crashed: ${e.message}`));
+    if (this.closed) {
+      for (const j of waiting) j.reject(fail('SHUTTING_DOWN', 'the server is shutting down.'));
+      return;
+    }
+    this.queue.unshift(...waiting);
     const i = this.slots.indexOf(slot);
     if (i >= 0) {
       void slot.worker.terminate();
@@ -87,20 +104,24 @@ export class PreprocessPool {
   }
 
   private settle(slot: Slot, r: PreprocessReply): void {
-    const job = slot.job;
-    slot.job = null;
-    if (job && job.msg.id === r.id) {
+    const job = slot.jobs.get(r.id);
+    slot.jobs.delete(r.id);
+    if (job) {
       if (r.ok) job.resolve(tensor('float32', r.shape, r.data));
       else job.reject(new (ERROR_CLASSES[r.errorClass] ?? MediaError)(r.code, r.message));
     }
     this.pump();
   }
 
+  /** Hands queued jobs to the least loaded workers, up to `perWorker` each. */
   private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.job || this.queue.length === 0) continue;
-      slot.job = this.queue.shift()!;
-      slot.worker.postMessage(slot.job.msg);
+    while (this.queue.length > 0) {
+      let slot: Slot | null = null;
+      for (const s of this.slots) if (s.jobs.size < this.perWorker && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.jobs.set(job.msg.id, job);
+      slot.worker.postMessage(job.msg);
     }
   }
 }

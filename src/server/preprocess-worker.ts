@@ -1,6 +1,8 @@
 /**
  * Worker-thread side of the preprocessing pool: decodes one item (bytes via a temp file, since
  * the loaders read paths and sniff content, or a server-side path) into its model-input tensor.
+ * The pool may post several jobs ahead; they are done one after another, in order, so a worker
+ * decodes one item at a time (bounded CPU and memory) and answers each as soon as it is ready.
  * Errors travel back as {code, message, kind of error} so the main thread can rebuild them.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -37,8 +39,8 @@ async function load(job: PreprocessJob): Promise<{ shape: number[]; data: Float3
   }
 }
 
-parentPort?.on('message', (job: PreprocessJob) => {
-  load(job).then(
+function handle(job: PreprocessJob): Promise<void> {
+  return load(job).then(
     ({ shape, data }) => {
       const reply: PreprocessReply = { id: job.id, ok: true, shape, data };
       parentPort!.postMessage(reply, [data.buffer as ArrayBuffer]);
@@ -52,4 +54,9 @@ parentPort?.on('message', (job: PreprocessJob) => {
       parentPort!.postMessage(reply);
     },
   );
+}
+
+let chain: Promise<void> = Promise.resolve();
+parentPort?.on('message', (job: PreprocessJob) => {
+  chain = chain.then(() => handle(job));
 });
