@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import { ConfigError } from '../core/errors.ts';
 import { type CacheEntry, optimizedCacheEntry } from './optimized-cache.ts';
+import { createWorkerSession } from './worker-session.ts';
 import { type BackendSession, type OrtTensorConstructor, type SessionOptions, wrapOrtSession } from './session.ts';
 
 export type { BackendSession, SessionOptions } from './session.ts';
@@ -45,6 +46,7 @@ async function createCached(path: string, entry: CacheEntry, options: ort.Infere
 }
 
 export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<BackendSession> {
+  if (opts.inWorker && typeof model === 'string') return createWorkerSession(model, opts);
   const options = baseOptions(opts.threads ?? availableParallelism());
   const where = typeof model === 'string' ? model : '<in-memory graph>';
   let session: ort.InferenceSession;

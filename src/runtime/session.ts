@@ -10,6 +10,8 @@ export interface SessionOptions {
   readonly threads?: number;
   /** A folder where the optimised graph of each model file is cached (Node; see optimized-cache.ts). */
   readonly cacheDir?: string;
+  /** Run each session on its own worker thread, so runs never block the event loop (Node). */
+  readonly inWorker?: boolean;
 }
 
 export interface BackendSession {

@@ -112,9 +112,9 @@ export class Batcher {
       q.running = false;
       this.inFlight--;
       // Whatever queued up while the encoder ran is already a batch: go without waiting for the
-      // window. setImmediate, not now: onnxruntime-node runs on the main thread, so rows decoded
-      // by the workers meanwhile are still unread messages; the poll phase before the immediate
-      // submits them, and the batch takes them too.
+      // window. setImmediate, not now: rows the preprocessing workers finished in the same tick
+      // are still unread messages; the poll phase before the immediate submits them, and the
+      // batch takes them too.
       if (q.items.length > 0) setImmediate(() => this.flush(q));
       else if (this.waiting === 0 && this.inFlight === 0) for (const r of this.idle.splice(0)) r();
     });

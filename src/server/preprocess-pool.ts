@@ -1,18 +1,17 @@
 /**
  * A fixed pool of worker threads for preprocessing (image decode/resize, audio resample + fbank,
  * video decode), so the event loop only parses requests and moves tensors. Each worker is handed
- * up to `perWorker` jobs at once and works through them one at a time: onnxruntime-node runs an
- * encoder synchronously on the main thread, so while a batch runs the main thread cannot hand out
- * more work, and with one job per worker only one item would be decoded per encoder run (every
- * batch after the first would hold one row). Workers run the
- * TypeScript sources: Node 20 ignores `--import tsx` in a worker's execArgv for the worker's own
- * entry module, so each worker starts from a tiny eval'd bootstrap that registers tsx first.
+ * up to `perWorker` jobs at once and works through them one at a time, so a batch's worth of items
+ * is decoded ahead while an encoder runs and the next batch is full when it ends (with one job per
+ * worker, and the encoder on the main thread as onnxruntime-node runs it, every batch after the
+ * first held one row; the server now also runs encoders on their own threads, runtime/worker-session.ts).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ConfigError, ImageBindError, MediaError, ShapeError } from '../core/errors.ts';
 import { type Float32Tensor, tensor } from '../core/tensor.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
+import { startTsWorker } from '../runtime/ts-worker.ts';
 import { fail } from './http-errors.ts';
 import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
 
@@ -29,12 +28,6 @@ interface Slot {
 }
 
 const ERROR_CLASSES: Record<string, new (code: string, message: string) => ImageBindError> = { MediaError, ShapeError, ConfigError };
-
-function bootstrap(): string {
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./preprocess-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-}
 
 /** CPUs − 1: one core stays with the event loop and onnxruntime. */
 export function defaultPoolSize(): number {
@@ -76,7 +69,7 @@ export class PreprocessPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(bootstrap(), { eval: true }), jobs: new Map() };
+    const slot: Slot = { worker: startTsWorker(new URL('./preprocess-worker.ts', import.meta.url)), jobs: new Map() };
     slot.worker.on('message', (r: PreprocessReply) => this.settle(slot, r));
     slot.worker.on('error', (e) => this.crashed(slot, e));
     slot.worker.on('exit', (code) => { if (!this.closed) this.crashed(slot, new Error(`preprocess worker exited with code ${code}`)); });

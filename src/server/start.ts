@@ -43,7 +43,9 @@ function realDir(dir: string, what: string): string {
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  const model = await ImageBind.load(opts.modelDir);
+  // Encoders on worker threads: onnxruntime-node's run blocks its thread for the whole batch
+  // (seconds for huge), and the event loop must keep reading requests and answering probes.
+  const model = await ImageBind.load(opts.modelDir, { inWorker: true });
   // Opening every encoder now makes the first requests fast and /readyz mean "can serve".
   await Promise.all(model.modalities.map((m) => model.encoder(m)));
   const store = openModelStore(model, opts.db, { create: true });
