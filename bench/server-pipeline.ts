@@ -111,6 +111,8 @@ interface Run {
   endpoint: Endpoint; concurrency: number; files_per_s: number; seconds: number; encoder_runs: number; mean_batch_rows: number;
   /** Encoder runs by rows: [1, 2, 3–4, 5–8]. */
   runs_by_rows?: number[]; server_cpu_s?: number; others_cpu_s?: number; ratio: number;
+  /** GET /healthz answered every 250 ms during the run: the slowest answer (is the event loop free?). */
+  probe_max_ms?: number;
 }
 interface Round { round: number; encoder_items_per_s: number; encoder_others_cpu_s?: number; runs: Run[] }
 
@@ -119,11 +121,23 @@ async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): 
   const h0 = await batchHistogram();
   const c0 = cpuNow(serverPid);
   let next = 0;
+  let done = false;
+  let probeMax = 0;
+  const probe = (async () => {
+    while (!done) {
+      const p0 = performance.now();
+      await fetch(`${server.url}/healthz`);
+      probeMax = Math.max(probeMax, performance.now() - p0);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < files) await send(endpoint, next++, tag);
   }));
   const seconds = (performance.now() - t0) / 1000;
+  done = true;
+  await probe;
   const c1 = cpuNow(serverPid);
   const h1 = await batchHistogram();
   const le = h1.le.map((v, i) => v - h0.le[i]);
@@ -131,6 +145,7 @@ async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): 
     endpoint, concurrency, files_per_s: files / seconds, seconds, encoder_runs: h1.count - h0.count,
     mean_batch_rows: (h1.sum - h0.sum) / Math.max(1, h1.count - h0.count),
     runs_by_rows: [le[0], le[1] - le[0], le[2] - le[1], le[3] - le[2]], server_cpu_s: c1.server - c0.server, others_cpu_s: othersCpu(c0, c1),
+    probe_max_ms: probeMax,
   };
 }
 
@@ -214,9 +229,9 @@ function render(j: Json): string {
     '',
     `Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memory_gib} GiB, Node ${m.machine.node}, onnxruntime-node ${m.machine.onnxruntime}. Command: \`${m.command}\`.`,
     '',
-    '| round | encoder only (items/s) | endpoint | requests in flight | end to end (files/s) | ratio | encoder runs by rows (1 / 2 / 3–4 / 5–8) | mean rows | server CPU s | other processes\' CPU s (encoder-only ; this run) |',
-    '|---:|---:|---|---:|---:|---:|---|---:|---:|---|',
-    ...m.rounds.flatMap((r) => r.runs.map((x) => `| ${r.round} | ${r.encoder_items_per_s.toFixed(3)} | ${label[x.endpoint]} | ${x.concurrency} | ${x.files_per_s.toFixed(3)} | **${x.ratio.toFixed(2)}** | ${x.runs_by_rows ? x.runs_by_rows.join(' / ') : `${x.encoder_runs} runs`} | ${x.mean_batch_rows.toFixed(1)} | ${f(x.server_cpu_s, 1)} | ${f(r.encoder_others_cpu_s, 1)} ; ${f(x.others_cpu_s, 1)} of ${(x.seconds * m.machine.cores).toFixed(0)} |`)),
+    '| round | encoder only (items/s) | endpoint | requests in flight | end to end (files/s) | ratio | encoder runs by rows (1 / 2 / 3–4 / 5–8) | mean rows | slowest /healthz ms | server CPU s | other processes\' CPU s (encoder-only ; this run) |',
+    '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|',
+    ...m.rounds.flatMap((r) => r.runs.map((x) => `| ${r.round} | ${r.encoder_items_per_s.toFixed(3)} | ${label[x.endpoint]} | ${x.concurrency} | ${x.files_per_s.toFixed(3)} | **${x.ratio.toFixed(2)}** | ${x.runs_by_rows ? x.runs_by_rows.join(' / ') : `${x.encoder_runs} runs`} | ${x.mean_batch_rows.toFixed(1)} | ${f(x.probe_max_ms, 0)} | ${f(x.server_cpu_s, 1)} | ${f(r.encoder_others_cpu_s, 1)} ; ${f(x.others_cpu_s, 1)} of ${(x.seconds * m.machine.cores).toFixed(0)} |`)),
     '',
     `Items stored at the end: ${m.items_stored}; lowest ratio ${Math.min(...m.rounds.flatMap((r) => r.runs.map((x) => x.ratio))).toFixed(2)}.`,
     '',
@@ -240,21 +255,21 @@ function render(j: Json): string {
     '',
     '## Notes',
     '',
-    '- **The encoder holds the main thread.** onnxruntime-node runs a session synchronously on the calling thread (its `run`',
-    '  is a `setImmediate` around the native call), so while the server encodes a batch (~6 s for 8 huge images here) its event',
-    '  loop reads no request, writes no response and receives no decoded image from the worker. Two changes in src/server',
+    '- **Measurements 1–2: the encoder held the main thread.** onnxruntime-node runs a session synchronously on the calling thread (its `run`',
+    '  is a `setImmediate` around the native call), so while the server encoded a batch (~6 s for 8 huge images here) its event',
+    '  loop read no request, wrote no response and received no decoded image from the worker. Two changes in src/server',
     '  make batches fill anyway: the preprocessing pool posts up to ⌈max-batch / workers⌉ jobs ahead to each worker (which',
     '  decodes them one at a time), so a batch worth of images is decoded while the encoder runs; and after a run the batcher',
     '  flushes on the next `setImmediate`, after the poll phase has submitted the rows decoded meanwhile, not before it. Before',
     '  them (commit 89db6d2) the same benchmark ran **1.0 row per encoder run** (one decode per worker per run), at ratios',
     '  0.97–1.01 (16 in flight): huge vision on this CPU runs batch 1 almost as fast per item as batch 8 (1.26 vs 1.30',
     '  items/s in speed.md), so throughput hid it; on hardware where batching pays, it would not have.',
-    '- Runs of 1–2 rows remain: the first of each series (the first decoded image waits only the 5 ms window), and a few',
-    '  where the loop comes back from a run with no image decoded yet (requests answered by one run are read only after the',
-    '  next one), so 16 and 24 requests in flight fill batches alike.',
-    '- While a batch runs, the server does not answer anything else either (health probes, search): a run of',
-    '  `--max-batch` huge images takes seconds. Moving the encoder call off the main thread (src/runtime) would fix that and',
-    '  let requests be read during runs; that is outside this benchmark.',
+    '- In measurements 1–2 runs of 1–2 rows remained: the first of each series (the first decoded image waits only the 5 ms',
+    '  window), and a few where the loop came back from a run with no image decoded yet. With the encoder off the main thread',
+    '  (measurement 3) requests are read during runs, and only the first run of each series is short: 1 + 6 runs of 5–8 rows.',
+    '- **From measurement 3 the server runs each encoder on its own worker thread** (runtime/worker-session.ts), so the event',
+    '  loop stays free during a run: the "slowest /healthz" column (a probe every 250 ms during the run) shows how long any',
+    '  request waited. In measurements 1–2 (no probe yet) a probe would have waited for the whole ~6 s run.',
     ...outliers(measurements),
     '',
     ...measurements.flatMap(table),
