@@ -47,7 +47,12 @@ export function register(program: Command): void {
 Prints one line "listening on http://HOST:PORT" on stdout when ready; SIGTERM/SIGINT drain
 in-flight requests, then exit. With a token, every route except /healthz, /readyz,
 /.well-known/{live,ready} and the UI's static files needs it. Weaviate (multi2vec-bind) sends
-no token: point it at an instance without --token on a private network.`)
+no token: point it at an instance without --token on a private network.
+
+The model directory is served at /v1/model/ (manifest.json and the files it names) so the web
+UI's "Embed queries in this browser" can run text, image and audio queries client-side with
+onnxruntime-web; the browser then sends only vectors. Encoders run on worker threads, so probes
+and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches optimised graphs.`)
     .action(async (flags: ServeFlags) => {
       const token = flags.token ?? process.env.IMAGEBIND_TOKEN ?? undefined;
       if (token !== undefined && token.length < 8) throw new ConfigError('BAD_ARGUMENT', 'the token must be at least 8 characters.');
