@@ -70,7 +70,8 @@ export class ImageBind implements EmbedBackend {
         throw new ConfigError('MODALITY_MISSING', `${this.dir}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}). Convert it with --modalities ${modality}.`);
       }
       const cacheDir = this.opts.cacheDir ?? (process.env.IMAGEBIND_CACHE_DIR || undefined);
-      e = createSession(join(this.dir, entry.graph), { ...this.opts, cacheDir }).then((s) => Encoder.create(modality, entry, s, this.batchSize));
+      const cacheKey = `${entry.weightsSha256}:${this.manifest.precision}`;
+      e = createSession(join(this.dir, entry.graph), { ...this.opts, cacheDir, cacheKey }).then((s) => Encoder.create(modality, entry, s, this.batchSize));
       this.encoders.set(modality, e);
     }
     return e;

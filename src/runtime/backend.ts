@@ -38,10 +38,11 @@ async function createCached(path: string, entry: CacheEntry, options: ort.Infere
     // cache key names the CPU; printing it on every first load would only alarm users.
     session = await ort.InferenceSession.create(path, { ...options, optimizedModelFilePath: entry.savePath, extra: entry.saveConfig, logSeverityLevel: 3 });
   } catch {
-    await entry.commit(); // nothing was saved: this only removes the staging folder
+    await entry.commit().catch(() => undefined); // nothing was saved: this only removes the staging folder
     return ort.InferenceSession.create(path, options);
   }
-  await entry.commit();
+  // The session is ready: a cache that cannot be written only costs the next start-up its speed.
+  await entry.commit().catch(() => undefined);
   return session;
 }
 
@@ -54,7 +55,7 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
     if (typeof model !== 'string') session = await ort.InferenceSession.create(model, options);
     else {
       // A cache that cannot be used (read-only folder, full disk) must not stop the model loading.
-      const entry = opts.cacheDir ? await optimizedCacheEntry(opts.cacheDir, model, ort.env.versions.node ?? '').catch(() => null) : null;
+      const entry = opts.cacheDir ? await optimizedCacheEntry(opts.cacheDir, model, ort.env.versions.node ?? '', opts.cacheKey).catch(() => null) : null;
       session = entry ? await createCached(model, entry, options) : await ort.InferenceSession.create(model, options);
     }
   } catch (e) {

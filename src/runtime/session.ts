@@ -10,7 +10,9 @@ export interface SessionOptions {
   readonly threads?: number;
   /** A folder where the optimised graph of each model file is cached (Node; see optimized-cache.ts). */
   readonly cacheDir?: string;
-  /** Run each session on its own worker thread, so runs never block the event loop (Node). */
+  /** Identifies the weights in the cache key (ImageBind passes the manifest's weight hash and precision). */
+  readonly cacheKey?: string;
+  /** Run each session on its own worker thread, so runs never block the event loop (Node; graphs given by path). */
   readonly inWorker?: boolean;
 }
 

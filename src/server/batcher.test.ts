@@ -52,9 +52,9 @@ test('a full queue refuses with QUEUE_FULL; a failing run rejects only its batch
   assert.equal(b.queued, 0);
 });
 
-test('rows that arrive while a blocking run holds the main thread join the next full batch', async () => {
-  // onnxruntime-node runs on the main thread inside a setImmediate; rows decoded meanwhile (here:
-  // timers that come due during the run) are only submitted after it, in the next poll/timers phase.
+test('rows that arrive in the tick a run ends join the next full batch', async () => {
+  // Rows submitted by callbacks that run right after a run ends (here: timers that come due while a
+  // run holds the thread, as a main-thread session would) are only seen in the next loop phase.
   const calls: number[] = [];
   const late: Promise<unknown>[] = [];
   let first = true;

@@ -32,12 +32,20 @@ export class Engine {
   readonly backend: EmbedBackend;
 
   constructor(readonly model: ImageBind, opts: EngineOptions, metrics?: Metrics) {
+    // One encoder run at a time: each run already uses every core (onnxruntime's intra-op threads),
+    // so runs of different modalities side by side on their worker threads would only contend.
+    let last: Promise<unknown> = Promise.resolve();
+    const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
+      const next = last.then(f, f);
+      last = next.catch(() => undefined);
+      return next;
+    };
     this.batcher = new Batcher({
       maxBatch: opts.maxBatch, windowMs: opts.windowMs, maxQueue: opts.maxQueue,
-      run: (m, t) => model.embedTensor(m, t),
+      run: (m, t) => oneAtATime(() => model.embedTensor(m, t)),
       onBatch: (m, rows) => metrics?.observeBatch(m, rows),
     });
-    // Enough decodes posted ahead that a full batch is ready when the encoder frees the main thread.
+    // Enough decodes posted ahead that the next batch is ready when the current encoder run ends.
     const workers = opts.workers ?? defaultPoolSize();
     this.pool = new PreprocessPool(workers, opts.maxQueue, Math.ceil(opts.maxBatch / workers));
     this.backend = {

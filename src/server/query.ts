@@ -26,7 +26,7 @@ export interface ServerQueryPart {
 }
 
 export async function composeServerQuery(ctx: ServerContext, parts: readonly ServerQueryPart[]): Promise<Float32Array> {
-  if (parts.length === 0) throw new MediaError('QUERY_EMPTY', 'no query: give at least one text, media or itemId input.');
+  if (parts.length === 0) throw new MediaError('QUERY_EMPTY', 'no query: give at least one text, media, itemId or vector input.');
   const texts: string[] = [];
   const media: { [K in FileKind]?: MediaSource[] } = {};
   const slot = parts.map((p): [InputKind, number] | null => {

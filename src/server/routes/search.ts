@@ -6,6 +6,8 @@ import { type Part, decodeBase64, fieldValues, fileKindOf, objectBody, optionalN
 import { type ServerQueryPart, composeServerQuery } from '../query.ts';
 import { checkContent } from '../sniff.ts';
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 function modalityList(v: unknown): string[] | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const list = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : null;
@@ -19,10 +21,17 @@ function modalityList(v: unknown): string[] | undefined {
  */
 function vectorQuery(ctx: ServerContext, label: string, o: Record<string, unknown>): Float32Array {
   const v = o.vector;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw fail('BAD_REQUEST', `${label}.vector must be an array of finite numbers.`);
+  // Finite in float64 is not enough: beyond float32's range a value becomes Infinity in the store.
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !(Math.abs(x) <= FLOAT32_MAX))) {
+    throw fail('BAD_REQUEST', `${label}.vector must be an array of finite float32 numbers.`);
+  }
   if (v.length !== ctx.engine.dim) throw fail('BAD_REQUEST', `${label}.vector has ${v.length} values; this server's model embeds into ${ctx.engine.dim}.`);
-  if (o.identity !== undefined && o.identity !== ctx.engine.model.identity) {
-    throw fail('QUERY_WRONG_SPACE', `${label}.vector comes from another embedding space (identity ${String(o.identity).slice(0, 12)}…, this server's is ${ctx.engine.model.identity.slice(0, 12)}…); embed it with the model at /v1/model/.`);
+  if (v.every((x) => x === 0)) throw fail('BAD_REQUEST', `${label}.vector is all zeros, which has no direction to search in.`);
+  if (typeof o.identity !== 'string') {
+    throw fail('BAD_REQUEST', `${label}.identity is required with a vector: the embedding-space identity of the model that made it (GET /v1/info, model.identity).`);
+  }
+  if (o.identity !== ctx.engine.model.identity) {
+    throw fail('QUERY_WRONG_SPACE', `${label}.vector comes from another embedding space (identity ${o.identity.slice(0, 12)}…, this server's is ${ctx.engine.model.identity.slice(0, 12)}…); embed it with the model at /v1/model/.`);
   }
   return Float32Array.from(v as number[]);
 }
