@@ -26,3 +26,34 @@ export class StoreError extends ImageBindError {}
 export class ServerError extends ImageBindError {}
 /** A training run that cannot proceed (empty data, non-finite loss, ...). */
 export class TrainingError extends ImageBindError {}
+
+/**
+ * An error as it crosses a thread boundary (worker threads' structured clone keeps a thrown
+ * error's message but not its class or `code`). `name` is the ImageBindError class, or absent for
+ * any other error.
+ */
+export interface WireError {
+  readonly name?: string;
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** Every class above by name, subclasses before ImageBindError, so a subclass defined elsewhere travels as its nearest one here. */
+const WIRE_CLASSES: Readonly<Record<string, new (code: string, message: string) => ImageBindError>> = {
+  CheckpointError, ConfigError, MediaError, ShapeError, StoreError, ServerError, TrainingError, ImageBindError,
+};
+
+/** The wire form of anything thrown: ImageBindErrors keep their class, code and message; others only their message. */
+export function errorToWire(e: unknown): WireError {
+  if (e instanceof ImageBindError) {
+    const name = Object.keys(WIRE_CLASSES).find((n) => e instanceof WIRE_CLASSES[n]!)!;
+    return { name, code: e.code, message: e.message };
+  }
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Rebuilds an error sent with errorToWire: the same ImageBindError class and code, else a plain Error with the message. */
+export function errorFromWire(w: WireError): Error {
+  const cls = w.name !== undefined && w.code !== undefined && Object.hasOwn(WIRE_CLASSES, w.name) ? WIRE_CLASSES[w.name] : undefined;
+  return cls ? new cls(w.code!, w.message) : new Error(w.message);
+}

@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import { join } from 'node:path';
-import { ConfigError } from '../core/errors.ts';
+import { CheckpointError, ConfigError, ImageBindError, MediaError, ShapeError, StoreError, TrainingError, errorFromWire, errorToWire } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
 import { ImageBind } from '../embed/imagebind.ts';
 import { defaultModelDir } from '../embed/default-model.ts';
 import { tinyModelDir } from '../../test/helpers/tiny-model.ts';
 import { randomInput } from './benchmark.ts';
 import { createSession } from './backend.ts';
+import type { WorkerReply, WorkerRequest } from './session-worker.ts';
+import { startTsWorker } from './ts-worker.ts';
 
 async function embedAll(dir: string, inWorker: boolean): Promise<Map<string, Float32Array>> {
   const model = await ImageBind.load(dir, { inWorker, threads: 1 });
@@ -75,5 +79,84 @@ test('worker-thread sessions: a bad graph path is a ConfigError; a failed run re
     assert.ok(good.data.every((x) => x === 0.5), 'the caller keeps its input (the worker got a copy)');
   } finally {
     await s.release();
+  }
+});
+
+const imuInput = (): Tensor => ({ dtype: 'float32', shape: [1, 6, 2000], data: new Float32Array(12000).fill(0.5) });
+
+test('errors cross a thread boundary with their class and code; other errors as a plain Error', () => {
+  for (const e of [new CheckpointError('A', 'a'), new ConfigError('B', 'b'), new MediaError('C', 'c'), new ShapeError('D', 'd'), new StoreError('E', 'e'), new TrainingError('F', 'f')]) {
+    const back = errorFromWire(structuredClone(errorToWire(e)));
+    assert.equal(back.constructor, e.constructor);
+    assert.equal((back as ImageBindError).code, e.code);
+    assert.equal(back.message, e.message);
+  }
+  class Local extends StoreError {}
+  assert.ok(errorFromWire(errorToWire(new Local('G', 'g'))) instanceof StoreError, 'a subclass defined elsewhere travels as its nearest class');
+  const plain = errorFromWire(errorToWire(new TypeError('boom')));
+  assert.ok(!(plain instanceof ImageBindError));
+  assert.equal(plain.message, 'boom');
+  assert.equal(errorFromWire(errorToWire('text')).message, 'text');
+  assert.ok(!(errorFromWire({ name: 'constructor', code: 'X', message: 'm' }) instanceof ImageBindError));
+});
+
+test('worker-thread sessions: release() during runs waits for them; it may be called twice; a later run is SESSION_RELEASED', { timeout: 60_000 }, async () => {
+  // Before the fix the worker disposed the session under onnxruntime's queued run and the whole process aborted.
+  const s = await createSession(join(defaultModelDir(), 'imu.onnx'), { inWorker: true, threads: 1 });
+  const runs = [0, 1, 2, 3].map(() => s.run('input', imuInput()));
+  await new Promise((r) => setImmediate(r)); // the worker has the runs queued
+  await Promise.all([s.release(), s.release()]);
+  // Runs posted before release() complete: release waits for them.
+  for (const out of await Promise.all(runs)) assert.equal(out.get(s.outputNames[0]!)!.shape[0], 1);
+  await s.release();
+  await assert.rejects(s.run('input', imuInput()), (e: unknown) => e instanceof ConfigError && e.code === 'SESSION_RELEASED' && /released/.test(e.message));
+  await assert.rejects(s.runFeeds({ input: imuInput() }), (e: unknown) => e instanceof ConfigError && e.code === 'SESSION_RELEASED');
+});
+
+test('session worker: a release posted right behind runs answers them first, then releases', { timeout: 60_000 }, async () => {
+  // The worker's own guard, without worker-session.ts's waiting: runs and release in one message burst.
+  const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
+  const replies: WorkerReply[] = [];
+  const exited = new Promise<number>((resolve) => worker.on('exit', resolve));
+  const next = (type: WorkerReply['type']) => new Promise<void>((resolve) => {
+    const check = (r: WorkerReply) => { if (r.type === type) { worker.off('message', check); resolve(); } };
+    worker.on('message', check);
+  });
+  worker.on('message', (r: WorkerReply) => replies.push(r));
+  const post = (m: WorkerRequest) => worker.postMessage(m);
+  try {
+    const opened = next('opened');
+    post({ type: 'open', path: join(defaultModelDir(), 'imu.onnx'), opts: { threads: 1 } });
+    await opened;
+    const released = next('released');
+    for (let id = 1; id <= 4; id++) post({ type: 'run', id, feeds: { input: imuInput() } });
+    post({ type: 'release' });
+    post({ type: 'run', id: 5, feeds: { input: imuInput() } });
+    await released;
+    const i = replies.findIndex((r) => r.type === 'released');
+    const before = replies.slice(0, i);
+    for (let id = 1; id <= 4; id++) assert.ok(before.some((r) => r.type === 'result' && r.id === id), `run ${id} answered before the release`);
+    assert.equal(await exited, 0, 'the worker ends cleanly');
+    const late = replies.find((r) => r.type === 'failed' && r.id === 5);
+    assert.ok(late?.type === 'failed' && late.error.code === 'SESSION_RELEASED', 'a run after release is refused');
+  } finally {
+    await worker.terminate();
+  }
+});
+
+test('worker-thread sessions: a failed open ends its worker thread', { timeout: 60_000 }, async () => {
+  const live = new Set<number>();
+  const hook = createHook({
+    init(id, type) { if (type === 'WORKER') live.add(id); },
+    destroy(id) { live.delete(id); },
+  }).enable();
+  try {
+    await assert.rejects(createSession('/nonexistent/vision.onnx', { inWorker: true }), (e: unknown) => e instanceof ConfigError && e.code === 'MODEL_LOAD_FAILED');
+    assert.equal(live.size, 1, 'the session started one worker');
+    // Its handle is destroyed once the thread has ended (async_hooks reports that a little later).
+    for (let i = 0; i < 100 && live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(live.size, 0, 'the worker thread of the failed open is gone');
+  } finally {
+    hook.disable();
   }
 });

@@ -2,13 +2,12 @@
  * A fixed pool of worker threads for preprocessing (image decode/resize, audio resample + fbank,
  * video decode), so the event loop only parses requests and moves tensors. Each worker is handed
  * up to `perWorker` jobs at once and works through them one at a time, so a batch's worth of items
- * is decoded ahead while an encoder runs and the next batch is full when it ends (with one job per
- * worker, and the encoder on the main thread as onnxruntime-node runs it, every batch after the
- * first held one row; the server now also runs encoders on their own threads, runtime/worker-session.ts).
+ * is decoded ahead while an encoder runs and the next batch is full when that run ends (with one
+ * job per worker, a batch could only hold as many items as there are workers).
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { ConfigError, ImageBindError, MediaError, ShapeError } from '../core/errors.ts';
+import { ImageBindError, MediaError, errorFromWire } from '../core/errors.ts';
 import { type Float32Tensor, tensor } from '../core/tensor.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import { startTsWorker } from '../runtime/ts-worker.ts';
@@ -27,7 +26,7 @@ interface Slot {
   readonly jobs: Map<number, Job>;
 }
 
-const ERROR_CLASSES: Record<string, new (code: string, message: string) => ImageBindError> = { MediaError, ShapeError, ConfigError };
+const shuttingDown = () => fail('SHUTTING_DOWN', 'the server is shutting down.');
 
 /** CPUs − 1: one core stays with the event loop and onnxruntime. */
 export function defaultPoolSize(): number {
@@ -54,7 +53,7 @@ export class PreprocessPool {
   }
 
   run(kind: FileKind, source: { bytes: Uint8Array } | { path: string }): Promise<Float32Tensor> {
-    if (this.closed) return Promise.reject(fail('SHUTTING_DOWN', 'the server is shutting down.'));
+    if (this.closed) return Promise.reject(shuttingDown());
     if (this.queue.length >= this.maxQueue) return Promise.reject(fail('QUEUE_FULL', `the preprocessing queue is full (${this.queue.length} items); retry shortly.`));
     return new Promise((resolve, reject) => {
       this.queue.push({ msg: { id: this.nextId++, kind, ...source }, resolve, reject });
@@ -62,9 +61,15 @@ export class PreprocessPool {
     });
   }
 
+  /** Rejects every job not answered yet, queued or already posted to a worker, and ends the workers. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const j of this.queue.splice(0)) j.reject(fail('SHUTTING_DOWN', 'the server is shutting down.'));
+    const dropped = this.queue.splice(0);
+    for (const s of this.slots) {
+      dropped.push(...s.jobs.values());
+      s.jobs.clear();
+    }
+    for (const j of dropped) j.reject(shuttingDown());
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -84,7 +89,7 @@ export class PreprocessPool {
     slot.jobs.clear();
     current?.reject(new MediaError('PREPROCESS_FAILED', `preprocessing crashed: ${e.message}`));
     if (this.closed) {
-      for (const j of waiting) j.reject(fail('SHUTTING_DOWN', 'the server is shutting down.'));
+      for (const j of waiting) j.reject(shuttingDown());
       return;
     }
     this.queue.unshift(...waiting);
@@ -101,7 +106,11 @@ export class PreprocessPool {
     slot.jobs.delete(r.id);
     if (job) {
       if (r.ok) job.resolve(tensor('float32', r.shape, r.data));
-      else job.reject(new (ERROR_CLASSES[r.errorClass] ?? MediaError)(r.code, r.message));
+      else {
+        // A non-ImageBind error from a decoder library still means this item could not be decoded.
+        const e = errorFromWire(r.error);
+        job.reject(e instanceof ImageBindError ? e : new MediaError('PREPROCESS_FAILED', e.message));
+      }
     }
     this.pump();
   }

@@ -3,13 +3,13 @@
  * the loaders read paths and sniff content, or a server-side path) into its model-input tensor.
  * The pool may post several jobs ahead; they are done one after another, in order, so a worker
  * decodes one item at a time (bounded CPU and memory) and answers each as soon as it is ready.
- * Errors travel back as {code, message, kind of error} so the main thread can rebuild them.
+ * Errors travel back in core/errors.ts's wire form, so the main thread rebuilds their class and code.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { ImageBindError } from '../core/errors.ts';
+import { type WireError, errorToWire } from '../core/errors.ts';
 import { type FileKind, loadFile } from '../preprocess/loaders.ts';
 
 export interface PreprocessJob {
@@ -21,7 +21,7 @@ export interface PreprocessJob {
 
 export type PreprocessReply =
   | { readonly id: number; readonly ok: true; readonly shape: number[]; readonly data: Float32Array }
-  | { readonly id: number; readonly ok: false; readonly errorClass: string; readonly code: string; readonly message: string };
+  | { readonly id: number; readonly ok: false; readonly error: WireError };
 
 async function load(job: PreprocessJob): Promise<{ shape: number[]; data: Float32Array }> {
   if (job.path) {
@@ -46,11 +46,7 @@ function handle(job: PreprocessJob): Promise<void> {
       parentPort!.postMessage(reply, [data.buffer as ArrayBuffer]);
     },
     (e: unknown) => {
-      const known = e instanceof ImageBindError;
-      const reply: PreprocessReply = {
-        id: job.id, ok: false, errorClass: known ? e.name : 'Error',
-        code: known ? e.code : 'PREPROCESS_FAILED', message: e instanceof Error ? e.message : String(e),
-      };
+      const reply: PreprocessReply = { id: job.id, ok: false, error: errorToWire(e) };
       parentPort!.postMessage(reply);
     },
   );
