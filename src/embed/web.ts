@@ -10,7 +10,7 @@ import { type Modality, isModality } from '../model/config.ts';
 import { type Manifest, parseManifest } from '../model/manifest.ts';
 import { type DecodedAudio, decodeWav } from '../preprocess/audio/wav.ts';
 import { type AudioOptions, preprocessWaveform } from '../preprocess/audio/pipeline.ts';
-import type { RgbImage } from '../preprocess/image/decode.ts';
+import type { RgbImage } from '../preprocess/image/bmp.ts';
 import { decodeMerges } from '../preprocess/text/bpe-vocab.ts';
 import { ClipTokenizer } from '../preprocess/text/tokenizer.ts';
 import { preprocessVisionRgb } from '../preprocess/vision/transform.ts';
@@ -34,11 +34,17 @@ export interface WebLoadOptions extends WebRuntimeOptions {
 
 export class ImageBindWeb {
   private readonly encoders = new Map<Modality, Promise<Encoder>>();
+  /** The last run queued on each encoder: onnxruntime-web sessions must not run concurrently. */
+  private readonly lastRun = new Map<Modality, Promise<unknown>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
 
   private constructor(readonly baseUrl: string, readonly manifest: Manifest, readonly runtime: WebRuntime, private readonly opts: WebLoadOptions) {}
 
-  /** `baseUrl` is the model directory's URL (a trailing slash is added if missing). */
+  /**
+   * `baseUrl` is the model directory's URL (a trailing slash is added if missing). The runtime
+   * options (execution providers, threads, wasmPaths) are global to onnxruntime-web: the first
+   * load in a page sets them.
+   */
   static async load(baseUrl: string, opts: WebLoadOptions = {}): Promise<ImageBindWeb> {
     const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     const runtime = await configureWebRuntime(opts);
@@ -87,9 +93,12 @@ export class ImageBindWeb {
     return e;
   }
 
-  /** What the official `model({modality: x})[modality]` returns, as [B, outputDim]. */
-  async embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor> {
-    return (await (await this.encoder(modality)).encode(input)).output;
+  /** What the official `model({modality: x})[modality]` returns, as [B, outputDim]. Runs queue per encoder. */
+  embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor> {
+    const run = async () => (await (await this.encoder(modality)).encode(input)).output;
+    const next = (this.lastRun.get(modality) ?? Promise.resolve()).then(run, run);
+    this.lastRun.set(modality, next.catch(() => undefined));
+    return next;
   }
 
   async embedText(texts: readonly string[]): Promise<Float32Tensor> {
@@ -120,6 +129,8 @@ export class ImageBindWeb {
 
 async function download(base: string, file: string, opts: WebLoadOptions): Promise<Uint8Array> {
   const url = new URL(file, base).href;
+  // parseManifest already refuses names that leave the directory; the token must never leave it either.
+  if (!url.startsWith(base)) throw new ConfigError('MODEL_DIR_INVALID', `${base}: "${file}" is outside the model directory; refusing to fetch it.`);
   const doFetch = opts.fetch ?? fetch;
   let res: Response;
   try {

@@ -44,6 +44,15 @@ export interface Manifest {
   readonly source: { readonly checkpoint: string | null; readonly createdBy: string; readonly createdAt: string };
 }
 
+/**
+ * A file the manifest names must stay inside the model directory: the server serves these names
+ * and browsers fetch them relative to the directory's URL (with the user's token).
+ */
+function checkFileName(path: string, field: string, name: unknown): void {
+  const ok = typeof name === 'string' && name !== '' && !name.startsWith('/') && !name.includes('\\') && !/^[a-z][a-z0-9+.-]*:/i.test(name) && !name.split('/').some((p) => p === '..' || p === '.' || p === '');
+  if (!ok) throw new ConfigError('MODEL_DIR_INVALID', `${path}: ${field} must be a relative file name inside the model directory, got ${JSON.stringify(name)}; re-create it with \`imagebind convert\`.`);
+}
+
 /** Validates manifest JSON text; `path` names it in errors. Reading it is manifest-file.ts's job. */
 export function parseManifest(text: string, path: string): Manifest {
   let m: Manifest;
@@ -58,9 +67,12 @@ export function parseManifest(text: string, path: string): Manifest {
   if (m.formatVersion > MANIFEST_VERSION) {
     throw new ConfigError('MODEL_DIR_VERSION', `${path}: format version ${m.formatVersion} is newer than this imagebind-ts supports (${MANIFEST_VERSION}); upgrade imagebind-ts.`);
   }
-  for (const k of Object.keys(m.modalities ?? {})) {
+  for (const [k, entry] of Object.entries(m.modalities ?? {})) {
     if (!isModality(k)) throw new ConfigError('MODEL_DIR_INVALID', `${path}: unknown modality "${k}".`);
+    checkFileName(path, `modalities.${k}.graph`, entry?.graph);
+    checkFileName(path, `modalities.${k}.weights`, entry?.weights);
   }
+  if (m.tokenizer) checkFileName(path, 'tokenizer.merges', m.tokenizer.merges);
   resolveConfig(m.config as unknown as Record<string, unknown>, path);
   return m;
 }

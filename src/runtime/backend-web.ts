@@ -45,14 +45,21 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(8, g.navigator?.hardwareConcurrency ?? 1));
 }
 
-let configured: WebRuntime | null = null;
+let configured: Promise<WebRuntime> | null = null;
 
 /**
  * Sets onnxruntime-web's global options once, before the first session (it reads them when it
- * initialises its WASM module); later calls return the first configuration.
+ * initialises its WASM module); later calls, concurrent ones included, get the first configuration.
  */
-export async function configureWebRuntime(opts: WebRuntimeOptions = {}): Promise<WebRuntime> {
-  if (configured) return configured;
+export function configureWebRuntime(opts: WebRuntimeOptions = {}): Promise<WebRuntime> {
+  configured ??= configure(opts).catch((e: unknown) => {
+    configured = null;
+    throw e;
+  });
+  return configured;
+}
+
+async function configure(opts: WebRuntimeOptions): Promise<WebRuntime> {
   const threads = opts.threads ?? defaultThreads();
   ort.env.wasm.numThreads = threads;
   if (opts.wasmPaths) ort.env.wasm.wasmPaths = opts.wasmPaths;
@@ -62,8 +69,7 @@ export async function configureWebRuntime(opts: WebRuntimeOptions = {}): Promise
   if (executionProviders.length === 0) {
     throw new ConfigError('NO_EXECUTION_PROVIDER', `none of the requested execution providers (${wanted.join(', ')}) is available in this browser; allow 'wasm' as a fallback.`);
   }
-  configured = { executionProviders, threads };
-  return configured;
+  return { executionProviders, threads };
 }
 
 /** A session over one encoder's graph, with its external weights file supplied as bytes. */

@@ -45,7 +45,7 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
     const route = req.routeOptions.url ?? '';
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > ctx.bodyLimit) throw fail('BODY_TOO_LARGE', `the body is ${length} bytes; the limit is ${ctx.bodyLimit} (start the server with a larger --max-body-mb).`);
-    if (ctx.token === undefined || PUBLIC.has(route) || (req.method === 'GET' && isUiPath(req.url.split('?')[0]))) return;
+    if (ctx.token === undefined || PUBLIC.has(route) || ((req.method === 'GET' || req.method === 'HEAD') && isUiPath(req.url.split('?')[0]))) return;
     if (!tokenMatches(presentedToken(req), ctx.token)) throw fail('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>".');
   });
 

@@ -9,12 +9,12 @@
  *  - palette images expand to RGB, or RGBA when a usable tRNS exists; an index past the palette
  *    reads as black.
  * Colour chunks (gAMA, iCCP, sRGB) are ignored, as decode.ts ignores ICC and Pillow ignores gamma.
- * Chunk CRCs are not checked here (decode.ts does that with png-crc.ts, which needs node: imports).
+ * Chunk CRCs are checked first (png-crc.ts), as decode.ts does before sharp.
  * Only type imports from Node-side modules, so nothing of sharp or node: reaches a bundle.
  */
 import { Unzlib } from 'fflate';
 import { MediaError } from '../../core/errors.ts';
-import type { RawImage } from './decode.ts';
+import type { RawImage } from './raw-rgb.ts';
 import { type MediaErrorCode, mediaError } from './errors.ts';
 import { verifyPngChunks } from './png-crc.ts';
 

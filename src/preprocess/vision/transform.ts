@@ -4,7 +4,7 @@
  * (Pillow) → `CenterCrop(224)` → `ToTensor` → CLIP `Normalize`. Pure, so browsers run it too.
  */
 import type { Float32Tensor } from '../../core/tensor.ts';
-import type { RgbImage } from '../image/decode.ts';
+import type { RgbImage } from '../image/bmp.ts';
 import { centerCrop, resizedSize } from '../image/geometry.ts';
 import { resizeBicubicPIL } from '../image/pil-resample.ts';
 import { toNormalizedTensor } from './normalize.ts';

@@ -31,19 +31,20 @@ function runtimeDir(): string | null {
 
 function modelFiles(ctx: ServerContext): Map<string, string> {
   const { manifest } = ctx.engine.model;
-  const files = new Map<string, string>([['manifest.json', 'application/json']]);
+  const files = new Map<string, string>();
   for (const entry of Object.values(manifest.modalities)) {
     if (!entry) continue;
     files.set(entry.graph, 'application/octet-stream');
     files.set(entry.weights, 'application/octet-stream');
   }
-  if (manifest.tokenizer) files.set(manifest.tokenizer.merges, 'text/plain; charset=utf-8');
+  if (manifest.tokenizer) files.set(manifest.tokenizer.merges, manifest.tokenizer.merges.endsWith('.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
   return files;
 }
 
-async function sendFile(req: FastifyRequest, reply: FastifyReply, path: string, type: string, etag: string) {
+/** `name` is what the client asked for: errors say that, never the server's own paths. */
+async function sendFile(req: FastifyRequest, reply: FastifyReply, path: string, name: string, type: string, etag: string) {
   const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) throw fail('FILE_NOT_FOUND', `${path} is missing from the server's model directory; re-create it with \`imagebind convert\`.`);
+  if (!info?.isFile()) throw fail('FILE_NOT_FOUND', `${name} is missing on the server; its operator should re-create the model directory with \`imagebind convert\`.`);
   reply.headers({ ...ISOLATION_HEADERS, etag, 'cache-control': 'no-cache', 'content-type': type });
   if (req.headers['if-none-match'] === etag) return reply.code(304).send();
   reply.header('content-length', info.size);
@@ -51,6 +52,13 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, path: string, 
 }
 
 export function registerModelFiles(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/v1/model/manifest.json', async (_req, reply) => {
+    const { manifest } = ctx.engine.model;
+    // The checkpoint's path on the server is nobody else's business; its file name may help.
+    const checkpoint = manifest.source.checkpoint?.split(/[\\/]/).pop() ?? null;
+    return reply.headers(ISOLATION_HEADERS).header('cache-control', 'no-cache').send({ ...manifest, source: { ...manifest.source, checkpoint } });
+  });
+
   app.get<{ Params: { '*': string } }>('/v1/model/*', async (req, reply) => {
     const name = req.params['*'];
     const type = modelFiles(ctx).get(name);
@@ -58,7 +66,7 @@ export function registerModelFiles(app: FastifyInstance, ctx: ServerContext): vo
     // The identity names the embedding space; with the size and mtime it changes when the files do.
     const info = await stat(join(ctx.engine.model.dir, name)).catch(() => null);
     const etag = `"${ctx.engine.model.identity.slice(0, 16)}-${info?.size ?? 0}-${Math.floor(info?.mtimeMs ?? 0)}"`;
-    return sendFile(req, reply, join(ctx.engine.model.dir, name), type, etag);
+    return sendFile(req, reply, join(ctx.engine.model.dir, name), name, type, etag);
   });
 
   const dir = runtimeDir();
@@ -67,6 +75,6 @@ export function registerModelFiles(app: FastifyInstance, ctx: ServerContext): vo
     if (!dir || !RUNTIME_FILE.test(file)) throw fail('NOT_FOUND', `no such runtime file: ${file}${dir ? '' : ' (onnxruntime-web is not installed)'}`);
     const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript; charset=utf-8';
     const info = await stat(join(dir, file)).catch(() => null);
-    return sendFile(req, reply, join(dir, file), type, `"${info?.size ?? 0}-${Math.floor(info?.mtimeMs ?? 0)}"`);
+    return sendFile(req, reply, join(dir, file), file, type, `"${info?.size ?? 0}-${Math.floor(info?.mtimeMs ?? 0)}"`);
   });
 }

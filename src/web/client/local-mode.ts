@@ -43,10 +43,17 @@ export class LocalMode {
     return this.v.toggle.checked;
   }
 
-  /** Inputs this mode embeds locally; the rest (video, depth, indexed items…) still go to the server. */
+  /**
+   * Inputs this mode embeds locally: text, JPEG/PNG images (decoded here exactly as on the server)
+   * and audio (WAV exactly; other formats through WebAudio, close but not identical). The rest
+   * (other image formats, video, depth, thermal, IMU, indexed items) still go to the server.
+   */
   handles(input: QueryInput): boolean {
     if (input.kind === 'text') return input.text !== undefined;
-    return (input.kind === 'vision' || input.kind === 'audio') && input.file !== undefined;
+    if (!input.file) return false;
+    if (input.kind === 'audio') return true;
+    const name = input.file instanceof File ? input.file.name.toLowerCase() : '';
+    return input.kind === 'vision' && (/^image\/(jpeg|png)$/.test(input.file.type) || /\.(jpe?g|png)$/.test(name));
   }
 
   private say(text: string): void {
@@ -66,8 +73,9 @@ export class LocalMode {
   private async load(): Promise<LocalModel> {
     this.say('Loading the in-browser runtime…');
     const base = new URL('./', location.href);
-    // A runtime URL keeps the bundler from inlining local.js (and onnxruntime-web) into app.js.
-    const mod = (await import(new URL('local.js', base).href)) as LocalModule;
+    // A runtime URL keeps the bundler from inlining local.js (and onnxruntime-web) into app.js;
+    // app.js's own ?v= (the build's hash) makes an upgraded app load the matching local.js.
+    const mod = (await import(new URL(`local.js${new URL(import.meta.url).search}`, base).href)) as LocalModule;
     const model = await mod.loadLocalModel({
       modelUrl: new URL('v1/model/', base).href,
       wasmPaths: new URL('ort/', base).href,
@@ -78,22 +86,34 @@ export class LocalMode {
     return model;
   }
 
-  async vectorFor(input: QueryInput): Promise<Float32Array> {
-    const m = await this.model();
+  /**
+   * The input's vector, or null when it cannot be embedded here (the model is too large for a tab,
+   * the format did not decode, the model could not be fetched): the caller then sends the input
+   * itself and the server embeds it, so a query never fails only because this mode is on.
+   */
+  async vectorFor(input: QueryInput): Promise<Float32Array | null> {
+    let m: LocalModel;
+    try {
+      m = await this.model();
+    } catch {
+      return null; // model() already said why
+    }
     const modality = input.kind === 'text' ? 'text' : input.kind === 'vision' ? 'vision' : 'audio';
     const bytes = m.model.weightBytes(modality);
     if (bytes > MAX_ENCODER_BYTES) {
-      throw new Error(`the ${modality} encoder is ${mib(bytes)}, too large to run in a browser tab; turn off “Embed queries in this browser” or serve an int8 model.`);
+      this.say(`The ${modality} encoder is ${mib(bytes)}, too large for a browser tab; the server embeds ${modality} queries.`);
+      return null;
     }
     try {
       if (input.kind === 'text') return await m.embedText(input.text ?? '');
       if (input.kind === 'vision') return await m.embedImage(input.file!);
       return await m.embedAudio(input.file!);
     } catch (e) {
-      throw new Error(`${input.label}: could not be embedded in this browser (${(e as Error).message}).`, { cause: e });
+      this.say(`${input.label} could not be embedded here (${(e as Error).message}); the server embedded it.`);
+      return null;
     } finally {
       // First use of an encoder downloads it, and the status showed that progress.
-      this.say(`Embedding in this browser · ${m.backend}`);
+      if (this.v.status.textContent?.startsWith('Downloading')) this.say(`Embedding in this browser · ${m.backend}`);
     }
   }
 

@@ -53,10 +53,11 @@ async function asJson(p: SearchParams, local?: LocalMode): Promise<RequestInit> 
   const queries: JsonQuery[] = [];
   for (const i of p.inputs) {
     const q: JsonQuery = { kind: i.kind, weight: i.weight, negate: i.negate };
-    if (local?.enabled && local.handles(i)) {
+    const vector = local?.enabled && local.handles(i) ? await local.vectorFor(i) : null;
+    if (vector) {
       q.kind = 'vector';
-      q.vector = Array.from(await local.vectorFor(i));
-      q.identity = await local.identity();
+      q.vector = Array.from(vector);
+      q.identity = await local!.identity();
     } else if (i.text !== undefined) q.text = i.text;
     else if (i.itemId !== undefined) q.itemId = i.itemId;
     else if (i.file) q.data = await base64(i.file);
@@ -90,10 +91,16 @@ export function needsMultipart(inputs: readonly QueryInput[]): boolean {
   return bytes > jsonFileBudget;
 }
 
-/** With `local` on, text/image/audio inputs are embedded here and sent as vectors (JSON only). */
+/**
+ * With `local` on, text/image/audio inputs are embedded here and sent as vectors, which only JSON
+ * carries; when the inputs left for the server are too large for JSON, everything goes to the
+ * server as multipart instead.
+ */
 export async function runSearch(p: SearchParams, signal?: AbortSignal, local?: LocalMode): Promise<Hit[]> {
-  const embedsHere = local?.enabled === true && p.inputs.some((i) => local.handles(i));
-  const init = !embedsHere && needsMultipart(p.inputs) ? asMultipart(p) : await asJson(p, local);
+  const here = local?.enabled ? p.inputs.filter((i) => local.handles(i)) : [];
+  const embedsHere = here.length > 0 && !needsMultipart(p.inputs.filter((i) => !here.includes(i)));
+  const init = embedsHere ? await asJson(p, local) : needsMultipart(p.inputs) ? asMultipart(p) : await asJson(p);
+  if (signal?.aborted) throw new DOMException('superseded by a newer search', 'AbortError');
   const res = await request<{ results: Hit[] }>('/v1/search', { ...init, signal });
   return res.results ?? [];
 }

@@ -7,7 +7,7 @@
 import { ImageBindWeb, type DownloadProgress } from '../../../embed/web.ts';
 import { looksLikeWav } from '../../../preprocess/audio/wav.ts';
 import type { DecodedAudio } from '../../../preprocess/audio/wav.ts';
-import type { RgbImage } from '../../../preprocess/image/decode.ts';
+import type { RgbImage } from '../../../preprocess/image/bmp.ts';
 import { stripJpegExif } from '../../../preprocess/image/exif-strip.ts';
 import { decodePng } from '../../../preprocess/image/png-decode.ts';
 import { rawToRgb } from '../../../preprocess/image/raw-rgb.ts';
@@ -32,6 +32,13 @@ export interface LocalModel {
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+/** A tab's memory, not the format, is the limit: the image is resized to 224 px anyway. */
+const MAX_BROWSER_PIXELS = 64 * 2 ** 20;
+
+function pngPixels(bytes: Uint8Array): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes.length >= 24 ? v.getUint32(16) * v.getUint32(20) : 0;
+}
 
 /**
  * Pixels as stored (no colour management, no Exif rotation), as Pillow's `Image.open` sees them.
@@ -40,7 +47,10 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
  */
 export async function decodeImageBlob(file: Blob, name = 'image'): Promise<RgbImage> {
   const raw = new Uint8Array(await file.arrayBuffer());
-  if (PNG_SIGNATURE.every((b, i) => raw[i] === b)) return rawToRgb(decodePng(raw, name));
+  if (PNG_SIGNATURE.every((b, i) => raw[i] === b)) {
+    if (pngPixels(raw) > MAX_BROWSER_PIXELS) throw new Error(`${name} has over ${MAX_BROWSER_PIXELS / 2 ** 20} MP, too large to decode in a tab`);
+    return rawToRgb(decodePng(raw, name));
+  }
   const bytes = stripJpegExif(raw);
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
   try {
