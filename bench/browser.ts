@@ -14,7 +14,8 @@ import { CHROMIUM, SOFTWARE_WEBGPU, launchChromium } from '../src/web/testing/br
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1] || 20);
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 20;
 const root = new URL('..', import.meta.url).pathname;
 const assets = join(process.env.IMAGEBIND_SHARED ?? join(root, '../shared'), 'reference/assets');
 const TEXT = 'a dog barking in the park';

@@ -3,7 +3,7 @@
  * summed by operator type. Writes bench/profile.md and bench/results/profile.json.
  *   npx tsx bench/profile.ts [--models /tmp/imagebind-speed] [--precisions fp32,int8] [--modalities vision,text,audio]
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -20,7 +20,7 @@ const precisions = flag('--precisions', 'fp32,int8').split(',');
 const modalities = flag('--modalities', 'vision,text,audio').split(',') as Modality[];
 const RUNS = 3;
 
-interface TraceEvent { cat: string; name: string; dur: number; args?: { op_name?: string } }
+interface TraceEvent { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }
 interface Profile { precision: string; modality: Modality; total_ms: number; ops: { op: string; ms: number; share: number }[] }
 
 async function profile(precision: string, modality: Modality): Promise<Profile> {
@@ -44,13 +44,17 @@ async function profile(precision: string, modality: Modality): Promise<Profile> 
   const file = readdirSync(traceDir).find((f) => f.startsWith('trace'));
   if (!file) throw new Error(`onnxruntime wrote no profile into ${traceDir}`);
   const events = JSON.parse(readFileSync(join(traceDir, file), 'utf8')) as TraceEvent[];
+  rmSync(traceDir, { recursive: true, force: true });
   const byOp = new Map<string, number>();
-  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur);
+  const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const runs = modelRuns.map((e) => e.dur);
+  // Kernels of the warm-up run (the first) are left out, as its time is.
+  const warmEnd = modelRuns.length ? modelRuns[0].ts + modelRuns[0].dur : 0;
   for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !e.args?.op_name) continue;
+    if (e.cat !== 'Node' || e.ts < warmEnd || !e.name.endsWith('_kernel_time') || !e.args?.op_name) continue;
     byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
   }
-  // The first run is the warm-up: scale the kernel sums to the mean of the timed runs.
+  // Scale the timed runs' kernel sums to their mean run time (the rest is framework overhead).
   const total = [...byOp.values()].reduce((a, b) => a + b, 0);
   const timed = runs.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, runs.length - 1) / 1000;
   const ops = [...byOp].sort((a, b) => b[1] - a[1]).map(([op, us]) => ({ op, ms: (us / total) * timed, share: us / total }));

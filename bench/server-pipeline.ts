@@ -132,12 +132,15 @@ async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): 
     }
   })();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < files) await send(endpoint, next++, tag);
-  }));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < files) await send(endpoint, next++, tag);
+    }));
+  } finally {
+    done = true;
+    await probe;
+  }
   const seconds = (performance.now() - t0) / 1000;
-  done = true;
-  await probe;
   const c1 = cpuNow(serverPid);
   const h1 = await batchHistogram();
   const le = h1.le.map((v, i) => v - h0.le[i]);
@@ -153,20 +156,24 @@ async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): 
 await Promise.all(Array.from({ length: BATCH }, (_, i) => send('embed', i, 'warmup')));
 
 const results: Round[] = [];
-for (let r = 1; r <= rounds; r++) {
-  const enc = await encoderOnly();
-  const round: Round = { round: r, encoder_items_per_s: enc.items_per_s, encoder_others_cpu_s: enc.others_cpu_s, runs: [] };
-  for (const c of concurrencies) {
-    for (const e of endpoints) {
-      const s = await serverRun(e, c, `r${r}c${c}`);
-      round.runs.push({ ...s, ratio: s.files_per_s / enc.items_per_s });
+let stored: { items: unknown[] };
+try {
+  for (let r = 1; r <= rounds; r++) {
+    const enc = await encoderOnly();
+    const round: Round = { round: r, encoder_items_per_s: enc.items_per_s, encoder_others_cpu_s: enc.others_cpu_s, runs: [] };
+    for (const c of concurrencies) {
+      for (const e of endpoints) {
+        const s = await serverRun(e, c, `r${r}c${c}`);
+        round.runs.push({ ...s, ratio: s.files_per_s / enc.items_per_s });
+      }
     }
+    results.push(round);
+    console.error(JSON.stringify(round));
   }
-  results.push(round);
-  console.error(JSON.stringify(round));
+  stored = (await (await fetch(`${server.url}/v1/items?limit=1000`)).json()) as { items: unknown[] };
+} finally {
+  await server.stop();
 }
-const stored = (await (await fetch(`${server.url}/v1/items?limit=1000`)).json()) as { items: unknown[] };
-await server.stop();
 await model.close();
 rmSync(work, { recursive: true, force: true });
 
