@@ -85,7 +85,7 @@ writeFileSync(join(root, 'bench/profile.md'), [
   'What this shows: in fp32 the Gemms (every Linear layer, already at 91–94% of the measured MatMul ceiling, see',
   'speed.md) take ~90% of the time, so no other fusion or kernel could gain more than the remaining ~10%. In int8 the',
   'quantized MatMuls shrink 3–4× and attention, still computed in fp32 by the fused kernel, becomes the second cost',
-  '(8–18%): quantizing attention is the next lever, at the price of more drift from fp32.',
+  '(9–18%): quantizing attention is the next lever, at the price of more drift from fp32.',
   '',
   ...results.flatMap(table),
 ].join('\n'));
