@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, openSync, readdirSync, statSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomInput } from './benchmark.ts';
-import { ImageBind } from '../embed/imagebind.ts';
+import { embedEveryEncoder } from '../../test/helpers/embed-all.ts';
 import { tinyModelDir } from '../../test/helpers/tiny-model.ts';
 
-async function embedAll(dir: string, cacheDir?: string): Promise<Map<string, Float32Array>> {
-  const model = await ImageBind.load(dir, { cacheDir, threads: 1 });
-  const out = new Map<string, Float32Array>();
-  try {
-    for (const m of model.modalities) out.set(m, (await model.embedTensor(m, randomInput(m, model.manifest.modalities[m]!, 2, 7, model.manifest.config.text_vocab_size))).data);
-  } finally {
-    await model.close();
-  }
-  return out;
-}
+const embedAll = (dir: string, cacheDir?: string) => embedEveryEncoder(dir, { cacheDir });
 
 test('optimised-graph cache: first load saves, second load reuses, outputs identical; a damaged entry is dropped', { timeout: 120_000 }, async () => {
   const dir = await tinyModelDir(false);

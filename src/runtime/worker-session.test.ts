@@ -6,22 +6,14 @@ import { CheckpointError, ConfigError, ImageBindError, MediaError, ShapeError, S
 import type { Tensor } from '../core/tensor.ts';
 import { ImageBind } from '../embed/imagebind.ts';
 import { defaultModelDir } from '../embed/default-model.ts';
+import { embedEveryEncoder } from '../../test/helpers/embed-all.ts';
 import { tinyModelDir } from '../../test/helpers/tiny-model.ts';
 import { randomInput } from './benchmark.ts';
 import { createSession } from './backend.ts';
 import type { WorkerReply, WorkerRequest } from './session-worker.ts';
 import { startTsWorker } from './ts-worker.ts';
 
-async function embedAll(dir: string, inWorker: boolean): Promise<Map<string, Float32Array>> {
-  const model = await ImageBind.load(dir, { inWorker, threads: 1 });
-  const out = new Map<string, Float32Array>();
-  try {
-    for (const m of model.modalities) out.set(m, (await model.embedTensor(m, randomInput(m, model.manifest.modalities[m]!, 3, 5, model.manifest.config.text_vocab_size))).data);
-  } finally {
-    await model.close();
-  }
-  return out;
-}
+const embedAll = (dir: string, inWorker: boolean) => embedEveryEncoder(dir, { inWorker }, 3, 5);
 
 test('worker-thread sessions give exactly the outputs of main-thread sessions, for every encoder', { timeout: 120_000 }, async () => {
   const dir = await tinyModelDir(false);

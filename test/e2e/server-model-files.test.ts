@@ -7,11 +7,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultModelDir } from '../../src/embed/default-model.ts';
 import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { rawGet } from '../helpers/http.ts';
 
 const TOKEN = 'model-files-token-0123';
 const work = mkdtempSync(join(tmpdir(), 'imagebind-model-files-'));
@@ -31,20 +31,6 @@ before(async () => {
 after(async () => {
   await Promise.all([open?.stop(), guarded?.stop()]);
 });
-
-/** The path byte for byte (fetch would normalise `..` away before sending). */
-function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('/v1/model/ serves the manifest (without server paths) and exactly the files it names, byte for byte', async () => {
   const m = await fetch(`${open.url}/v1/model/manifest.json`);
