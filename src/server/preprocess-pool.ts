@@ -104,6 +104,9 @@ export class PreprocessPool {
   private settle(slot: Slot, r: PreprocessReply): void {
     const job = slot.jobs.get(r.id);
     slot.jobs.delete(r.id);
+    // An idle worker must not keep the process alive; one with jobs must (outside a server,
+    // nothing else may be holding the event loop open while a caller awaits its decode).
+    if (slot.jobs.size === 0) slot.worker.unref();
     if (job) {
       if (r.ok) job.resolve(tensor('float32', r.shape, r.data));
       else {
@@ -123,6 +126,7 @@ export class PreprocessPool {
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.jobs.set(job.msg.id, job);
+      slot.worker.ref();
       slot.worker.postMessage(job.msg);
     }
   }
