@@ -105,34 +105,57 @@ test('worker-thread sessions: release() during runs waits for them; it may be ca
   await assert.rejects(s.runFeeds({ input: imuInput() }), (e: unknown) => e instanceof ConfigError && e.code === 'SESSION_RELEASED');
 });
 
-test('session worker: a release posted right behind runs answers them first, then releases', { timeout: 60_000 }, async () => {
-  // The worker's own guard, without worker-session.ts's waiting: runs and release in one message burst.
+test('session worker: a release posted right behind runs answers them first, then releases; other sessions carry on', { timeout: 60_000 }, async () => {
+  // The host's own guard, without worker-session.ts's waiting: runs and release in one message burst.
   const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
   const replies: WorkerReply[] = [];
-  const exited = new Promise<number>((resolve) => worker.on('exit', resolve));
-  const next = (type: WorkerReply['type']) => new Promise<void>((resolve) => {
-    const check = (r: WorkerReply) => { if (r.type === type) { worker.off('message', check); resolve(); } };
+  const next = (type: WorkerReply['type'], sid?: number) => new Promise<void>((resolve) => {
+    const check = (r: WorkerReply) => { if (r.type === type && (sid === undefined || ('sid' in r && r.sid === sid))) { worker.off('message', check); resolve(); } };
     worker.on('message', check);
   });
   worker.on('message', (r: WorkerReply) => replies.push(r));
   const post = (m: WorkerRequest) => worker.postMessage(m);
   try {
-    const opened = next('opened');
-    post({ type: 'open', path: join(defaultModelDir(), 'imu.onnx'), opts: { threads: 1 } });
+    const opened = Promise.all([next('opened', 1), next('opened', 2)]);
+    post({ type: 'open', sid: 1, path: join(defaultModelDir(), 'imu.onnx'), opts: { threads: 1 } });
+    post({ type: 'open', sid: 2, path: join(defaultModelDir(), 'imu.onnx'), opts: { threads: 1 } });
     await opened;
-    const released = next('released');
-    for (let id = 1; id <= 4; id++) post({ type: 'run', id, feeds: { input: imuInput() } });
-    post({ type: 'release' });
-    post({ type: 'run', id: 5, feeds: { input: imuInput() } });
+    const released = next('released', 1);
+    for (let id = 1; id <= 4; id++) post({ type: 'run', sid: 1, id, feeds: { input: imuInput() } });
+    post({ type: 'release', sid: 1 });
+    post({ type: 'run', sid: 1, id: 5, feeds: { input: imuInput() } });
     await released;
     const i = replies.findIndex((r) => r.type === 'released');
     const before = replies.slice(0, i);
     for (let id = 1; id <= 4; id++) assert.ok(before.some((r) => r.type === 'result' && r.id === id), `run ${id} answered before the release`);
-    assert.equal(await exited, 0, 'the worker ends cleanly');
     const late = replies.find((r) => r.type === 'failed' && r.id === 5);
     assert.ok(late?.type === 'failed' && late.error.code === 'SESSION_RELEASED', 'a run after release is refused');
+    const answered = new Promise<WorkerReply>((resolve) => worker.on('message', (r: WorkerReply) => { if ((r.type === 'result' || r.type === 'failed') && r.id === 6) resolve(r); }));
+    post({ type: 'run', sid: 2, id: 6, feeds: { input: imuInput() } });
+    assert.equal((await answered).type, 'result', 'the other session on the same host still runs');
   } finally {
     await worker.terminate();
+  }
+});
+
+test('worker-thread sessions share one host thread, which ends with the last session', { timeout: 60_000 }, async () => {
+  const live = new Set<number>();
+  const hook = createHook({
+    init(id, type) { if (type === 'WORKER') live.add(id); },
+    destroy(id) { live.delete(id); },
+  }).enable();
+  try {
+    const dir = defaultModelDir();
+    const sessions = await Promise.all(['imu', 'depth', 'text'].map((m) => createSession(join(dir, `${m}.onnx`), { inWorker: true, threads: 1 })));
+    assert.equal(live.size, 1, 'three sessions, one thread');
+    await sessions[0].release();
+    const out = await sessions[1].run('input', { dtype: 'float32', shape: [1, 1, 224, 224], data: new Float32Array(224 * 224) });
+    assert.equal(out.get(sessions[1].outputNames[0])!.shape[0], 1, 'the others keep working after one is released');
+    await Promise.all(sessions.slice(1).map((s) => s.release()));
+    for (let i = 0; i < 100 && live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(live.size, 0, 'the host thread ended with its last session');
+  } finally {
+    hook.disable();
   }
 });
 

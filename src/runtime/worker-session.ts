@@ -1,80 +1,114 @@
 /**
- * A session whose onnxruntime work happens on a worker thread (session-worker.ts), for callers whose
+ * Sessions whose onnxruntime work happens on a worker thread (session-worker.ts), for callers whose
  * event loop must stay responsive while an encoder runs (the server: a huge vision batch takes
- * seconds). Inputs are copied into transferred buffers, so the caller's tensors stay usable.
+ * seconds). All such sessions of a process share one host thread, so their runs take turns (each
+ * already uses every core) and the process pays for one extra isolate, not one per encoder. Inputs
+ * are copied into transferred buffers, so the caller's tensors stay usable.
  *
  * `release()` stops new runs, waits for the runs already posted, and only then disposes the
- * session and ends the thread (disposing it under a queued run aborts the whole process); it may
- * be called any number of times. A failed open ends its thread before rejecting.
+ * session (disposing it under a queued run aborts the whole process); it may be called any number
+ * of times. The host thread ends when its last session is released or fails to open.
  */
 import { ConfigError, errorFromWire } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { BackendSession, SessionOptions } from './session.ts';
 import type { WorkerReply, WorkerRequest } from './session-worker.ts';
 import { startTsWorker } from './ts-worker.ts';
-
-interface Pending {
-  resolve(out: Map<string, Tensor<'float32'>>): void;
-  reject(e: unknown): void;
-}
+import type { Worker } from 'node:worker_threads';
 
 type Names = { inputNames: readonly string[]; outputNames: readonly string[] };
 
-export async function createWorkerSession(path: string, opts: SessionOptions = {}): Promise<BackendSession> {
-  const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
-  const pending = new Map<number, Pending>();
-  /** The promises of runs not settled yet (release waits for them). */
-  const inFlight = new Set<Promise<unknown>>();
-  let nextId = 1;
-  let opened: { resolve(r: Names): void; reject(e: unknown): void } | null = null;
-  let released: (() => void) | null = null;
-  let releasing: Promise<void> | null = null;
-  let dead: Error | null = null;
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
 
-  const failAll = (e: Error) => {
-    dead ??= e;
-    opened?.reject(e);
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
+interface Host {
+  readonly worker: Worker;
+  readonly opens: Map<number, Waiter<Names>>;
+  readonly runs: Map<number, Waiter<Map<string, Tensor<'float32'>>>>;
+  readonly releases: Map<number, () => void>;
+  /** Sessions opened or opening on this host. */
+  live: number;
+  dead: Error | null;
+}
+
+let shared: Host | null = null;
+let nextSid = 1;
+let nextRun = 1;
+
+/** An idle host must not keep the process alive; one with work in flight must. */
+function updateRef(h: Host): void {
+  if (h.opens.size + h.runs.size + h.releases.size > 0) h.worker.ref();
+  else h.worker.unref();
+}
+
+function startHost(): Host {
+  const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
+  const h: Host = { worker, opens: new Map(), runs: new Map(), releases: new Map(), live: 0, dead: null };
+  const settle = <T>(map: Map<number, T>, key: number, f: (w: T) => void) => {
+    const w = map.get(key);
+    map.delete(key);
+    if (w) f(w);
   };
   worker.on('message', (r: WorkerReply) => {
-    if (r.type === 'opened') opened?.resolve(r);
-    else if (r.type === 'released') released?.();
-    else if (r.type === 'result') {
-      pending.get(r.id)?.resolve(new Map(r.outputs));
-      pending.delete(r.id);
-    } else if (r.id === null) opened?.reject(errorFromWire(r.error));
-    else {
-      pending.get(r.id)?.reject(errorFromWire(r.error));
-      pending.delete(r.id);
-    }
-    // An idle worker must not keep the process alive; a running (or releasing) one must.
-    if (pending.size === 0 && !releasing) worker.unref();
+    if (r.type === 'opened') settle(h.opens, r.sid, (w) => w.resolve(r));
+    else if (r.type === 'released') settle(h.releases, r.sid, (done) => done());
+    else if (r.type === 'result') settle(h.runs, r.id, (w) => w.resolve(new Map(r.outputs)));
+    else if (r.id === null) settle(h.opens, r.sid, (w) => w.reject(errorFromWire(r.error)));
+    else settle(h.runs, r.id, (w) => w.reject(errorFromWire(r.error)));
+    updateRef(h);
   });
-  worker.on('error', (e) => failAll(new ConfigError('SESSION_WORKER_FAILED', `${path}: the encoder's worker thread failed (${e.message}).`, { cause: e })));
-  worker.on('exit', (code) => {
-    released?.();
-    failAll(new ConfigError('SESSION_WORKER_EXITED', `${path}: the encoder's worker thread exited (code ${code}).`));
-  });
+  const die = (e: Error) => {
+    h.dead ??= e;
+    if (shared === h) shared = null;
+    for (const w of [...h.opens.values(), ...h.runs.values()]) w.reject(h.dead);
+    for (const done of h.releases.values()) done();
+    h.opens.clear();
+    h.runs.clear();
+    h.releases.clear();
+  };
+  worker.on('error', (e) => die(new ConfigError('SESSION_WORKER_FAILED', `the encoders' worker thread failed (${e.message}).`, { cause: e })));
+  worker.on('exit', (code) => die(new ConfigError('SESSION_WORKER_EXITED', `the encoders' worker thread exited (code ${code}).`)));
+  worker.unref();
+  return h;
+}
 
-  const post = (m: WorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(m, transfer);
+/** Called when a session leaves the host; the last one out ends the thread. */
+async function leave(h: Host): Promise<void> {
+  h.live--;
+  if (h.live > 0) return;
+  if (shared === h) shared = null;
+  await h.worker.terminate();
+}
+
+export async function createWorkerSession(path: string, opts: SessionOptions = {}): Promise<BackendSession> {
+  if (!shared || shared.dead) shared = startHost();
+  const h = shared;
+  const sid = nextSid++;
+  h.live++;
+  const post = (m: WorkerRequest, transfer: ArrayBuffer[] = []) => h.worker.postMessage(m, transfer);
   let names: Names;
   try {
     names = await new Promise<Names>((resolve, reject) => {
-      opened = { resolve, reject };
-      post({ type: 'open', path, opts: { ...opts, inWorker: false } });
-    }).finally(() => { opened = null; });
+      if (h.dead) return reject(h.dead);
+      h.opens.set(sid, { resolve, reject });
+      updateRef(h);
+      post({ type: 'open', sid, path, opts: { ...opts, inWorker: false } });
+    });
   } catch (e) {
-    await worker.terminate();
+    await leave(h);
     throw e;
   }
-  worker.unref();
 
+  /** The promises of runs not settled yet (release waits for them). */
+  const inFlight = new Set<Promise<unknown>>();
+  let releasing: Promise<void> | null = null;
   const releasedError = () => new ConfigError('SESSION_RELEASED', `${path}: this encoder session was released (ImageBind.close()); load the model again.`);
 
   const runFeeds = (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>> => {
     if (releasing) return Promise.reject(releasedError());
-    if (dead) return Promise.reject(dead);
+    if (h.dead) return Promise.reject(h.dead);
     const copies: Record<string, Tensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [k, t] of Object.entries(feeds)) {
@@ -82,11 +116,11 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
       transfer.push(data.buffer as ArrayBuffer);
       copies[k] = { dtype: t.dtype, shape: [...t.shape], data } as Tensor;
     }
-    const id = nextId++;
-    worker.ref();
+    const id = nextRun++;
     const run = new Promise<Map<string, Tensor<'float32'>>>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      post({ type: 'run', id, feeds: copies, outputs }, transfer);
+      h.runs.set(id, { resolve, reject });
+      updateRef(h);
+      post({ type: 'run', sid, id, feeds: copies, outputs }, transfer);
     });
     inFlight.add(run);
     const forget = () => { inFlight.delete(run); };
@@ -95,10 +129,15 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
   };
 
   const release = async (): Promise<void> => {
-    worker.ref();
     await Promise.allSettled(inFlight);
-    if (!dead) await new Promise<void>((resolve) => { released = resolve; post({ type: 'release' }); });
-    await worker.terminate();
+    if (!h.dead) {
+      await new Promise<void>((resolve) => {
+        h.releases.set(sid, resolve);
+        updateRef(h);
+        post({ type: 'release', sid });
+      });
+    }
+    await leave(h);
   };
 
   return {

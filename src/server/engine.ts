@@ -33,7 +33,8 @@ export class Engine {
 
   constructor(readonly model: ImageBind, opts: EngineOptions, metrics?: Metrics) {
     // One encoder run at a time: each run already uses every core (onnxruntime's intra-op threads),
-    // so runs of different modalities side by side on their worker threads would only contend.
+    // and the sessions' host thread takes runs in turn anyway; waiting here keeps the next batch's
+    // tensors (copied to that thread) from piling up in its queue.
     let last: Promise<unknown> = Promise.resolve();
     const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
       const next = last.then(f, f);

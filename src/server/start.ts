@@ -43,7 +43,7 @@ function realDir(dir: string, what: string): string {
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
-  // Encoders on worker threads: onnxruntime-node's run blocks its thread for the whole batch
+  // Encoders on a worker thread: onnxruntime-node's run blocks its thread for the whole batch
   // (seconds for huge), and the event loop must keep reading requests and answering probes.
   const model = await ImageBind.load(opts.modelDir, { inWorker: true });
   // Opening every encoder now makes the first requests fast and /readyz mean "can serve".

@@ -51,7 +51,7 @@ no token: point it at an instance without --token on a private network.
 
 The model directory is served at /v1/model/ (manifest.json and the files it names) so the web
 UI's "Embed queries in this browser" can run text, image and audio queries client-side with
-onnxruntime-web; the browser then sends only vectors. Encoders run on worker threads, so probes
+onnxruntime-web; the browser then sends only vectors. Encoders run on a worker thread, so probes
 and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches optimised graphs.`)
     .action(async (flags: ServeFlags) => {
       const token = flags.token ?? process.env.IMAGEBIND_TOKEN ?? undefined;
