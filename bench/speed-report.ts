@@ -124,7 +124,7 @@ export function renderSpeedMarkdown(j: SpeedJson): string {
     '- Start-up ([session-cache.md](session-cache.md)): with the optimised-graph cache (`IMAGEBIND_CACHE_DIR`) an encoder opens',
     '  1.5–2.9× faster (huge vision fp32: 1.7 s → 0.6 s).',
     '- Pipelining: `imagebind index` runs at 0.99× the pure encoder ([index-pipeline.md](index-pipeline.md)); the server, one',
-    '  image per request, at 0.95–1.00× with batches of ~7 rows and health probes answered within 50 ms during runs',
+    '  image per request, at 0.95–1.03× with batches of ~7 rows and health probes answered within 50 ms during runs',
     '  ([server-pipeline.md](server-pipeline.md)): its encoders run on a worker thread, as onnxruntime-node\'s run blocks its thread.',
     '- Browser ([browser.md](browser.md)): the same model directory in onnxruntime-web (WASM SIMD + threads, WebGPU); the mini',
     '  model\'s embeddings equal Node\'s within 3.1e-6 (WASM) and 3.8e-6 (WebGPU) in headless Chromium (test/e2e/web-local.test.ts).',

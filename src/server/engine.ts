@@ -47,7 +47,7 @@ export class Engine {
       onBatch: (m, rows) => metrics?.observeBatch(m, rows),
     });
     // Enough decodes posted ahead that the next batch is ready when the current encoder run ends
-    // (one job per worker measured 0.91–0.95× the pure encoder on huge vision, this 0.95–1.00×).
+    // (one job per worker measured 0.91–0.95× the pure encoder on huge vision, this 0.95–1.03×).
     const workers = opts.workers ?? defaultPoolSize();
     this.pool = new PreprocessPool(workers, opts.maxQueue, Math.ceil(opts.maxBatch / workers));
     this.backend = {
