@@ -138,12 +138,23 @@ test('session worker: a release posted right behind runs answers them first, the
   }
 });
 
-test('worker-thread sessions share one host thread, which ends with the last session', { timeout: 60_000 }, async () => {
+/** Worker threads started from now on, as async_hooks sees them. */
+function trackWorkers() {
   const live = new Set<number>();
   const hook = createHook({
     init(id, type) { if (type === 'WORKER') live.add(id); },
     destroy(id) { live.delete(id); },
   }).enable();
+  // A worker's handle is destroyed once its thread has ended, which async_hooks reports a little later.
+  const allGone = async () => {
+    for (let i = 0; i < 100 && live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    return live.size === 0;
+  };
+  return { live, hook, allGone };
+}
+
+test('worker-thread sessions share one host thread, which ends with the last session', { timeout: 60_000 }, async () => {
+  const { live, hook, allGone } = trackWorkers();
   try {
     const dir = defaultModelDir();
     const sessions = await Promise.all(['imu', 'depth', 'text'].map((m) => createSession(join(dir, `${m}.onnx`), { inWorker: true, threads: 1 })));
@@ -152,25 +163,18 @@ test('worker-thread sessions share one host thread, which ends with the last ses
     const out = await sessions[1].run('input', { dtype: 'float32', shape: [1, 1, 224, 224], data: new Float32Array(224 * 224) });
     assert.equal(out.get(sessions[1].outputNames[0])!.shape[0], 1, 'the others keep working after one is released');
     await Promise.all(sessions.slice(1).map((s) => s.release()));
-    for (let i = 0; i < 100 && live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(live.size, 0, 'the host thread ended with its last session');
+    assert.ok(await allGone(), 'the host thread ended with its last session');
   } finally {
     hook.disable();
   }
 });
 
 test('worker-thread sessions: a failed open ends its worker thread', { timeout: 60_000 }, async () => {
-  const live = new Set<number>();
-  const hook = createHook({
-    init(id, type) { if (type === 'WORKER') live.add(id); },
-    destroy(id) { live.delete(id); },
-  }).enable();
+  const { live, hook, allGone } = trackWorkers();
   try {
     await assert.rejects(createSession('/nonexistent/vision.onnx', { inWorker: true }), (e: unknown) => e instanceof ConfigError && e.code === 'MODEL_LOAD_FAILED');
     assert.equal(live.size, 1, 'the session started one worker');
-    // Its handle is destroyed once the thread has ended (async_hooks reports that a little later).
-    for (let i = 0; i < 100 && live.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(live.size, 0, 'the worker thread of the failed open is gone');
+    assert.ok(await allGone(), 'the worker thread of the failed open is gone');
   } finally {
     hook.disable();
   }
