@@ -23,7 +23,8 @@ export type WorkerReply =
 
 interface Hosted {
   session: BackendSession | null;
-  releasing: boolean;
+  /** Set by the first release request; later ones get the same answer when it is done. */
+  releasing: Promise<void> | null;
   /** Runs not answered yet. onnxruntime-node's `run` defers its native call (setImmediate), so a
    * release must wait for them: disposing the session under a queued run aborts the process. */
   readonly inFlight: Set<Promise<void>>;
@@ -36,10 +37,15 @@ const reply = (r: WorkerReply) => port.postMessage(r);
 const released = () => new ConfigError('SESSION_RELEASED', 'this encoder session was released; load the model again.');
 
 function open(sid: number, path: string, opts: SessionOptions): void {
-  const h: Hosted = { session: null, releasing: false, inFlight: new Set() };
+  const h: Hosted = { session: null, releasing: null, inFlight: new Set() };
   hosted.set(sid, h);
   createSession(path, opts).then(
-    (s) => { h.session = s; reply({ type: 'opened', sid, inputNames: s.inputNames, outputNames: s.outputNames }); },
+    (s) => {
+      // Released while it was opening: nobody will use it, so it must not outlive this moment.
+      if (h.releasing || hosted.get(sid) !== h) return void s.release();
+      h.session = s;
+      reply({ type: 'opened', sid, inputNames: s.inputNames, outputNames: s.outputNames });
+    },
     (e: unknown) => { hosted.delete(sid); reply({ type: 'failed', sid, id: null, error: errorToWire(e) }); },
   );
 }
@@ -62,15 +68,11 @@ function run(sid: number, id: number, feeds: Record<string, Tensor>, outputs?: r
 function release(sid: number): void {
   const h = hosted.get(sid);
   if (!h) return reply({ type: 'released', sid });
-  if (h.releasing) return;
-  h.releasing = true;
-  void Promise.allSettled(h.inFlight)
+  h.releasing ??= Promise.allSettled(h.inFlight)
     .then(() => h.session?.release())
     .catch(() => undefined) // the session is gone from this host either way
-    .finally(() => {
-      hosted.delete(sid);
-      reply({ type: 'released', sid });
-    });
+    .finally(() => { hosted.delete(sid); });
+  void h.releasing.then(() => reply({ type: 'released', sid }));
 }
 
 port.on('message', (msg: WorkerRequest) => {

@@ -92,9 +92,10 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
   try {
     names = await new Promise<Names>((resolve, reject) => {
       if (h.dead) return reject(h.dead);
+      // Post first: a message that cannot be sent must not leave a waiter holding the host busy.
+      post({ type: 'open', sid, path, opts: { ...opts, inWorker: false } });
       h.opens.set(sid, { resolve, reject });
       updateRef(h);
-      post({ type: 'open', sid, path, opts: { ...opts, inWorker: false } });
     });
   } catch (e) {
     await leave(h);
@@ -106,9 +107,9 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
   let releasing: Promise<void> | null = null;
   const releasedError = () => new ConfigError('SESSION_RELEASED', `${path}: this encoder session was released (ImageBind.close()); load the model again.`);
 
-  const runFeeds = (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>> => {
-    if (releasing) return Promise.reject(releasedError());
-    if (h.dead) return Promise.reject(h.dead);
+  const runFeeds = async (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>> => {
+    if (releasing) throw releasedError();
+    if (h.dead) throw h.dead;
     const copies: Record<string, Tensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const [k, t] of Object.entries(feeds)) {
@@ -118,9 +119,9 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
     }
     const id = nextRun++;
     const run = new Promise<Map<string, Tensor<'float32'>>>((resolve, reject) => {
+      post({ type: 'run', sid, id, feeds: copies, outputs }, transfer);
       h.runs.set(id, { resolve, reject });
       updateRef(h);
-      post({ type: 'run', sid, id, feeds: copies, outputs }, transfer);
     });
     inFlight.add(run);
     const forget = () => { inFlight.delete(run); };
@@ -132,9 +133,9 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
     await Promise.allSettled(inFlight);
     if (!h.dead) {
       await new Promise<void>((resolve) => {
+        post({ type: 'release', sid });
         h.releases.set(sid, resolve);
         updateRef(h);
-        post({ type: 'release', sid });
       });
     }
     await leave(h);

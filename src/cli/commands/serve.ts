@@ -68,9 +68,18 @@ and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches o
       await new Promise<void>((resolve) => {
         const stop = (sig: NodeJS.Signals) => {
           process.stderr.write(`${sig}: draining in-flight requests\n`);
-          // A second signal, or a drain that hangs, must still end the process.
-          process.once(sig, () => process.exit(130));
-          setTimeout(() => process.exit(1), 30_000).unref();
+          // A second signal, or a drain that hangs, must still end the process. Not process.exit():
+          // tearing down the encoders' thread inside a native onnxruntime call aborts with a core
+          // dump, so the signal is raised again with default handling instead.
+          const die = (s: NodeJS.Signals) => {
+            process.removeAllListeners(s);
+            process.kill(process.pid, s);
+          };
+          process.once(sig, () => die(sig));
+          setTimeout(() => {
+            process.stderr.write('drain did not finish in 30 s; exiting\n');
+            die('SIGKILL');
+          }, 30_000).unref();
           void server.close().then(resolve);
         };
         process.once('SIGTERM', stop);
