@@ -11,7 +11,6 @@ import { type Manifest, parseManifest } from '../model/manifest.ts';
 import { type DecodedAudio, decodeWav } from '../preprocess/audio/wav.ts';
 import { type AudioOptions, preprocessWaveform } from '../preprocess/audio/pipeline.ts';
 import type { RgbImage } from '../preprocess/image/bmp.ts';
-import { decodeMerges } from '../preprocess/text/bpe-vocab.ts';
 import { ClipTokenizer } from '../preprocess/text/tokenizer.ts';
 import { preprocessVisionRgb } from '../preprocess/vision/transform.ts';
 import { type WebRuntime, type WebRuntimeOptions, configureWebRuntime, createWebSession } from '../runtime/backend-web.ts';
@@ -70,7 +69,7 @@ export class ImageBindWeb {
     const t = this.manifest.tokenizer;
     if (!t) return Promise.reject(new ConfigError('VOCAB_REQUIRED', `${this.baseUrl}: this model directory has no tokenizer/; convert it with --vocab to embed text.`));
     this.tokenizerPromise ??= download(this.baseUrl, t.merges, this.opts)
-      .then((bytes) => ClipTokenizer.fromMerges(decodeMerges(bytes, { source: `${this.baseUrl}${t.merges}` }), { contextLength: t.contextLength }));
+      .then((bytes) => ClipTokenizer.fromBuffer(bytes, { source: `${this.baseUrl}${t.merges}`, contextLength: t.contextLength }));
     return this.tokenizerPromise;
   }
 

@@ -12,7 +12,7 @@ export interface SessionOptions {
   readonly cacheDir?: string;
   /** Identifies the weights in the cache key (ImageBind passes the manifest's weight hash and precision). */
   readonly cacheKey?: string;
-  /** Run each session on its own worker thread, so runs never block the event loop (Node; graphs given by path). */
+  /** Run the session on the process's shared session thread, so runs never block the event loop (Node; graphs given by path). */
   readonly inWorker?: boolean;
 }
 

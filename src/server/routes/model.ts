@@ -41,10 +41,14 @@ function modelFiles(ctx: ServerContext): Map<string, string> {
   return files;
 }
 
-/** `name` is what the client asked for: errors say that, never the server's own paths. */
-async function sendFile(req: FastifyRequest, reply: FastifyReply, path: string, name: string, type: string, etag: string) {
+/**
+ * `name` is what the client asked for: errors say that, never the server's own paths. The ETag is
+ * `tag` with the file's size and mtime, so it changes when the file does.
+ */
+async function sendFile(req: FastifyRequest, reply: FastifyReply, path: string, name: string, type: string, tag: string) {
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw fail('FILE_NOT_FOUND', `${name} is missing on the server; its operator should re-create the model directory with \`imagebind convert\`.`);
+  const etag = `"${tag}${info.size}-${Math.floor(info.mtimeMs)}"`;
   reply.headers({ ...ISOLATION_HEADERS, etag, 'cache-control': 'no-cache', 'content-type': type });
   if (req.headers['if-none-match'] === etag) return reply.code(304).send();
   reply.header('content-length', info.size);
@@ -63,10 +67,7 @@ export function registerModelFiles(app: FastifyInstance, ctx: ServerContext): vo
     const name = req.params['*'];
     const type = modelFiles(ctx).get(name);
     if (!type) throw fail('NOT_FOUND', `the model directory serves manifest.json and the files it names; "${name}" is not one of them.`);
-    // The identity names the embedding space; with the size and mtime it changes when the files do.
-    const info = await stat(join(ctx.engine.model.dir, name)).catch(() => null);
-    const etag = `"${ctx.engine.model.identity.slice(0, 16)}-${info?.size ?? 0}-${Math.floor(info?.mtimeMs ?? 0)}"`;
-    return sendFile(req, reply, join(ctx.engine.model.dir, name), name, type, etag);
+    return sendFile(req, reply, join(ctx.engine.model.dir, name), name, type, `${ctx.engine.model.identity.slice(0, 16)}-`);
   });
 
   const dir = runtimeDir();
@@ -74,7 +75,6 @@ export function registerModelFiles(app: FastifyInstance, ctx: ServerContext): vo
     const { file } = req.params;
     if (!dir || !RUNTIME_FILE.test(file)) throw fail('NOT_FOUND', `no such runtime file: ${file}${dir ? '' : ' (onnxruntime-web is not installed)'}`);
     const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript; charset=utf-8';
-    const info = await stat(join(dir, file)).catch(() => null);
-    return sendFile(req, reply, join(dir, file), file, type, `"${info?.size ?? 0}-${Math.floor(info?.mtimeMs ?? 0)}"`);
+    return sendFile(req, reply, join(dir, file), file, type, '');
   });
 }
