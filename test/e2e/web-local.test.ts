@@ -187,6 +187,12 @@ test('UI "Embed queries in this browser": text and image queries go out as vecto
     assert.equal(sentWebp.queries.length, 1);
     assert.equal(sentWebp.queries[0].kind, 'vision');
     assert.ok(sentWebp.queries[0].data, 'the WebP bytes are sent for the server to embed');
+    // The status was 'Searching…' when the request left; it must not claim local embedding after.
+    const status = await page.waitForFunction(() => {
+      const t = document.querySelector('#results-status')?.textContent ?? '';
+      return /result/.test(t) ? t : null;
+    }, null, { timeout: 60_000 });
+    assert.doesNotMatch(String(await status.jsonValue()), /embedded in this browser/);
   } finally {
     await page.close();
   }

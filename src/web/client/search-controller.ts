@@ -64,8 +64,9 @@ export class SearchController {
     if (!this.hasResults) renderNotice(this.v.grid, 'loading', 'Searching…');
     this.v.status.textContent = 'Searching…';
     let hits: Hit[];
+    let embeddedHere: number;
     try {
-      hits = await runSearch({ inputs, modalities: [...this.state.modalities], k: this.state.k }, ctrl.signal, this.v.local);
+      ({ hits, embeddedHere } = await runSearch({ inputs, modalities: [...this.state.modalities], k: this.state.k }, ctrl.signal, this.v.local));
     } catch (e) {
       if (ctrl.signal.aborted) return;
       this.v.grid.setAttribute('aria-busy', 'false');
@@ -85,7 +86,7 @@ export class SearchController {
       renderNotice(this.v.grid, 'empty', 'No matches', 'Nothing of the selected kinds is indexed yet. Add files under “Add files to the index”, or widen the kinds shown.');
       return;
     }
-    const where = this.v.local?.enabled && inputs.some((i) => this.v.local!.handles(i)) ? ' · embedded in this browser' : '';
+    const where = embeddedHere > 0 ? ' · embedded in this browser' : '';
     this.v.status.textContent = `${hits.length} result${hits.length === 1 ? '' : 's'} · ${secs} s${where}`;
     renderResults(this.v.grid, hits, this.v.actions);
   }

@@ -49,12 +49,15 @@ function modalityList(p: SearchParams): string | undefined {
   return p.modalities.length === KINDS.length ? undefined : p.modalities.join(',');
 }
 
-async function asJson(p: SearchParams, local?: LocalMode): Promise<RequestInit> {
+/** The request, and how many inputs were embedded in this browser (the rest went as themselves). */
+async function asJson(p: SearchParams, local?: LocalMode): Promise<{ init: RequestInit; embeddedHere: number }> {
   const queries: JsonQuery[] = [];
+  let embeddedHere = 0;
   for (const i of p.inputs) {
     const q: JsonQuery = { kind: i.kind, weight: i.weight, negate: i.negate };
     const vector = local?.enabled && local.handles(i) ? await local.vectorFor(i) : null;
     if (vector) {
+      embeddedHere++;
       q.kind = 'vector';
       q.vector = Array.from(vector);
       q.identity = await local!.identity();
@@ -65,7 +68,7 @@ async function asJson(p: SearchParams, local?: LocalMode): Promise<RequestInit> 
   }
   const m = modalityList(p);
   const body = { queries, k: p.k, ...(m ? { modalities: m.split(',') } : {}) };
-  return { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  return { init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, embeddedHere };
 }
 
 function asMultipart(p: SearchParams): RequestInit {
@@ -96,11 +99,11 @@ export function needsMultipart(inputs: readonly QueryInput[]): boolean {
  * carries; when the inputs left for the server are too large for JSON, everything goes to the
  * server as multipart instead.
  */
-export async function runSearch(p: SearchParams, signal?: AbortSignal, local?: LocalMode): Promise<Hit[]> {
+export async function runSearch(p: SearchParams, signal?: AbortSignal, local?: LocalMode): Promise<{ hits: Hit[]; embeddedHere: number }> {
   const here = local?.enabled ? p.inputs.filter((i) => local.handles(i)) : [];
   const embedsHere = here.length > 0 && !needsMultipart(p.inputs.filter((i) => !here.includes(i)));
-  const init = embedsHere ? await asJson(p, local) : needsMultipart(p.inputs) ? asMultipart(p) : await asJson(p);
+  const { init, embeddedHere } = embedsHere ? await asJson(p, local) : needsMultipart(p.inputs) ? { init: asMultipart(p), embeddedHere: 0 } : await asJson(p);
   if (signal?.aborted) throw new DOMException('superseded by a newer search', 'AbortError');
   const res = await request<{ results: Hit[] }>('/v1/search', { ...init, signal });
-  return res.results ?? [];
+  return { hits: res.results ?? [], embeddedHere };
 }
