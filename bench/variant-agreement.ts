@@ -22,6 +22,8 @@ import { MODALITIES, type Modality } from '../src/model/config.ts';
 import type { ModalityEntry } from '../src/model/manifest.ts';
 import { randomInput } from '../src/runtime/benchmark.ts';
 import { machineInfo } from './machine.ts';
+import { l2normalize } from '../src/apps/query.ts';
+import { dot64 } from '../src/store/vector-math.ts';
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
@@ -100,22 +102,11 @@ function makeInput(set: SetName, m: Modality, entry: ModalityEntry, vocab: numbe
 /** Rows L2-normalised (outputs carry logit scales; cosine ignores them). */
 function unitRows(data: Float32Array, dim: number): Float32Array[] {
   const out: Float32Array[] = [];
-  for (let r = 0; r * dim < data.length; r++) {
-    const v = data.slice(r * dim, (r + 1) * dim);
-    let s = 0;
-    for (const x of v) s += x * x;
-    const inv = 1 / Math.sqrt(s);
-    for (let j = 0; j < dim; j++) v[j] *= inv;
-    out.push(v);
-  }
+  for (let r = 0; r * dim < data.length; r++) out.push(l2normalize(data.subarray(r * dim, (r + 1) * dim)));
   return out;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
+const dot = dot64;
 
 /** Indices of the k gallery rows most similar to q, skipping `self`. */
 function topK(q: Float32Array, gallery: Float32Array[], k: number, self = -1): { idx: number[]; sims: number[] } {
