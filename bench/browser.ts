@@ -30,7 +30,11 @@ async function nodeTimings(): Promise<Timings> {
   const time = async (f: () => Promise<unknown>) => {
     await f();
     const ms: number[] = [];
-    for (let i = 0; i < runs; i++) { const t0 = performance.now(); await f(); ms.push(performance.now() - t0); }
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await f();
+      ms.push(performance.now() - t0);
+    }
     return median(ms);
   };
   const out = {
@@ -70,7 +74,10 @@ try {
       const page = await browser.newPage();
       await page.goto(server.url);
       const r = (await page.evaluate(pageScript(opts))) as Timings & { backend: string };
-      rows.push({ runtime: `Chromium · onnxruntime-web · ${r.backend}${note}`, timings: { text: r.text, image: r.image, audio: r.audio } });
+      rows.push({
+        runtime: `Chromium · onnxruntime-web · ${r.backend}${note}`,
+        timings: { text: r.text, image: r.image, audio: r.audio },
+      });
     } finally {
       await browser.close();
     }
@@ -80,20 +87,32 @@ try {
 }
 
 const machine = machineInfo();
-const chromium = (await import('node:child_process')).execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-writeFileSync(join(root, 'bench/results/browser.json'), `${JSON.stringify({ benchmark: 'browser', machine, chromium, runs, rows }, null, 2)}\n`);
-writeFileSync(join(root, 'bench/browser.md'), [
-  '# In-browser embedding: the mini model in headless Chromium vs Node',
-  '',
-  `Machine: ${machine.cpu}, ${machine.cores} cores; ${chromium}; onnxruntime-web and -node ${machine.onnxruntime}; ${machine.date.slice(0, 10)}.`,
-  `Median of ${runs} runs after a warm-up, one query per call, decoding and preprocessing included (text: "${TEXT}", image: the official ${IMAGE}, audio: ${AUDIO}, 3 clips).`,
-  'Reproduce: `npx tsx bench/browser.ts`. Parity (browser = Node within 1e-4, measured ≤ 3.1e-6 on WASM, ≤ 3.8e-6 on WebGPU) is checked by test/e2e/web-local.test.ts.',
-  'The WebGPU row runs on a software adapter (no GPU here), so it shows the path works, not GPU speed.',
-  'The mini model is tiny (12 MB), so these times are mostly decoding, preprocessing and per-call overhead rather than',
-  'encoder arithmetic; they say what a query costs in a tab, not how fast a large encoder would run there.',
-  '',
-  '| runtime | text ms | image ms | audio ms |', '|---|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.runtime} | ${r.timings.text.toFixed(1)} | ${r.timings.image.toFixed(1)} | ${r.timings.audio.toFixed(1)} |`),
-  '',
-].join('\n'));
+const chromium = (await import('node:child_process'))
+  .execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  .trim();
+writeFileSync(
+  join(root, 'bench/results/browser.json'),
+  `${JSON.stringify({ benchmark: 'browser', machine, chromium, runs, rows }, null, 2)}\n`,
+);
+writeFileSync(
+  join(root, 'bench/browser.md'),
+  [
+    '# In-browser embedding: the mini model in headless Chromium vs Node',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores; ${chromium}; onnxruntime-web and -node ${machine.onnxruntime}; ${machine.date.slice(0, 10)}.`,
+    `Median of ${runs} runs after a warm-up, one query per call, decoding and preprocessing included (text: "${TEXT}", image: the official ${IMAGE}, audio: ${AUDIO}, 3 clips).`,
+    'Reproduce: `npx tsx bench/browser.ts`. Parity (browser = Node within 1e-4, measured ≤ 3.1e-6 on WASM, ≤ 3.8e-6 on WebGPU) is checked by test/e2e/web-local.test.ts.',
+    'The WebGPU row runs on a software adapter (no GPU here), so it shows the path works, not GPU speed.',
+    'The mini model is tiny (12 MB), so these times are mostly decoding, preprocessing and per-call overhead rather than',
+    'encoder arithmetic; they say what a query costs in a tab, not how fast a large encoder would run there.',
+    '',
+    '| runtime | text ms | image ms | audio ms |',
+    '|---|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.runtime} | ${r.timings.text.toFixed(1)} | ${r.timings.image.toFixed(1)} | ${r.timings.audio.toFixed(1)} |`,
+    ),
+    '',
+  ].join('\n'),
+);
 console.log(readFileSync(join(root, 'bench/browser.md'), 'utf8'));

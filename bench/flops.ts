@@ -2,7 +2,8 @@
 import type { ModalityArch } from '../src/model/architecture.ts';
 
 export function encoderFlops(arch: ModalityArch): number {
-  const L = arch.numTokens, D = arch.embedDim;
+  const L = arch.numTokens,
+    D = arch.embedDim;
   const keys = L + (arch.addBiasKV ? 1 : 0);
   const perBlock = 2 * L * 12 * D * D + 2 * 2 * L * keys * D;
   let stem = 0;

@@ -20,19 +20,45 @@ const asset = (f: string) => join(shared, 'reference/assets', f);
 const work = mkdtempSync(join(tmpdir(), 'imagebind-bench-pre-'));
 
 async function makeInputs(): Promise<Record<FileKind, string[]>> {
-  const depth = join(work, 'depth.png'), thermal = join(work, 'thermal.png'), imu = join(work, 'imu.csv'), video = join(work, 'clip.mp4');
-  const w = 640, h = 480;
+  const depth = join(work, 'depth.png'),
+    thermal = join(work, 'thermal.png'),
+    imu = join(work, 'imu.csv'),
+    video = join(work, 'clip.mp4');
+  const w = 640,
+    h = 480;
   const d16 = new Uint16Array(w * h).map((_, i) => 500 + ((i * 7) % 4000));
-  await sharp(Buffer.from(d16.buffer), { raw: { width: w, height: h, channels: 1, premultiplied: false } }).toColourspace('grey16').png().toFile(depth);
-  await sharp(Buffer.from(new Uint8Array(w * h).map((_, i) => i % 251)), { raw: { width: w, height: h, channels: 1 } }).png().toFile(thermal);
+  await sharp(Buffer.from(d16.buffer), { raw: { width: w, height: h, channels: 1, premultiplied: false } })
+    .toColourspace('grey16')
+    .png()
+    .toFile(depth);
+  await sharp(Buffer.from(new Uint8Array(w * h).map((_, i) => i % 251)), { raw: { width: w, height: h, channels: 1 } })
+    .png()
+    .toFile(thermal);
   const rows = ['t,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z'];
-  for (let i = 0; i < 200 * 10; i++) rows.push([i / 200, Math.sin(i / 10), Math.cos(i / 13), 9.8, 0.1, 0.2, 0.3].map((v) => v.toFixed(5)).join(','));
+  for (let i = 0; i < 200 * 10; i++)
+    rows.push([i / 200, Math.sin(i / 10), Math.cos(i / 13), 9.8, 0.1, 0.2, 0.3].map((v) => v.toFixed(5)).join(','));
   writeFileSync(imu, rows.join('\n'));
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30:duration=10', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', video]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=640x360:rate=30:duration=10',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    video,
+  ]);
   return {
     vision: ['dog_image.jpg', 'car_image.jpg', 'bird_image.jpg'].map(asset),
     audio: ['dog_audio.wav', 'car_audio.wav', 'bird_audio.wav'].map(asset),
-    video: [video], depth: [depth], thermal: [thermal], imu: [imu],
+    video: [video],
+    depth: [depth],
+    thermal: [thermal],
+    imu: [imu],
   };
 }
 
@@ -48,23 +74,52 @@ const inputs = await makeInputs();
 const rows: { modality: string; items_per_s: number; ms_per_item: number; input: string }[] = [];
 for (const kind of Object.keys(inputs) as FileKind[]) {
   const files = inputs[kind];
-  const r = await measure(async () => { for (const f of files) await loadFile(kind, f); return files.length; }, kind === 'video' ? 8 : 4);
-  rows.push({ modality: kind, items_per_s: r.items / r.seconds, ms_per_item: (1000 * r.seconds) / r.items, input: kind === 'video' ? '10 s 640×360 H.264 (5 clips × 3 crops)' : files.map((f) => f.split('/').pop()).join(', ') });
+  const r = await measure(
+    async () => {
+      for (const f of files) await loadFile(kind, f);
+      return files.length;
+    },
+    kind === 'video' ? 8 : 4,
+  );
+  rows.push({
+    modality: kind,
+    items_per_s: r.items / r.seconds,
+    ms_per_item: (1000 * r.seconds) / r.items,
+    input:
+      kind === 'video' ? '10 s 640×360 H.264 (5 clips × 3 crops)' : files.map((f) => f.split('/').pop()).join(', '),
+  });
   console.error(`${kind}: ${(r.items / r.seconds).toFixed(1)} items/s`);
 }
 const vocab = join(shared, 'reference/vocab/bpe_simple_vocab_16e6.txt.gz');
 if (existsSync(vocab)) {
   const tok = loadTokenizerFile(vocab);
-  const captions = Array.from({ length: 1000 }, (_, i) => `a photo of ${i} small dogs playing with a red ball in the park, number ${i * 7}`);
-  const r = await measure(async () => { tok.tokenize(captions); return captions.length; }, 3);
-  rows.push({ modality: 'text', items_per_s: r.items / r.seconds, ms_per_item: (1000 * r.seconds) / r.items, input: '1000 distinct captions (BPE cache warm after the first pass)' });
+  const captions = Array.from(
+    { length: 1000 },
+    (_, i) => `a photo of ${i} small dogs playing with a red ball in the park, number ${i * 7}`,
+  );
+  const r = await measure(async () => {
+    tok.tokenize(captions);
+    return captions.length;
+  }, 3);
+  rows.push({
+    modality: 'text',
+    items_per_s: r.items / r.seconds,
+    ms_per_item: (1000 * r.seconds) / r.items,
+    input: '1000 distinct captions (BPE cache warm after the first pass)',
+  });
 }
 
 const enginePath = join(root, 'bench/results/engine-huge.json');
-const engine = existsSync(enginePath) ? (JSON.parse(readFileSync(enginePath, 'utf8')) as { modalities: { modality: string; median_ms: number }[] }) : null;
-const encoderMs = (m: string) => engine?.modalities.find((e) => e.modality === (m === 'video' ? 'vision' : m))?.median_ms;
+const engine = existsSync(enginePath)
+  ? (JSON.parse(readFileSync(enginePath, 'utf8')) as { modalities: { modality: string; median_ms: number }[] })
+  : null;
+const encoderMs = (m: string) =>
+  engine?.modalities.find((e) => e.modality === (m === 'video' ? 'vision' : m))?.median_ms;
 const machine = machineInfo();
-writeFileSync(join(root, 'bench/results/preprocess.json'), `${JSON.stringify({ benchmark: 'preprocess', machine, rows }, null, 2)}\n`);
+writeFileSync(
+  join(root, 'bench/results/preprocess.json'),
+  `${JSON.stringify({ benchmark: 'preprocess', machine, rows }, null, 2)}\n`,
+);
 const md = [
   '# Preprocessing throughput (one core)',
   '',

@@ -23,7 +23,10 @@ import { spawnServer } from '../src/server/testing.ts';
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);
-const flag = (n: string, d: string) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
+const flag = (n: string, d: string) => {
+  const i = args.indexOf(n);
+  return i >= 0 ? args[i + 1] : d;
+};
 const root = new URL('..', import.meta.url).pathname;
 const shared = process.env.IMAGEBIND_SHARED ?? join(root, '../shared');
 const modelDir = flag('--model', '/tmp/imagebind-speed/huge-fp32');
@@ -38,7 +41,10 @@ const ENCODER_RUNS = 3;
 type Endpoint = 'items' | 'embed';
 
 if (args.includes('--render')) {
-  writeFileSync(join(root, 'bench/server-pipeline.md'), render(JSON.parse(readFileSync(join(root, 'bench/results/server-pipeline.json'), 'utf8')) as Json));
+  writeFileSync(
+    join(root, 'bench/server-pipeline.md'),
+    render(JSON.parse(readFileSync(join(root, 'bench/results/server-pipeline.json'), 'utf8')) as Json),
+  );
   process.exit(0);
 }
 const names = ['dog_image.jpg', 'car_image.jpg', 'bird_image.jpg'];
@@ -61,7 +67,8 @@ function cpuNow(serverPid?: number): { machine: number; server: number; self: nu
   return { machine, server, self: (u.user + u.system) / 1e6 };
 }
 /** CPU seconds other processes used between two readings. */
-const othersCpu = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>) => Math.max(0, b.machine - a.machine - (b.server - a.server) - (b.self - a.self));
+const othersCpu = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>) =>
+  Math.max(0, b.machine - a.machine - (b.server - a.server) - (b.self - a.self));
 
 // ---- the pure encoder: one preprocessed batch of 8, as bench/index-pipeline.ts measures it ----
 const model = await ImageBind.load(modelDir, { batchSize: BATCH, threads: 2 });
@@ -72,11 +79,26 @@ async function encoderOnly(): Promise<{ items_per_s: number; others_cpu_s: numbe
   const c0 = cpuNow(serverPid);
   const t0 = performance.now();
   for (let r = 0; r < ENCODER_RUNS; r++) await model.embedTensor('vision', batch);
-  return { items_per_s: (ENCODER_RUNS * BATCH * 1000) / (performance.now() - t0), others_cpu_s: othersCpu(c0, cpuNow(serverPid)) };
+  return {
+    items_per_s: (ENCODER_RUNS * BATCH * 1000) / (performance.now() - t0),
+    others_cpu_s: othersCpu(c0, cpuNow(serverPid)),
+  };
 }
 
 // ---- the server: huge model, empty store in a temp dir, loopback ----
-const serverArgs = ['--model', modelDir, '--db', join(work, 'index.db'), '--max-batch', String(BATCH), '--batch-window-ms', windowMs, '--max-queue', '1024', ...(workers ? ['--workers', workers] : [])];
+const serverArgs = [
+  '--model',
+  modelDir,
+  '--db',
+  join(work, 'index.db'),
+  '--max-batch',
+  String(BATCH),
+  '--batch-window-ms',
+  windowMs,
+  '--max-queue',
+  '1024',
+  ...(workers ? ['--workers', workers] : []),
+];
 const server = await spawnServer(serverArgs, { timeoutMs: 600_000 });
 serverPid = server.pid;
 
@@ -100,21 +122,41 @@ async function send(endpoint: Endpoint, i: number, tag: string): Promise<void> {
     form.append('image', new Blob([b], { type: 'image/jpeg' }), `${tag}-${String(i).padStart(4, '0')}.jpg`);
     res = await fetch(`${server.url}/v1/items`, { method: 'POST', body: form });
   } else {
-    res = await fetch(`${server.url}/v1/embed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image: [Buffer.from(b).toString('base64')] }) });
+    res = await fetch(`${server.url}/v1/embed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ image: [Buffer.from(b).toString('base64')] }),
+    });
   }
   const body = (await res.json()) as { items?: unknown[]; vectors?: { vision?: unknown[] }; errors?: unknown[] };
-  const ok = res.status === 200 && (endpoint === 'items' ? body.items?.length === 1 : body.vectors?.vision?.[0]) && !body.errors?.length;
+  const ok =
+    res.status === 200 &&
+    (endpoint === 'items' ? body.items?.length === 1 : body.vectors?.vision?.[0]) &&
+    !body.errors?.length;
   if (!ok) throw new Error(`${endpoint} ${i}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
 }
 
 interface Run {
-  endpoint: Endpoint; concurrency: number; files_per_s: number; seconds: number; encoder_runs: number; mean_batch_rows: number;
+  endpoint: Endpoint;
+  concurrency: number;
+  files_per_s: number;
+  seconds: number;
+  encoder_runs: number;
+  mean_batch_rows: number;
   /** Encoder runs by rows: [1, 2, 3–4, 5–8]. */
-  runs_by_rows?: number[]; server_cpu_s?: number; others_cpu_s?: number; ratio: number;
+  runs_by_rows?: number[];
+  server_cpu_s?: number;
+  others_cpu_s?: number;
+  ratio: number;
   /** GET /healthz answered every 250 ms during the run: the slowest answer (is the event loop free?). */
   probe_max_ms?: number;
 }
-interface Round { round: number; encoder_items_per_s: number; encoder_others_cpu_s?: number; runs: Run[] }
+interface Round {
+  round: number;
+  encoder_items_per_s: number;
+  encoder_others_cpu_s?: number;
+  runs: Run[];
+}
 
 /** `files` requests, at most `concurrency` in flight; files/s from the first request to the last answer. */
 async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): Promise<Omit<Run, 'ratio'>> {
@@ -133,9 +175,11 @@ async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): 
   })();
   const t0 = performance.now();
   try {
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < files) await send(endpoint, next++, tag);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < files) await send(endpoint, next++, tag);
+      }),
+    );
   } finally {
     done = true;
     await probe;
@@ -145,9 +189,15 @@ async function serverRun(endpoint: Endpoint, concurrency: number, tag: string): 
   const h1 = await batchHistogram();
   const le = h1.le.map((v, i) => v - h0.le[i]);
   return {
-    endpoint, concurrency, files_per_s: files / seconds, seconds, encoder_runs: h1.count - h0.count,
+    endpoint,
+    concurrency,
+    files_per_s: files / seconds,
+    seconds,
+    encoder_runs: h1.count - h0.count,
     mean_batch_rows: (h1.sum - h0.sum) / Math.max(1, h1.count - h0.count),
-    runs_by_rows: [le[0], le[1] - le[0], le[2] - le[1], le[3] - le[2]], server_cpu_s: c1.server - c0.server, others_cpu_s: othersCpu(c0, c1),
+    runs_by_rows: [le[0], le[1] - le[0], le[2] - le[1], le[3] - le[2]],
+    server_cpu_s: c1.server - c0.server,
+    others_cpu_s: othersCpu(c0, c1),
     probe_max_ms: probeMax,
   };
 }
@@ -160,7 +210,12 @@ let stored: { items: unknown[] };
 try {
   for (let r = 1; r <= rounds; r++) {
     const enc = await encoderOnly();
-    const round: Round = { round: r, encoder_items_per_s: enc.items_per_s, encoder_others_cpu_s: enc.others_cpu_s, runs: [] };
+    const round: Round = {
+      round: r,
+      encoder_items_per_s: enc.items_per_s,
+      encoder_others_cpu_s: enc.others_cpu_s,
+      runs: [],
+    };
     for (const c of concurrencies) {
       for (const e of endpoints) {
         const s = await serverRun(e, c, `r${r}c${c}`);
@@ -178,16 +233,37 @@ await model.close();
 rmSync(work, { recursive: true, force: true });
 
 // ---- results: this measurement, plus the earlier ones with --append ----
-interface Measurement { machine: ReturnType<typeof machineInfo>; command: string; server_args: string; items_stored: number; rounds: Round[] }
+interface Measurement {
+  machine: ReturnType<typeof machineInfo>;
+  command: string;
+  server_args: string;
+  items_stored: number;
+  rounds: Round[];
+}
 const jsonPath = join(root, 'bench/results/server-pipeline.json');
 const shownArgs = serverArgs.map((a) => (a.startsWith(work) ? '<tmp>/index.db' : a)).join(' ');
 const command = `npx tsx bench/server-pipeline.ts --model <huge fp32 dir> --files ${files} --concurrency ${concurrencies.join(',')} --rounds ${rounds}${endpoints.join(',') !== 'items,embed' ? ` --endpoints ${endpoints.join(',')}` : ''}${windowMs !== '5' ? ` --window-ms ${windowMs}` : ''}${workers ? ` --workers ${workers}` : ''}`;
-const current: Measurement = { machine: machineInfo(), command, server_args: shownArgs, items_stored: stored.items.length, rounds: results };
-const earlier: Measurement[] = args.includes('--append') && existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { measurements: Measurement[] }).measurements : [];
+const current: Measurement = {
+  machine: machineInfo(),
+  command,
+  server_args: shownArgs,
+  items_stored: stored.items.length,
+  rounds: results,
+};
+const earlier: Measurement[] =
+  args.includes('--append') && existsSync(jsonPath)
+    ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { measurements: Measurement[] }).measurements
+    : [];
 const measurements = [...earlier, current];
 const json = {
-  benchmark: 'server-pipeline', model: modelDir, files, max_batch: BATCH, batch_window_ms: Number(windowMs),
-  workers: workers ? Number(workers) : `default (CPUs - 1 = ${Math.max(1, current.machine.cores - 1)})`, encoder_runs_per_round: ENCODER_RUNS, measurements,
+  benchmark: 'server-pipeline',
+  model: modelDir,
+  files,
+  max_batch: BATCH,
+  batch_window_ms: Number(windowMs),
+  workers: workers ? Number(workers) : `default (CPUs - 1 = ${Math.max(1, current.machine.cores - 1)})`,
+  encoder_runs_per_round: ENCODER_RUNS,
+  measurements,
 };
 writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
 
@@ -196,23 +272,42 @@ writeFileSync(join(root, 'bench/server-pipeline.md'), render(json));
 /** Ratios of the runs where other processes stayed under 5 % of the machine, and of the rest. */
 function summary(ms: Measurement[]): string[] {
   const all = ms.flatMap((m) => m.rounds.flatMap((r) => r.runs.map((x) => ({ x, cores: m.machine.cores }))));
-  const quiet = all.filter(({ x, cores }) => x.others_cpu_s !== undefined && x.others_cpu_s < 0.05 * x.seconds * cores).map(({ x }) => x);
+  const quiet = all
+    .filter(({ x, cores }) => x.others_cpu_s !== undefined && x.others_cpu_s < 0.05 * x.seconds * cores)
+    .map(({ x }) => x);
   const rest = all.map(({ x }) => x).filter((x) => !quiet.includes(x));
-  const span = (xs: Run[], key: 'ratio' | 'files_per_s') => `${Math.min(...xs.map((x) => x[key])).toFixed(key === 'ratio' ? 2 : 3)}–${Math.max(...xs.map((x) => x[key])).toFixed(key === 'ratio' ? 2 : 3)}`;
+  const span = (xs: Run[], key: 'ratio' | 'files_per_s') =>
+    `${Math.min(...xs.map((x) => x[key])).toFixed(key === 'ratio' ? 2 : 3)}–${Math.max(...xs.map((x) => x[key])).toFixed(key === 'ratio' ? 2 : 3)}`;
   const enc = ms.flatMap((m) => m.rounds.map((r) => r.encoder_items_per_s));
-  const out = [`- Encoder only: ${Math.min(...enc).toFixed(3)}–${Math.max(...enc).toFixed(3)} items/s over ${enc.length} rounds.`];
-  if (quiet.length) out.push(`- **Runs with other processes under 5 % of the CPU (${quiet.length}): end to end ${span(quiet, 'files_per_s')} files/s, ratio ${span(quiet, 'ratio')} (target ≥ 0.85)**, ${[...new Set(quiet.map((x) => x.endpoint))].join(' and ')}, ${[...new Set(quiet.map((x) => x.concurrency))].join(' and ')} in flight; mean ${(quiet.reduce((a, x) => a + x.mean_batch_rows, 0) / quiet.length).toFixed(1)} rows per encoder run.`);
-  if (rest.length) out.push(`- Other runs (${rest.length}: busier machine or no CPU accounting): ratio ${rest.map((x) => x.ratio.toFixed(2)).join(', ')}.`);
+  const out = [
+    `- Encoder only: ${Math.min(...enc).toFixed(3)}–${Math.max(...enc).toFixed(3)} items/s over ${enc.length} rounds.`,
+  ];
+  if (quiet.length)
+    out.push(
+      `- **Runs with other processes under 5 % of the CPU (${quiet.length}): end to end ${span(quiet, 'files_per_s')} files/s, ratio ${span(quiet, 'ratio')} (target ≥ 0.85)**, ${[...new Set(quiet.map((x) => x.endpoint))].join(' and ')}, ${[...new Set(quiet.map((x) => x.concurrency))].join(' and ')} in flight; mean ${(quiet.reduce((a, x) => a + x.mean_batch_rows, 0) / quiet.length).toFixed(1)} rows per encoder run.`,
+    );
+  if (rest.length)
+    out.push(
+      `- Other runs (${rest.length}: busier machine or no CPU accounting): ratio ${rest.map((x) => x.ratio.toFixed(2)).join(', ')}.`,
+    );
   return out;
 }
 
-
 /** The slow runs (ratio < 0.95) and what else the machine was doing meanwhile. */
 function outliers(ms: Measurement[]): string[] {
-  const slow = ms.flatMap((m, k) => m.rounds.flatMap((r) => r.runs.filter((x) => x.ratio < 0.95).map((x) => {
-    const cpu = x.others_cpu_s === undefined ? 'no CPU accounting in that measurement' : `other processes used ${x.others_cpu_s.toFixed(1)} of ${(x.seconds * m.machine.cores).toFixed(0)} CPU-s`;
-    return `measurement ${k + 1} round ${r.round} ${x.endpoint} (${x.concurrency} in flight): ratio ${x.ratio.toFixed(2)}, ${x.seconds.toFixed(0)} s, ${x.encoder_runs} encoder runs, ${cpu}`;
-  })));
+  const slow = ms.flatMap((m, k) =>
+    m.rounds.flatMap((r) =>
+      r.runs
+        .filter((x) => x.ratio < 0.95)
+        .map((x) => {
+          const cpu =
+            x.others_cpu_s === undefined
+              ? 'no CPU accounting in that measurement'
+              : `other processes used ${x.others_cpu_s.toFixed(1)} of ${(x.seconds * m.machine.cores).toFixed(0)} CPU-s`;
+          return `measurement ${k + 1} round ${r.round} ${x.endpoint} (${x.concurrency} in flight): ratio ${x.ratio.toFixed(2)}, ${x.seconds.toFixed(0)} s, ${x.encoder_runs} encoder runs, ${cpu}`;
+        }),
+    ),
+  );
   if (slow.length === 0) return [];
   return [
     '- Slow runs (ratio < 0.95) and what else ran meanwhile; a run as slow with as many encoder runs as its neighbours means',
@@ -229,16 +324,24 @@ function render(j: Json): string {
   const { command, server_args: shownArgs } = last;
   const { files, measurements } = j;
   const ENCODER_RUNS = j.encoder_runs_per_round;
-  const label: Record<Endpoint, string> = { items: '`POST /v1/items` multipart → stored', embed: '`POST /v1/embed` JSON base64 → vectors' };
+  const label: Record<Endpoint, string> = {
+    items: '`POST /v1/items` multipart → stored',
+    embed: '`POST /v1/embed` JSON base64 → vectors',
+  };
   const f = (x: number | undefined, d: number) => (x === undefined ? '–' : x.toFixed(d));
   const table = (m: Measurement, k: number) => [
     `### Measurement ${k + 1} (finished ${m.machine.date.slice(0, 16).replace('T', ' ')} UTC)`,
     '',
     `Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memory_gib} GiB, Node ${m.machine.node}, onnxruntime-node ${m.machine.onnxruntime}. Command: \`${m.command}\`.`,
     '',
-    '| round | encoder only (items/s) | endpoint | requests in flight | end to end (files/s) | ratio | encoder runs by rows (1 / 2 / 3–4 / 5–8) | mean rows | slowest /healthz ms | server CPU s | other processes\' CPU s (encoder-only ; this run) |',
+    "| round | encoder only (items/s) | endpoint | requests in flight | end to end (files/s) | ratio | encoder runs by rows (1 / 2 / 3–4 / 5–8) | mean rows | slowest /healthz ms | server CPU s | other processes' CPU s (encoder-only ; this run) |",
     '|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---|',
-    ...m.rounds.flatMap((r) => r.runs.map((x) => `| ${r.round} | ${r.encoder_items_per_s.toFixed(3)} | ${label[x.endpoint]} | ${x.concurrency} | ${x.files_per_s.toFixed(3)} | **${x.ratio.toFixed(2)}** | ${x.runs_by_rows ? x.runs_by_rows.join(' / ') : `${x.encoder_runs} runs`} | ${x.mean_batch_rows.toFixed(1)} | ${f(x.probe_max_ms, 0)} | ${f(x.server_cpu_s, 1)} | ${f(r.encoder_others_cpu_s, 1)} ; ${f(x.others_cpu_s, 1)} of ${(x.seconds * m.machine.cores).toFixed(0)} |`)),
+    ...m.rounds.flatMap((r) =>
+      r.runs.map(
+        (x) =>
+          `| ${r.round} | ${r.encoder_items_per_s.toFixed(3)} | ${label[x.endpoint]} | ${x.concurrency} | ${x.files_per_s.toFixed(3)} | **${x.ratio.toFixed(2)}** | ${x.runs_by_rows ? x.runs_by_rows.join(' / ') : `${x.encoder_runs} runs`} | ${x.mean_batch_rows.toFixed(1)} | ${f(x.probe_max_ms, 0)} | ${f(x.server_cpu_s, 1)} | ${f(r.encoder_others_cpu_s, 1)} ; ${f(x.others_cpu_s, 1)} of ${(x.seconds * m.machine.cores).toFixed(0)} |`,
+      ),
+    ),
     '',
     `Items stored at the end: ${m.items_stored}; lowest ratio ${Math.min(...m.rounds.flatMap((r) => r.runs.map((x) => x.ratio))).toFixed(2)}.`,
     '',

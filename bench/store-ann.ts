@@ -20,8 +20,12 @@ const dim = 1024;
 const root = new URL('..', import.meta.url).pathname;
 const rng = new Rng(5);
 const centres = Array.from({ length: 2000 }, () => rng.fillNormal(new Float32Array(dim)));
-const sample = (r: Rng) => { const c = centres[r.int(centres.length)]; return c.map((x) => x + 0.7 * r.normal()); };
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const sample = (r: Rng) => {
+  const c = centres[r.int(centres.length)];
+  return c.map((x) => x + 0.7 * r.normal());
+};
+const pct = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 const rows = [];
 for (const n of sizes) {
@@ -31,7 +35,14 @@ for (const n of sizes) {
   const store = openStore(file, { space, synchronous: 'NORMAL', ann: { expansionSearch: efSearch } });
   const gen = new Rng(n);
   for (let at = 0; at < n; at += 5000) {
-    const batch: ItemInput[] = Array.from({ length: Math.min(5000, n - at) }, (_, j) => ({ path: `/x/${at + j}`, modality: (at + j) % 10 === 0 ? 'audio' : 'vision', vector: sample(gen), hash: '0', mtime: 0, size: 0 }));
+    const batch: ItemInput[] = Array.from({ length: Math.min(5000, n - at) }, (_, j) => ({
+      path: `/x/${at + j}`,
+      modality: (at + j) % 10 === 0 ? 'audio' : 'vision',
+      vector: sample(gen),
+      hash: '0',
+      mtime: 0,
+      size: 0,
+    }));
     store.addItems(batch);
   }
   const queries = Array.from({ length: 100 }, () => sample(new Rng(gen.nextU32())));
@@ -40,9 +51,18 @@ for (const n of sizes) {
   const buildS = (performance.now() - t0) / 1000;
   // Steady state: the first queries after a build fault the fresh graph pages in.
   for (const q of queries.slice(0, 20)) store.search(q, { k: 10 });
-  const lat: number[] = [], latAudio: number[] = [];
-  for (const q of queries) { t0 = performance.now(); store.search(q, { k: 10 }); lat.push(performance.now() - t0); }
-  for (const q of queries) { t0 = performance.now(); store.search(q, { k: 10, modalities: ['audio'] }); latAudio.push(performance.now() - t0); }
+  const lat: number[] = [],
+    latAudio: number[] = [];
+  for (const q of queries) {
+    t0 = performance.now();
+    store.search(q, { k: 10 });
+    lat.push(performance.now() - t0);
+  }
+  for (const q of queries) {
+    t0 = performance.now();
+    store.search(q, { k: 10, modalities: ['audio'] });
+    latAudio.push(performance.now() - t0);
+  }
   const exact = openStore(file, { space, ann: false, readonly: true });
   let found = 0;
   const exactLat: number[] = [];
@@ -52,7 +72,16 @@ for (const n of sizes) {
     exactLat.push(performance.now() - t0);
     found += store.search(q, { k: 10 }).filter((h) => want.has(h.id)).length;
   }
-  const row = { n, build_s: buildS, p50_ms: pct(lat, 0.5), p99_ms: pct(lat, 0.99), audio_p50_ms: pct(latAudio, 0.5), audio_p99_ms: pct(latAudio, 0.99), recall_at_10: found / 300, exact_p50_ms: pct(exactLat, 0.5) };
+  const row = {
+    n,
+    build_s: buildS,
+    p50_ms: pct(lat, 0.5),
+    p99_ms: pct(lat, 0.99),
+    audio_p50_ms: pct(latAudio, 0.5),
+    audio_p99_ms: pct(latAudio, 0.99),
+    recall_at_10: found / 300,
+    exact_p50_ms: pct(exactLat, 0.5),
+  };
   console.error(JSON.stringify(row));
   rows.push(row);
   store.close();
@@ -60,16 +89,27 @@ for (const n of sizes) {
   rmSync(dir, { recursive: true, force: true });
 }
 const machine = machineInfo();
-writeFileSync(join(root, 'bench/results/store-ann.json'), `${JSON.stringify({ benchmark: 'store-ann', machine, dim, rows }, null, 2)}\n`);
-writeFileSync(join(root, 'bench/store-ann.md'), [
-  '# Vector store: HNSW (usearch) vs exact search, 1024-d, k = 10',
-  '',
-  `Machine: ${machine.cpu}, ${machine.cores} cores; ${machine.date.slice(0, 10)}. Reproduce: \`npx tsx bench/store-ann.ts\`.`,
-  'Clustered synthetic vectors (2 000 centres + noise), 10% in the `audio` modality. Build = first search after the inserts (graphs built from SQLite and saved beside it);',
-  `later processes load the saved graphs. Latency over 100 queries after 20 warm-up queries; recall@10 over 30 queries against exact search on the same file. expansion_search ${efSearch ?? 'default (96)'}.`,
-  '',
-  '| vectors | graph build s | p50 ms | p99 ms | audio-only p50 / p99 ms | recall@10 | exact p50 ms |',
-  '|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.n.toLocaleString('en')} | ${r.build_s.toFixed(1)} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} | ${r.audio_p50_ms.toFixed(2)} / ${r.audio_p99_ms.toFixed(2)} | ${r.recall_at_10.toFixed(3)} | ${r.exact_p50_ms.toFixed(0)} |`),
-  '', 'Target: p99 < 10 ms at 1M (exact search alone: see bench/store.md).', '',
-].join('\n'));
+writeFileSync(
+  join(root, 'bench/results/store-ann.json'),
+  `${JSON.stringify({ benchmark: 'store-ann', machine, dim, rows }, null, 2)}\n`,
+);
+writeFileSync(
+  join(root, 'bench/store-ann.md'),
+  [
+    '# Vector store: HNSW (usearch) vs exact search, 1024-d, k = 10',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores; ${machine.date.slice(0, 10)}. Reproduce: \`npx tsx bench/store-ann.ts\`.`,
+    'Clustered synthetic vectors (2 000 centres + noise), 10% in the `audio` modality. Build = first search after the inserts (graphs built from SQLite and saved beside it);',
+    `later processes load the saved graphs. Latency over 100 queries after 20 warm-up queries; recall@10 over 30 queries against exact search on the same file. expansion_search ${efSearch ?? 'default (96)'}.`,
+    '',
+    '| vectors | graph build s | p50 ms | p99 ms | audio-only p50 / p99 ms | recall@10 | exact p50 ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.n.toLocaleString('en')} | ${r.build_s.toFixed(1)} | ${r.p50_ms.toFixed(2)} | ${r.p99_ms.toFixed(2)} | ${r.audio_p50_ms.toFixed(2)} / ${r.audio_p99_ms.toFixed(2)} | ${r.recall_at_10.toFixed(3)} | ${r.exact_p50_ms.toFixed(0)} |`,
+    ),
+    '',
+    'Target: p99 < 10 ms at 1M (exact search alone: see bench/store.md).',
+    '',
+  ].join('\n'),
+);

@@ -12,7 +12,10 @@ import { ImageBind } from '../src/index.ts';
 import { softmax } from '../src/apps/classify.ts';
 
 const args = process.argv.slice(2);
-const flag = (n: string): string | undefined => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (n: string): string | undefined => {
+  const i = args.indexOf(n);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const assets = flag('--assets') ?? '.assets';
 const model = await ImageBind.load(flag('--model'), { vocab: flag('--vocab') });
 

@@ -18,7 +18,10 @@ function walk(dir) {
 }
 for (const d of ['src', 'test']) walk(join(root, d));
 const files = found.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
-if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
 const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,7 +1,16 @@
 /** imagebind-ts public API. */
 export { ImageBind, type LoadOptions } from './embed/imagebind.ts';
 export { loadTokenizer } from './embed/tokenizer.ts';
-export { ImageBindError, CheckpointError, ConfigError, MediaError, ShapeError, StoreError, ServerError, TrainingError } from './core/errors.ts';
+export {
+  ImageBindError,
+  CheckpointError,
+  ConfigError,
+  MediaError,
+  ShapeError,
+  StoreError,
+  ServerError,
+  TrainingError,
+} from './core/errors.ts';
 export type { Tensor, Float32Tensor, Int64Tensor, DType } from './core/tensor.ts';
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './core/npy.ts';
 export { openCheckpoint } from './checkpoint/open.ts';

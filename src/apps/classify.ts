@@ -26,8 +26,14 @@ export function softmax(logits: readonly number[]): number[] {
   return e.map((x) => x / z);
 }
 
-export async function classifyZeroShot(model: EmbedBackend, inputs: readonly ClassifyInput[], labels: readonly string[], template = 'a {}.'): Promise<{ results: Classification[]; errors: ItemError[] }> {
-  if (labels.length < 2) throw new MediaError('LABELS_REQUIRED', 'give at least two labels, e.g. --labels "dog,car,bird".');
+export async function classifyZeroShot(
+  model: EmbedBackend,
+  inputs: readonly ClassifyInput[],
+  labels: readonly string[],
+  template = 'a {}.',
+): Promise<{ results: Classification[]; errors: ItemError[] }> {
+  if (labels.length < 2)
+    throw new MediaError('LABELS_REQUIRED', 'give at least two labels, e.g. --labels "dog,car,bird".');
   const prompts = labels.map((l) => (template.includes('{}') ? template.replaceAll('{}', l) : `${template} ${l}`));
   const text = await embedInputs(model, { text: prompts });
   const labelVecs = text.text!.map((v) => v!);
@@ -43,7 +49,12 @@ export async function classifyZeroShot(model: EmbedBackend, inputs: readonly Cla
       const logits = labelVecs.map((t) => t.reduce((a, x, j) => a + x * v[j], 0));
       const p = softmax(logits);
       const best = p.indexOf(Math.max(...p));
-      results.push({ input: group[i].input, kind, probs: Object.fromEntries(labels.map((l, j) => [l, p[j]])), label: labels[best] });
+      results.push({
+        input: group[i].input,
+        kind,
+        probs: Object.fromEntries(labels.map((l, j) => [l, p[j]])),
+        label: labels[best],
+      });
     });
   }
   const order = new Map(inputs.map((x, i) => [x.input, i]));

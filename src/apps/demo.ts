@@ -14,9 +14,26 @@ import { CLASSES, NUM_CLASSES } from './world/classes.ts';
 import { type FileModality, baseName, FILE_SUFFIX, writeSampleFiles } from './world/files.ts';
 import { World } from './world/world.ts';
 
-export interface DemoHit { path: string; modality: string; score: number; className: string; correct: boolean }
-export interface DemoQuery { description: string; expected: string; target: string; hits: DemoHit[] }
-export interface DemoReport { dir: string; indexed: number; queries: DemoQuery[]; top1: number; top5: number }
+export interface DemoHit {
+  path: string;
+  modality: string;
+  score: number;
+  className: string;
+  correct: boolean;
+}
+export interface DemoQuery {
+  description: string;
+  expected: string;
+  target: string;
+  hits: DemoHit[];
+}
+export interface DemoReport {
+  dir: string;
+  indexed: number;
+  queries: DemoQuery[];
+  top1: number;
+  top5: number;
+}
 
 const INDEXED: FileModality[] = ['image', 'audio', 'depth', 'thermal', 'imu'];
 
@@ -25,7 +42,10 @@ function classOfFile(path: string): string {
   return stem.slice(stem.indexOf('-') + 1).replace(/-/g, ' ');
 }
 
-export async function runDemo(model: ImageBind, o: { dir: string; seed?: number; perClass?: number; k?: number; onProgress?: (msg: string) => void }): Promise<DemoReport> {
+export async function runDemo(
+  model: ImageBind,
+  o: { dir: string; seed?: number; perClass?: number; k?: number; onProgress?: (msg: string) => void },
+): Promise<DemoReport> {
   const world = new World(o.seed ?? 2024);
   const test = world.split('test');
   const n = NUM_CLASSES * (o.perClass ?? 3);
@@ -35,7 +55,8 @@ export async function runDemo(model: ImageBind, o: { dir: string; seed?: number;
     o.onProgress?.(`writing ${n} samples × ${INDEXED.length} modalities to ${corpus}`);
     for (const i of test.indices(n)) await writeSampleFiles(corpus, world.sample(i), INDEXED);
     await mkdir(queries, { recursive: true });
-    for (const i of test.indices(NUM_CLASSES, n)) await writeSampleFiles(queries, world.sample(i), ['audio', 'depth', 'thermal', 'imu', 'image']);
+    for (const i of test.indices(NUM_CLASSES, n))
+      await writeSampleFiles(queries, world.sample(i), ['audio', 'depth', 'thermal', 'imu', 'image']);
   }
   const store = openModelStore(model, join(o.dir, 'index.db'), { create: true });
   try {
@@ -44,24 +65,55 @@ export async function runDemo(model: ImageBind, o: { dir: string; seed?: number;
     const k = o.k ?? 5;
     const picks = [0, 5, 9, 14].map((c) => CLASSES[c]);
     const specs: { description: string; expected: string; target: string; parts: QueryPart[] }[] = [];
-    for (const c of picks) specs.push({ description: `text "a photo of a ${c.caption.nouns[0]}" → images`, expected: c.name, target: 'vision', parts: [{ kind: 'text', input: `a photo of a ${c.caption.nouns[0]}` }] });
-    for (const c of picks) specs.push({ description: `text "the sound of a ${c.caption.nouns[0]}" → audio`, expected: c.name, target: 'audio', parts: [{ kind: 'text', input: `the sound of a ${c.caption.nouns[0]}` }] });
+    for (const c of picks)
+      specs.push({
+        description: `text "a photo of a ${c.caption.nouns[0]}" → images`,
+        expected: c.name,
+        target: 'vision',
+        parts: [{ kind: 'text', input: `a photo of a ${c.caption.nouns[0]}` }],
+      });
+    for (const c of picks)
+      specs.push({
+        description: `text "the sound of a ${c.caption.nouns[0]}" → audio`,
+        expected: c.name,
+        target: 'audio',
+        parts: [{ kind: 'text', input: `the sound of a ${c.caption.nouns[0]}` }],
+      });
     const queryFile = (classId: number, m: FileModality) => {
       const i = test.indices(NUM_CLASSES, n).find((x) => world.classOf(x) === classId)!;
       return join(queries, `${baseName({ index: i, className: CLASSES[classId].name })}${FILE_SUFFIX[m]}`);
     };
-    for (const [m, target, kind] of [['audio', 'vision', 'audio'], ['depth', 'vision', 'depth'], ['thermal', 'vision', 'thermal'], ['imu', 'vision', 'imu'], ['image', 'audio', 'vision']] as const) {
+    for (const [m, target, kind] of [
+      ['audio', 'vision', 'audio'],
+      ['depth', 'vision', 'depth'],
+      ['thermal', 'vision', 'thermal'],
+      ['imu', 'vision', 'imu'],
+      ['image', 'audio', 'vision'],
+    ] as const) {
       for (const c of picks.slice(0, 2)) {
         const file = queryFile(c.id, m);
-        specs.push({ description: `${m} ${basename(file)} → ${target === 'vision' ? 'images' : target}`, expected: c.name, target, parts: [{ kind, input: file }] });
+        specs.push({
+          description: `${m} ${basename(file)} → ${target === 'vision' ? 'images' : target}`,
+          expected: c.name,
+          target,
+          parts: [{ kind, input: file }],
+        });
       }
     }
     const out: DemoQuery[] = [];
     for (const s of specs) {
       const hits = await searchStore(model, store, { parts: s.parts, k, modalities: [s.target] });
       out.push({
-        description: s.description, expected: s.expected, target: s.target,
-        hits: hits.map((h) => ({ path: h.path, modality: h.modality, score: h.score, className: classOfFile(h.path), correct: classOfFile(h.path) === s.expected })),
+        description: s.description,
+        expected: s.expected,
+        target: s.target,
+        hits: hits.map((h) => ({
+          path: h.path,
+          modality: h.modality,
+          score: h.score,
+          className: classOfFile(h.path),
+          correct: classOfFile(h.path) === s.expected,
+        })),
       });
     }
     const top1 = out.filter((q) => q.hits[0]?.correct).length / out.length;

@@ -21,12 +21,21 @@ export interface EmergentRow {
   readonly upper_bound_top1: number | null;
 }
 
-export type EmergentReport = Record<EmergentModality, EmergentRow> & { vision_text_top1: number; n: number; seed: number };
+export type EmergentReport = Record<EmergentModality, EmergentRow> & {
+  vision_text_top1: number;
+  n: number;
+  seed: number;
+};
 
 /** Prompt ensemble per class (CLIP's habit): every noun in a few caption-like templates. */
 export function classPrompts(classId: number): string[] {
   const c = CLASSES[classId].caption;
-  return c.nouns.flatMap((n) => [`a photo of a ${n}`, `the sound of a ${n}`, `a ${c.colours[0]} ${n}`, `a ${n} ${c.verbs[0]} in the ${c.places[0]}`]);
+  return c.nouns.flatMap((n) => [
+    `a photo of a ${n}`,
+    `the sound of a ${n}`,
+    `a ${c.colours[0]} ${n}`,
+    `a ${n} ${c.verbs[0]} in the ${c.places[0]}`,
+  ]);
 }
 
 /** One unit vector per class: the normalised mean of its normalised prompt embeddings. */
@@ -47,7 +56,12 @@ export async function classTextEmbeddings(model: ImageBind): Promise<Float32Arra
   return out;
 }
 
-async function embedWorld(model: ImageBind, world: World, indices: readonly number[], modality: Exclude<WorldModality, 'text' | 'video'>): Promise<Float32Array[]> {
+async function embedWorld(
+  model: ImageBind,
+  world: World,
+  indices: readonly number[],
+  modality: Exclude<WorldModality, 'text' | 'video'>,
+): Promise<Float32Array[]> {
   const encoder: Modality = modality === 'image' ? 'vision' : modality;
   const vectors: Float32Array[] = [];
   for (let s = 0; s < indices.length; s += 32) {
@@ -62,28 +76,43 @@ async function embedWorld(model: ImageBind, world: World, indices: readonly numb
 function top1(vectors: readonly Float32Array[], labels: readonly number[], classes: readonly Float32Array[]): number {
   let correct = 0;
   vectors.forEach((v, i) => {
-    let best = -Infinity, arg = -1;
+    let best = -Infinity,
+      arg = -1;
     classes.forEach((c, k) => {
       let s = 0;
       for (let j = 0; j < c.length; j++) s += c[j] * v[j];
-      if (s > best) { best = s; arg = k; }
+      if (s > best) {
+        best = s;
+        arg = k;
+      }
     });
     if (arg === labels[i]) correct++;
   });
   return correct / vectors.length;
 }
 
-export async function evaluateEmergent(main: ImageBind, upperBound: ImageBind | null, opts: { seed: number; n: number; onProgress?: (what: string) => void }): Promise<EmergentReport> {
+export async function evaluateEmergent(
+  main: ImageBind,
+  upperBound: ImageBind | null,
+  opts: { seed: number; n: number; onProgress?: (what: string) => void },
+): Promise<EmergentReport> {
   const world = new World(opts.seed);
   const indices = world.split('test').indices(opts.n);
   const labels = indices.map((i) => world.classOf(i));
   const classes = await classTextEmbeddings(main);
   opts.onProgress?.('image');
-  const report = { n: opts.n, seed: opts.seed, vision_text_top1: top1(await embedWorld(main, world, indices, 'image'), labels, classes) } as EmergentReport;
+  const report = {
+    n: opts.n,
+    seed: opts.seed,
+    vision_text_top1: top1(await embedWorld(main, world, indices, 'image'), labels, classes),
+  } as EmergentReport;
   for (const m of EMERGENT_MODALITIES) {
     opts.onProgress?.(m);
     const emergent = top1(await embedWorld(main, world, indices, m), labels, classes);
-    const upper = upperBound && upperBound.modalities.includes(m) ? top1(await embedWorld(upperBound, world, indices, m), labels, classes) : null;
+    const upper =
+      upperBound && upperBound.modalities.includes(m)
+        ? top1(await embedWorld(upperBound, world, indices, m), labels, classes)
+        : null;
     report[m] = { emergent_top1: emergent, chance: 1 / NUM_CLASSES, upper_bound_top1: upper };
   }
   return report;

@@ -38,12 +38,18 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-export async function indexPaths(model: EmbedBackend, store: VectorStore, roots: readonly string[], opts: IndexOptions = {}): Promise<IndexReport> {
+export async function indexPaths(
+  model: EmbedBackend,
+  store: VectorStore,
+  roots: readonly string[],
+  opts: IndexOptions = {},
+): Promise<IndexReport> {
   const files = await discoverFiles(roots, opts.overrides);
   const pending: FoundFile[] = [];
   let skipped = 0;
   for (const f of files) {
-    if (store.needsUpdate(f.path, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.path) })) pending.push(f);
+    if (store.needsUpdate(f.path, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.path) }))
+      pending.push(f);
     else {
       store.touch(f.path, f.kind, f.mtime);
       skipped++;
@@ -63,12 +69,24 @@ export async function indexPaths(model: EmbedBackend, store: VectorStore, roots:
       (out[kind] ?? []).forEach((vector, i) => {
         if (!vector) return;
         const f = group[i];
-        rows.push({ path: f.path, modality: kind, vector, hash: sha256(f.path), mtime: f.mtime, size: f.size, metadata: opts.metadata?.(f) ?? {} });
+        rows.push({
+          path: f.path,
+          modality: kind,
+          vector,
+          hash: sha256(f.path),
+          mtime: f.mtime,
+          size: f.size,
+          metadata: opts.metadata?.(f) ?? {},
+        });
       });
     }
     store.addItems(rows);
     added += rows.length;
-    opts.onProgress?.({ done: Math.min(start + batchSize, pending.length), total: pending.length, path: batch[batch.length - 1].path });
+    opts.onProgress?.({
+      done: Math.min(start + batchSize, pending.length),
+      total: pending.length,
+      path: batch[batch.length - 1].path,
+    });
   }
   return { found: files.length, added, skipped, failed };
 }

@@ -15,10 +15,30 @@ const SUFFIXES: [RegExp, FileKind][] = [
 ];
 
 const EXTENSIONS: Record<string, FileKind> = {
-  '.jpg': 'vision', '.jpeg': 'vision', '.png': 'vision', '.webp': 'vision', '.gif': 'vision', '.bmp': 'vision', '.tif': 'vision', '.tiff': 'vision',
-  '.wav': 'audio', '.mp3': 'audio', '.flac': 'audio', '.ogg': 'audio', '.oga': 'audio', '.opus': 'audio', '.m4a': 'audio', '.aac': 'audio',
-  '.mp4': 'video', '.mkv': 'video', '.webm': 'video', '.mov': 'video', '.avi': 'video', '.m4v': 'video',
-  '.csv': 'imu', '.tsv': 'imu',
+  '.jpg': 'vision',
+  '.jpeg': 'vision',
+  '.png': 'vision',
+  '.webp': 'vision',
+  '.gif': 'vision',
+  '.bmp': 'vision',
+  '.tif': 'vision',
+  '.tiff': 'vision',
+  '.wav': 'audio',
+  '.mp3': 'audio',
+  '.flac': 'audio',
+  '.ogg': 'audio',
+  '.oga': 'audio',
+  '.opus': 'audio',
+  '.m4a': 'audio',
+  '.aac': 'audio',
+  '.mp4': 'video',
+  '.mkv': 'video',
+  '.webm': 'video',
+  '.mov': 'video',
+  '.avi': 'video',
+  '.m4v': 'video',
+  '.csv': 'imu',
+  '.tsv': 'imu',
 };
 
 export type KindOverrides = ReadonlyMap<string, FileKind>;
@@ -26,10 +46,16 @@ export type KindOverrides = ReadonlyMap<string, FileKind>;
 /** Parses `--kind-map .png=thermal,.npy=depth`. */
 export function parseKindOverrides(spec: string | undefined): KindOverrides {
   const map = new Map<string, FileKind>();
-  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [ext, kind] = part.split('=');
     if (!ext || !kind || !(FILE_KINDS as readonly string[]).includes(kind)) {
-      throw new ConfigError('BAD_ARGUMENT', `bad kind mapping "${part}": use .ext=kind with kind one of ${FILE_KINDS.join(', ')}.`);
+      throw new ConfigError(
+        'BAD_ARGUMENT',
+        `bad kind mapping "${part}": use .ext=kind with kind one of ${FILE_KINDS.join(', ')}.`,
+      );
     }
     map.set(ext.startsWith('.') ? ext.toLowerCase() : `.${ext.toLowerCase()}`, kind as FileKind);
   }
@@ -52,8 +78,11 @@ function manifestKinds(dir: string): Map<string, FileKind> {
         const name = row.file ?? row.path;
         const raw = row.kind ?? row.modality;
         const kind = raw === 'image' ? 'vision' : raw;
-        if (name && kind && (FILE_KINDS as readonly string[]).includes(kind)) m.set(resolve(dir, name), kind as FileKind);
-      } catch { /* a malformed line only loses its own entry */ }
+        if (name && kind && (FILE_KINDS as readonly string[]).includes(kind))
+          m.set(resolve(dir, name), kind as FileKind);
+      } catch {
+        /* a malformed line only loses its own entry */
+      }
     }
   }
   manifests.set(dir, m);

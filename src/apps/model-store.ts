@@ -4,9 +4,16 @@ import { type VectorStore, openStore } from '../store/index.ts';
 import { StoreError } from '../core/errors.ts';
 
 /** Opens (creating on first use) the store for this model's embedding space. */
-export function openModelStore(model: ImageBind, file: string, opts: { create?: boolean; readonly?: boolean } = {}): VectorStore {
+export function openModelStore(
+  model: ImageBind,
+  file: string,
+  opts: { create?: boolean; readonly?: boolean } = {},
+): VectorStore {
   if (!opts.create && !existsSync(file)) {
-    throw new StoreError('STORE_NOT_FOUND', `${file}: no such index; build one with \`imagebind index <dir...> --db ${file}\`.`);
+    throw new StoreError(
+      'STORE_NOT_FOUND',
+      `${file}: no such index; build one with \`imagebind index <dir...> --db ${file}\`.`,
+    );
   }
   return openStore(file, {
     readonly: opts.readonly,

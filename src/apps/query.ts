@@ -24,14 +24,21 @@ export function l2normalize(v: Float32Array): Float32Array {
 
 /** Σ ± wᵢ · vᵢ/‖vᵢ‖ over the embedded parts, normalised; throws naming any part that failed. */
 export async function composeQuery(model: EmbedBackend, parts: readonly QueryPart[]): Promise<Float32Array> {
-  if (parts.length === 0) throw new MediaError('QUERY_EMPTY', 'no query: give at least one of --text, --image, --audio, --video, --depth, --thermal, --imu.');
+  if (parts.length === 0)
+    throw new MediaError(
+      'QUERY_EMPTY',
+      'no query: give at least one of --text, --image, --audio, --video, --depth, --thermal, --imu.',
+    );
   let sum: Float64Array | null = null;
   for (const p of parts) {
     const out = await embedInputs(model, { [p.kind]: [p.input] });
     const v = out[p.kind]?.[0];
     if (!v) {
       const e = out.errors[0];
-      throw new MediaError(e?.code ?? 'QUERY_FAILED', `query ${p.kind} input could not be embedded: ${e?.message ?? p.input}`);
+      throw new MediaError(
+        e?.code ?? 'QUERY_FAILED',
+        `query ${p.kind} input could not be embedded: ${e?.message ?? p.input}`,
+      );
     }
     const unit = l2normalize(v);
     sum ??= new Float64Array(unit.length);

@@ -9,8 +9,12 @@ import { openCheckpoint } from './open.ts';
 import { TENSORS, buildZip, stateDictPickle, torchZip } from './testing.ts';
 
 let dir: string;
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'ckpt-corrupt-')); });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ckpt-corrupt-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function write(name: string, bytes: Uint8Array): Promise<string> {
   const p = join(dir, name);
@@ -45,31 +49,53 @@ test('the real fixture truncated at several points', { timeout: 30_000 }, async 
     const p = join(dir, `trunc-${at}.pth`);
     await copyFile(src, p);
     await truncate(p, at);
-    const e = await failsWith(p, at === 0 ? 'CHECKPOINT_UNKNOWN_FORMAT' : /^(ZIP_CORRUPT|FILE_TRUNCATED|CHECKPOINT_UNKNOWN_FORMAT)$/);
+    const e = await failsWith(
+      p,
+      at === 0 ? 'CHECKPOINT_UNKNOWN_FORMAT' : /^(ZIP_CORRUPT|FILE_TRUNCATED|CHECKPOINT_UNKNOWN_FORMAT)$/,
+    );
     assert.ok(e.message.length > p.length + 20, e.message);
   }
 });
 
-test('not a checkpoint: garbage, empty, a directory, a missing file, a legacy pickle', { timeout: 10_000 }, async () => {
-  const garbage = new Uint8Array(4096);
-  let seed = 12345;
-  for (let i = 0; i < garbage.length; i++) { seed = (seed * 1103515245 + 12345) >>> 0; garbage[i] = seed >>> 24; }
-  garbage[0] = 0x13;
-  await failsWith(await write('garbage.pth', garbage), 'CHECKPOINT_UNKNOWN_FORMAT');
-  await failsWith(await write('empty.pth', new Uint8Array(0)), 'CHECKPOINT_UNKNOWN_FORMAT');
-  const sub = join(dir, 'a-directory.pth');
-  await mkdir(sub);
-  await failsWith(sub, 'FILE_UNREADABLE');
-  await failsWith(join(dir, 'does-not-exist.pth'), 'FILE_UNREADABLE');
-  // torch < 1.6 wrote a pickled magic number first: \x80\x02\x8a\x0a...
-  const legacy = await failsWith(await write('legacy.pth', Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e])), 'PTH_LEGACY');
-  assert.match(legacy.message, /torch>=1\.6/);
-});
+test(
+  'not a checkpoint: garbage, empty, a directory, a missing file, a legacy pickle',
+  { timeout: 10_000 },
+  async () => {
+    const garbage = new Uint8Array(4096);
+    let seed = 12345;
+    for (let i = 0; i < garbage.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      garbage[i] = seed >>> 24;
+    }
+    garbage[0] = 0x13;
+    await failsWith(await write('garbage.pth', garbage), 'CHECKPOINT_UNKNOWN_FORMAT');
+    await failsWith(await write('empty.pth', new Uint8Array(0)), 'CHECKPOINT_UNKNOWN_FORMAT');
+    const sub = join(dir, 'a-directory.pth');
+    await mkdir(sub);
+    await failsWith(sub, 'FILE_UNREADABLE');
+    await failsWith(join(dir, 'does-not-exist.pth'), 'FILE_UNREADABLE');
+    // torch < 1.6 wrote a pickled magic number first: \x80\x02\x8a\x0a...
+    const legacy = await failsWith(
+      await write(
+        'legacy.pth',
+        Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]),
+      ),
+      'PTH_LEGACY',
+    );
+    assert.match(legacy.message, /torch>=1\.6/);
+  },
+);
 
 test('broken zip structure', { timeout: 10_000 }, async () => {
   const good = torchZip('archive', stateDictPickle(TENSORS));
-  await failsWith(await write('no-pkl.pth', buildZip([{ name: 'archive/data/0', data: new Uint8Array(48) }])), 'PTH_NO_PICKLE');
-  await failsWith(await write('no-storage.pth', torchZip('archive', stateDictPickle(TENSORS), { skip: '3' })), 'PTH_STORAGE_MISSING');
+  await failsWith(
+    await write('no-pkl.pth', buildZip([{ name: 'archive/data/0', data: new Uint8Array(48) }])),
+    'PTH_NO_PICKLE',
+  );
+  await failsWith(
+    await write('no-storage.pth', torchZip('archive', stateDictPickle(TENSORS), { skip: '3' })),
+    'PTH_STORAGE_MISSING',
+  );
   // The first central-directory entry's local header offset, pointed past the end of the file.
   const cdOffset = new DataView(good.buffer).getUint32(good.length - 6, true);
   const past = good.slice();
@@ -86,7 +112,8 @@ test('broken zip structure', { timeout: 10_000 }, async () => {
   const badLast = good.slice();
   const cd = new DataView(badLast.buffer);
   let q = cdOffset;
-  for (let i = 0; i < 10; i++) q += 46 + cd.getUint16(q + 28, true) + cd.getUint16(q + 30, true) + cd.getUint16(q + 32, true);
+  for (let i = 0; i < 10; i++)
+    q += 46 + cd.getUint16(q + 28, true) + cd.getUint16(q + 30, true) + cd.getUint16(q + 32, true);
   badLast[cd.getUint32(q + 42, true) + 2] ^= 0xff; // data/9, the last storage
   await failsWith(await write('bad-local-last.pth', badLast), 'ZIP_CORRUPT');
   // A tensor that reads beyond its storage.
@@ -97,7 +124,10 @@ test('broken zip structure', { timeout: 10_000 }, async () => {
 test('random byte corruption only ever yields a CheckpointError', { timeout: 60_000 }, async () => {
   const good = torchZip('archive', stateDictPickle(TENSORS));
   let seed = 42;
-  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
   const p = join(dir, 'fuzz.pth');
   let failures = 0;
   for (let round = 0; round < 400; round++) {
@@ -107,7 +137,11 @@ test('random byte corruption only ever yields a CheckpointError', { timeout: 60_
     await writeFile(p, round % 7 === 0 ? bytes.subarray(0, rand(bytes.length)) : bytes);
     try {
       const r = await openCheckpoint(p);
-      try { for (const t of r.list()) await r.readRaw(t.name); } finally { await r.close(); }
+      try {
+        for (const t of r.list()) await r.readRaw(t.name);
+      } finally {
+        await r.close();
+      }
     } catch (e) {
       assert.ok(e instanceof CheckpointError, `round ${round}: ${String(e)}\n${(e as Error).stack}`);
       failures++;

@@ -7,7 +7,16 @@ import { checkpointError } from './fail.ts';
 import type { StoredDType } from './types.ts';
 
 export const DTYPE_SIZE: Readonly<Record<StoredDType, number>> = {
-  float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 function aligned(bytes: Uint8Array): ArrayBuffer {
@@ -28,9 +37,12 @@ function halfToFloat(h: number): number {
 export function toFloat32(bytes: Uint8Array, dtype: StoredDType, file: string, name: string): Float32Array {
   const buf = aligned(bytes);
   switch (dtype) {
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return Float32Array.from(new Float64Array(buf));
-    case 'float16': return Float32Array.from(new Uint16Array(buf), halfToFloat);
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return Float32Array.from(new Float64Array(buf));
+    case 'float16':
+      return Float32Array.from(new Uint16Array(buf), halfToFloat);
     case 'bfloat16': {
       // bfloat16 is the top half of a float32: widening is a 16-bit shift, exact.
       const src = new Uint16Array(buf);
@@ -38,11 +50,20 @@ export function toFloat32(bytes: Uint8Array, dtype: StoredDType, file: string, n
       for (let i = 0; i < src.length; i++) out[i] = src[i] << 16;
       return new Float32Array(out.buffer);
     }
-    case 'int16': return Float32Array.from(new Int16Array(buf));
-    case 'int8': return Float32Array.from(new Int8Array(buf));
-    case 'uint8': case 'bool': return Float32Array.from(new Uint8Array(buf));
+    case 'int16':
+      return Float32Array.from(new Int16Array(buf));
+    case 'int8':
+      return Float32Array.from(new Int8Array(buf));
+    case 'uint8':
+    case 'bool':
+      return Float32Array.from(new Uint8Array(buf));
     default:
-      throw checkpointError('DTYPE_MISMATCH', file, `tensor '${name}' is ${dtype}, which does not convert to float32 exactly`, 'Read it with readInt64.');
+      throw checkpointError(
+        'DTYPE_MISMATCH',
+        file,
+        `tensor '${name}' is ${dtype}, which does not convert to float32 exactly`,
+        'Read it with readInt64.',
+      );
   }
 }
 
@@ -55,12 +76,23 @@ export function toInt64(bytes: Uint8Array, dtype: StoredDType, file: string, nam
     return out;
   };
   switch (dtype) {
-    case 'int64': return new BigInt64Array(buf);
-    case 'int32': return widen(new Int32Array(buf));
-    case 'int16': return widen(new Int16Array(buf));
-    case 'int8': return widen(new Int8Array(buf));
-    case 'uint8': case 'bool': return widen(new Uint8Array(buf));
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'int32':
+      return widen(new Int32Array(buf));
+    case 'int16':
+      return widen(new Int16Array(buf));
+    case 'int8':
+      return widen(new Int8Array(buf));
+    case 'uint8':
+    case 'bool':
+      return widen(new Uint8Array(buf));
     default:
-      throw checkpointError('DTYPE_MISMATCH', file, `tensor '${name}' is ${dtype}, not an integer type`, 'Read it with readFloat32.');
+      throw checkpointError(
+        'DTYPE_MISMATCH',
+        file,
+        `tensor '${name}' is ${dtype}, not an integer type`,
+        'Read it with readFloat32.',
+      );
   }
 }

@@ -4,7 +4,13 @@
  */
 import { CheckpointError } from '../core/errors.ts';
 
-export function checkpointError(code: string, file: string, problem: string, advice?: string, cause?: unknown): CheckpointError {
+export function checkpointError(
+  code: string,
+  file: string,
+  problem: string,
+  advice?: string,
+  cause?: unknown,
+): CheckpointError {
   const text = `${file}: ${problem}.${advice ? ` ${advice}` : ''}`;
   return new CheckpointError(code, text, cause === undefined ? undefined : { cause });
 }

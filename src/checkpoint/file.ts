@@ -10,18 +10,34 @@ import { checkpointError, REDOWNLOAD } from './fail.ts';
 const MAX_CHUNK = 1 << 30;
 
 export class RandomAccessFile {
-  private constructor(readonly path: string, readonly size: number, private readonly handle: FileHandle) {}
+  private constructor(
+    readonly path: string,
+    readonly size: number,
+    private readonly handle: FileHandle,
+  ) {}
 
   static async open(path: string): Promise<RandomAccessFile> {
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (e) {
-      throw checkpointError('FILE_UNREADABLE', path, `cannot open the file (${(e as Error).message})`, 'Check the path and permissions.', e);
+      throw checkpointError(
+        'FILE_UNREADABLE',
+        path,
+        `cannot open the file (${(e as Error).message})`,
+        'Check the path and permissions.',
+        e,
+      );
     }
     try {
       const st = await handle.stat();
-      if (!st.isFile()) throw checkpointError('FILE_UNREADABLE', path, 'is not a regular file', 'Pass the path of a .pth or .safetensors file.');
+      if (!st.isFile())
+        throw checkpointError(
+          'FILE_UNREADABLE',
+          path,
+          'is not a regular file',
+          'Pass the path of a .pth or .safetensors file.',
+        );
       return new RandomAccessFile(path, st.size, handle);
     } catch (e) {
       await handle.close();
@@ -31,9 +47,19 @@ export class RandomAccessFile {
 
   /** Reads exactly `length` bytes at `offset`; `what` names the structure for the error message. */
   async read(offset: number, length: number, what: string): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
-      throw checkpointError('FILE_TRUNCATED', this.path,
-        `${what} (bytes ${offset}..${offset + length}) lies beyond the end of the file (${this.size} bytes)`, REDOWNLOAD);
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.size
+    ) {
+      throw checkpointError(
+        'FILE_TRUNCATED',
+        this.path,
+        `${what} (bytes ${offset}..${offset + length}) lies beyond the end of the file (${this.size} bytes)`,
+        REDOWNLOAD,
+      );
     }
     const out = new Uint8Array(length);
     let done = 0;
@@ -41,7 +67,12 @@ export class RandomAccessFile {
       const want = Math.min(MAX_CHUNK, length - done);
       const { bytesRead } = await this.handle.read(out, done, want, offset + done);
       if (bytesRead === 0) {
-        throw checkpointError('FILE_TRUNCATED', this.path, `${what}: the file ended early (it changed while being read?)`, REDOWNLOAD);
+        throw checkpointError(
+          'FILE_TRUNCATED',
+          this.path,
+          `${what}: the file ended early (it changed while being read?)`,
+          REDOWNLOAD,
+        );
       }
       done += bytesRead;
     }

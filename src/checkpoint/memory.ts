@@ -14,7 +14,10 @@ export interface MemoryTensor {
 export function memoryCheckpoint(tensors: ReadonlyMap<string, MemoryTensor>, path = '<memory>'): CheckpointReader {
   for (const [name, t] of tensors) {
     if (t.data.length !== numel(t.shape)) {
-      throw new CheckpointError('TENSOR_SHAPE', `${path}: "${name}" has ${t.data.length} values for shape ${formatShape(t.shape)}.`);
+      throw new CheckpointError(
+        'TENSOR_SHAPE',
+        `${path}: "${name}" has ${t.data.length} values for shape ${formatShape(t.shape)}.`,
+      );
     }
   }
   const get = (name: string): MemoryTensor => {

@@ -15,15 +15,30 @@ export async function openCheckpoint(path: string): Promise<RawCheckpointReader>
   const file = await RandomAccessFile.open(path);
   try {
     // Typed arrays view the file's little-endian bytes directly.
-    if (endianness() !== 'LE') throw checkpointError('HOST_UNSUPPORTED', path, 'cannot be read on a big-endian machine', 'Use a little-endian host.');
+    if (endianness() !== 'LE')
+      throw checkpointError(
+        'HOST_UNSUPPORTED',
+        path,
+        'cannot be read on a big-endian machine',
+        'Use a little-endian host.',
+      );
     const head = await file.read(0, Math.min(file.size, 16), 'the file header');
     if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b) return await PthReader.open(file);
     if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) {
-      throw checkpointError('PTH_LEGACY', path, 'is a legacy (pre-1.6, non-zip) pickle checkpoint, which is not supported',
-        'Load it in Python and re-save it with torch>=1.6: torch.save(torch.load(path), new_path).');
+      throw checkpointError(
+        'PTH_LEGACY',
+        path,
+        'is a legacy (pre-1.6, non-zip) pickle checkpoint, which is not supported',
+        'Load it in Python and re-save it with torch>=1.6: torch.save(torch.load(path), new_path).',
+      );
     }
     if (head.length >= 9 && head[8] === 0x7b /* '{' */) return await SafetensorsReader.open(file);
-    throw checkpointError('CHECKPOINT_UNKNOWN_FORMAT', path, file.size === 0 ? 'is empty' : 'is neither a PyTorch zip checkpoint nor a safetensors file', SUPPORTED);
+    throw checkpointError(
+      'CHECKPOINT_UNKNOWN_FORMAT',
+      path,
+      file.size === 0 ? 'is empty' : 'is neither a PyTorch zip checkpoint nor a safetensors file',
+      SUPPORTED,
+    );
   } catch (e) {
     await file.close();
     throw e;

@@ -7,8 +7,13 @@ import type { StoredDType } from './types.ts';
 /** An allow-listed `module.name` reference, resolved but never executed. */
 export class PyGlobal {
   readonly kind = 'global';
-  constructor(readonly module: string, readonly name: string) {}
-  get qualified(): string { return `${this.module}.${this.name}`; }
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+  get qualified(): string {
+    return `${this.module}.${this.name}`;
+  }
 }
 
 /** A dict (or OrderedDict); insertion order is kept. `state` holds what BUILD attached (e.g. `_metadata`). */
@@ -21,7 +26,12 @@ export class PyDict {
 /** `persistent_load(('storage', torch.XStorage, key, location, numel))`: a pointer into `<prefix>/data/<key>`. */
 export class StorageRef {
   readonly kind = 'storage';
-  constructor(readonly key: string, readonly dtype: StoredDType, readonly location: string, readonly numel: number) {}
+  constructor(
+    readonly key: string,
+    readonly dtype: StoredDType,
+    readonly location: string,
+    readonly numel: number,
+  ) {}
 }
 
 /** `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)`: a (possibly strided) view of a storage. */
@@ -39,8 +49,18 @@ export class TensorRef {
 export type PyTuple = readonly PyValue[];
 export type PyKey = string | number | bigint | boolean | null | PyValue;
 export type PyValue =
-  | null | boolean | number | bigint | string | Uint8Array
-  | PyValue[] | PyTuple | PyDict | PyGlobal | StorageRef | TensorRef;
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PyValue[]
+  | PyTuple
+  | PyDict
+  | PyGlobal
+  | StorageRef
+  | TensorRef;
 
 export function isTuple(v: PyValue | undefined): v is PyTuple {
   return Array.isArray(v) && Object.isFrozen(v);

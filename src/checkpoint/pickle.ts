@@ -9,7 +9,14 @@ import { PyDict, describe, isList, type PyKey, type PyValue } from './pickle-val
 import { callGlobal, persistentLoad, resolveGlobal } from './torch-globals.ts';
 
 const REFUSED: Readonly<Record<number, string>> = {
-  0x69: 'INST', 0x6f: 'OBJ', 0x81: 'NEWOBJ', 0x92: 'NEWOBJ_EX', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x50: 'PERSID',
+  0x69: 'INST',
+  0x6f: 'OBJ',
+  0x81: 'NEWOBJ',
+  0x92: 'NEWOBJ_EX',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x50: 'PERSID',
 };
 
 /** Unpickles `bytes` (the content of data.pkl); `file` names the checkpoint in errors. */
@@ -24,7 +31,12 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
   let opPos = 0;
 
   const fail = (code: string, problem: string): never => {
-    throw checkpointError(code, file, `data.pkl byte ${opPos}: ${problem}`, 'The checkpoint is corrupt or was not written by torch.save; save it again.');
+    throw checkpointError(
+      code,
+      file,
+      `data.pkl byte ${opPos}: ${problem}`,
+      'The checkpoint is corrupt or was not written by torch.save; save it again.',
+    );
   };
   const need = (n: number): number => {
     if (!Number.isSafeInteger(n) || n < 0 || pos + n > bytes.length) {
@@ -72,7 +84,9 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
     if (!memo.has(i)) fail('PICKLE_MEMO_MISS', `refers to memo slot ${i}, which was never stored`);
     return memo.get(i) as PyValue;
   };
-  const put = (i: number): void => { memo.set(i, top()); };
+  const put = (i: number): void => {
+    memo.set(i, top());
+  };
   const tuple = (items: PyValue[]): PyValue => Object.freeze(items);
   const dict = (): PyDict => {
     const d = top();
@@ -98,68 +112,206 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
     opPos = pos;
     const op = u8();
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: u64(); break; // FRAME: framing is only a hint for buffered readers
-      case 0x2e: { // STOP
-        if (stack.length !== 1 || marks.length !== 0) fail('PICKLE_BAD_STRUCTURE', `STOP with ${stack.length} values on the stack`);
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        u64();
+        break; // FRAME: framing is only a hint for buffered readers
+      case 0x2e: {
+        // STOP
+        if (stack.length !== 1 || marks.length !== 0)
+          fail('PICKLE_BAD_STRUCTURE', `STOP with ${stack.length} values on the stack`);
         return stack[0];
       }
-      case 0x28: marks.push(stack.length); break; // MARK
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(tuple([])); break; // EMPTY_TUPLE
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(dv.getUint16(need(2), true)); break; // BININT2
-      case 0x4a: stack.push(dv.getInt32(need(4), true)); break; // BININT
-      case 0x8a: stack.push(signedLE(u8())); break; // LONG1
-      case 0x8b: { const n = u32(); if (n > 4096) fail('PICKLE_BAD_STRUCTURE', `a ${n}-byte integer`); stack.push(signedLE(n)); break; } // LONG4
-      case 0x47: stack.push(dv.getFloat64(need(8), false)); break; // BINFLOAT is big-endian
-      case 0x58: stack.push(text(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(u64())); break; // BINUNICODE8
-      case 0x54: { const n = dv.getInt32(need(4), true); const at = need(n); stack.push(latin1.decode(bytes.subarray(at, at + n))); break; } // BINSTRING
-      case 0x55: { const n = u8(); const at = need(n); stack.push(latin1.decode(bytes.subarray(at, at + n))); break; } // SHORT_BINSTRING
-      case 0x42: { const n = u32(); const at = need(n); stack.push(bytes.slice(at, at + n)); break; } // BINBYTES
-      case 0x43: { const n = u8(); const at = need(n); stack.push(bytes.slice(at, at + n)); break; } // SHORT_BINBYTES
-      case 0x8e: { const n = u64(); const at = need(n); stack.push(bytes.slice(at, at + n)); break; } // BINBYTES8
-      case 0x71: put(u8()); break; // BINPUT
-      case 0x72: put(u32()); break; // LONG_BINPUT
-      case 0x94: put(memo.size); break; // MEMOIZE
-      case 0x68: stack.push(get(u8())); break; // BINGET
-      case 0x6a: stack.push(get(u32())); break; // LONG_BINGET
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x85: stack.push(tuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(tuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(tuple([a, b, c])); break; } // TUPLE3
-      case 0x74: stack.push(tuple(popMark())); break; // TUPLE
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x64: { const d = new PyDict(); setItems(d, popMark()); stack.push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); dict().items.set(k as PyKey, v); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(dict(), kv); break; } // SETITEMS
-      case 0x61: { const v = pop(); list().push(v); break; } // APPEND
-      case 0x65: { const vs = popMark(); const l = list(); for (const v of vs) l.push(v); break; } // APPENDS
-      case 0x63: { const module = line(); const name = line(); stack.push(resolveGlobal(module, name, file)); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
+      case 0x28:
+        marks.push(stack.length);
+        break; // MARK
+      case 0x7d:
+        stack.push(new PyDict());
+        break; // EMPTY_DICT
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x29:
+        stack.push(tuple([]));
+        break; // EMPTY_TUPLE
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(dv.getUint16(need(2), true));
+        break; // BININT2
+      case 0x4a:
+        stack.push(dv.getInt32(need(4), true));
+        break; // BININT
+      case 0x8a:
+        stack.push(signedLE(u8()));
+        break; // LONG1
+      case 0x8b: {
+        const n = u32();
+        if (n > 4096) fail('PICKLE_BAD_STRUCTURE', `a ${n}-byte integer`);
+        stack.push(signedLE(n));
+        break;
+      } // LONG4
+      case 0x47:
+        stack.push(dv.getFloat64(need(8), false));
+        break; // BINFLOAT is big-endian
+      case 0x58:
+        stack.push(text(u32()));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(text(u64()));
+        break; // BINUNICODE8
+      case 0x54: {
+        const n = dv.getInt32(need(4), true);
+        const at = need(n);
+        stack.push(latin1.decode(bytes.subarray(at, at + n)));
+        break;
+      } // BINSTRING
+      case 0x55: {
+        const n = u8();
+        const at = need(n);
+        stack.push(latin1.decode(bytes.subarray(at, at + n)));
+        break;
+      } // SHORT_BINSTRING
+      case 0x42: {
+        const n = u32();
+        const at = need(n);
+        stack.push(bytes.slice(at, at + n));
+        break;
+      } // BINBYTES
+      case 0x43: {
+        const n = u8();
+        const at = need(n);
+        stack.push(bytes.slice(at, at + n));
+        break;
+      } // SHORT_BINBYTES
+      case 0x8e: {
+        const n = u64();
+        const at = need(n);
+        stack.push(bytes.slice(at, at + n));
+        break;
+      } // BINBYTES8
+      case 0x71:
+        put(u8());
+        break; // BINPUT
+      case 0x72:
+        put(u32());
+        break; // LONG_BINPUT
+      case 0x94:
+        put(memo.size);
+        break; // MEMOIZE
+      case 0x68:
+        stack.push(get(u8()));
+        break; // BINGET
+      case 0x6a:
+        stack.push(get(u32()));
+        break; // LONG_BINGET
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x85:
+        stack.push(tuple([pop()]));
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(tuple([a, b]));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(tuple([a, b, c]));
+        break;
+      } // TUPLE3
+      case 0x74:
+        stack.push(tuple(popMark()));
+        break; // TUPLE
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x64: {
+        const d = new PyDict();
+        setItems(d, popMark());
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        dict().items.set(k as PyKey, v);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(dict(), kv);
+        break;
+      } // SETITEMS
+      case 0x61: {
+        const v = pop();
+        list().push(v);
+        break;
+      } // APPEND
+      case 0x65: {
+        const vs = popMark();
+        const l = list();
+        for (const v of vs) l.push(v);
+        break;
+      } // APPENDS
+      case 0x63: {
+        const module = line();
+        const name = line();
+        stack.push(resolveGlobal(module, name, file));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('PICKLE_BAD_STRUCTURE', 'STACK_GLOBAL without two strings');
+        if (typeof module !== 'string' || typeof name !== 'string')
+          fail('PICKLE_BAD_STRUCTURE', 'STACK_GLOBAL without two strings');
         stack.push(resolveGlobal(module as string, name as string, file));
         break;
       }
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(callGlobal(fn, args, file)); break; } // REDUCE
-      case 0x62: { // BUILD: only a dict may receive state (OrderedDict's _metadata)
+      case 0x52: {
+        const args = pop();
+        const fn = pop();
+        stack.push(callGlobal(fn, args, file));
+        break;
+      } // REDUCE
+      case 0x62: {
+        // BUILD: only a dict may receive state (OrderedDict's _metadata)
         const state = pop();
         const target = top();
-        if (!(target instanceof PyDict)) fail('PICKLE_FORBIDDEN_CALL', `BUILD on ${describe(target)}; only dicts may be given state`);
+        if (!(target instanceof PyDict))
+          fail('PICKLE_FORBIDDEN_CALL', `BUILD on ${describe(target)}; only dicts may be given state`);
         (target as PyDict).state = state;
         break;
       }
-      case 0x51: stack.push(persistentLoad(pop(), file)); break; // BINPERSID
+      case 0x51:
+        stack.push(persistentLoad(pop(), file));
+        break; // BINPERSID
       default: {
         const name = REFUSED[op];
         if (name) fail('PICKLE_FORBIDDEN_OPCODE', `opcode ${name} constructs arbitrary objects and is not allowed`);

@@ -28,10 +28,16 @@ function findPickle(zip: ZipArchive): ZipEntry {
   // The folder name is the file stem at save time ("archive", "imagebind_huge", ...).
   const candidates = [...zip.entries.values()].filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
   if (candidates.length !== 1) {
-    const problem = candidates.length === 0
-      ? 'is a zip archive without a <folder>/data.pkl entry, so it is not a PyTorch checkpoint'
-      : `has ${candidates.length} data.pkl entries (${candidates.map((c) => c.name).join(', ')})`;
-    throw checkpointError('PTH_NO_PICKLE', zip.file.path, problem, 'Save the checkpoint with torch.save(model.state_dict(), path).');
+    const problem =
+      candidates.length === 0
+        ? 'is a zip archive without a <folder>/data.pkl entry, so it is not a PyTorch checkpoint'
+        : `has ${candidates.length} data.pkl entries (${candidates.map((c) => c.name).join(', ')})`;
+    throw checkpointError(
+      'PTH_NO_PICKLE',
+      zip.file.path,
+      problem,
+      'Save the checkpoint with torch.save(model.state_dict(), path).',
+    );
   }
   return candidates[0];
 }
@@ -39,7 +45,11 @@ function findPickle(zip: ZipArchive): ZipEntry {
 export class PthReader extends IndexedReader<PthTensor> {
   readonly format = 'pth';
 
-  private constructor(file: RandomAccessFile, index: Map<string, PthTensor>, private readonly zip: ZipArchive) {
+  private constructor(
+    file: RandomAccessFile,
+    index: Map<string, PthTensor>,
+    private readonly zip: ZipArchive,
+  ) {
     super(file, index);
   }
 
@@ -51,16 +61,32 @@ export class PthReader extends IndexedReader<PthTensor> {
     if (byteorder) {
       const order = new TextDecoder().decode(await zip.readAll(byteorder)).trim();
       if (order !== 'little') {
-        throw checkpointError('PTH_UNSUPPORTED', file.path, `stores tensors in '${order}' byte order`, 'Re-save it with torch.save on a little-endian machine.');
+        throw checkpointError(
+          'PTH_UNSUPPORTED',
+          file.path,
+          `stores tensors in '${order}' byte order`,
+          'Re-save it with torch.save on a little-endian machine.',
+        );
       }
     }
-    if (pkl.size > MAX_PICKLE) throw checkpointError('PTH_UNSUPPORTED', file.path, `data.pkl is ${pkl.size} bytes, too large for a state dict`, 'Save only model.state_dict().');
+    if (pkl.size > MAX_PICKLE)
+      throw checkpointError(
+        'PTH_UNSUPPORTED',
+        file.path,
+        `data.pkl is ${pkl.size} bytes, too large for a state dict`,
+        'Save only model.state_dict().',
+      );
     const tensors = findStateDict(unpickle(await zip.readAll(pkl), file.path), file.path);
     const index = new Map<string, PthTensor>();
     for (const [name, ref] of tensors) {
       const entry = zip.entries.get(`${prefix}data/${ref.storage.key}`);
       if (!entry) {
-        throw checkpointError('PTH_STORAGE_MISSING', file.path, `tensor '${name}' refers to storage '${ref.storage.key}', but the archive has no entry ${prefix}data/${ref.storage.key}`, REDOWNLOAD);
+        throw checkpointError(
+          'PTH_STORAGE_MISSING',
+          file.path,
+          `tensor '${name}' refers to storage '${ref.storage.key}', but the archive has no entry ${prefix}data/${ref.storage.key}`,
+          REDOWNLOAD,
+        );
       }
       checkView(file.path, name, ref, entry);
       index.set(name, { name, dtype: ref.storage.dtype, shape: ref.shape, ref, entry });
@@ -84,7 +110,9 @@ export class PthReader extends IndexedReader<PthTensor> {
 function checkView(path: string, name: string, ref: TensorRef, entry: ZipEntry): void {
   const size = DTYPE_SIZE[ref.storage.dtype];
   const span = viewSpan({ shape: ref.shape, stride: ref.stride, offset: ref.storageOffset });
-  const bad = (problem: string): never => { throw checkpointError('PTH_BAD_TENSOR', path, `tensor '${name}' ${problem}`, REDOWNLOAD); };
+  const bad = (problem: string): never => {
+    throw checkpointError('PTH_BAD_TENSOR', path, `tensor '${name}' ${problem}`, REDOWNLOAD);
+  };
   if (span.count === 0) return;
   if (span.count * size > MAX_TENSOR_BYTES) bad(`has ${span.count} elements, too many to materialise`);
   if (span.end > ref.storage.numel) {
@@ -94,4 +122,3 @@ function checkView(path: string, name: string, ref: TensorRef, entry: ZipEntry):
     bad(`needs ${span.end * size} bytes of storage '${ref.storage.key}', but the entry has ${entry.size}`);
   }
 }
-

@@ -13,17 +13,28 @@ export abstract class IndexedReader<T extends TensorInfo> implements RawCheckpoi
   private readonly byName = new Map<string, TensorInfo>();
   private closed = false;
 
-  protected constructor(protected readonly file: RandomAccessFile, protected readonly index: ReadonlyMap<string, T>) {
+  protected constructor(
+    protected readonly file: RandomAccessFile,
+    protected readonly index: ReadonlyMap<string, T>,
+  ) {
     // Copies, so callers cannot reach into the reader's own descriptors.
-    this.infos = [...index.values()].map((t) => Object.freeze({ name: t.name, dtype: t.dtype, shape: Object.freeze([...t.shape]) }));
+    this.infos = [...index.values()].map((t) =>
+      Object.freeze({ name: t.name, dtype: t.dtype, shape: Object.freeze([...t.shape]) }),
+    );
     for (const t of this.infos) this.byName.set(t.name, t);
   }
 
-  get path(): string { return this.file.path; }
+  get path(): string {
+    return this.file.path;
+  }
 
-  list(): readonly TensorInfo[] { return this.infos; }
+  list(): readonly TensorInfo[] {
+    return this.infos;
+  }
 
-  has(name: string): boolean { return this.index.has(name); }
+  has(name: string): boolean {
+    return this.index.has(name);
+  }
 
   info(name: string): TensorInfo {
     const t = this.byName.get(name);
@@ -32,15 +43,25 @@ export abstract class IndexedReader<T extends TensorInfo> implements RawCheckpoi
   }
 
   private missing(name: string): Error {
-    return checkpointError('TENSOR_MISSING', this.path, `has no tensor named '${name}' (it has ${this.infos.length} tensors)`,
-      'Check the key name, or that this checkpoint belongs to the model being built.');
+    return checkpointError(
+      'TENSOR_MISSING',
+      this.path,
+      `has no tensor named '${name}' (it has ${this.infos.length} tensors)`,
+      'Check the key name, or that this checkpoint belongs to the model being built.',
+    );
   }
 
   /** The format's descriptor for `name`; throws for unknown names and after close(). */
   protected entry(name: string): T {
     const t = this.index.get(name);
     if (t === undefined) throw this.missing(name);
-    if (this.closed) throw checkpointError('READER_CLOSED', this.path, `was closed before tensor '${name}' was read`, 'Read tensors before calling close().');
+    if (this.closed)
+      throw checkpointError(
+        'READER_CLOSED',
+        this.path,
+        `was closed before tensor '${name}' was read`,
+        'Read tensors before calling close().',
+      );
     return t;
   }
 

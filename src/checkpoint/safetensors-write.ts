@@ -12,7 +12,8 @@ import { checkpointError } from './fail.ts';
 import { SAFETENSORS_DTYPES } from './safetensors.ts';
 import type { StoredDType } from './types.ts';
 
-export type StoredArray = Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+export type StoredArray =
+  Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 interface EntryBase {
   readonly name: string;
@@ -29,12 +30,21 @@ export type SafetensorsEntry =
   | (EntryBase & { readonly data: StoredArray })
   | (EntryBase & { readonly byteLength?: number; load(): Promise<StoredArray | Uint8Array> });
 
-const DTYPE_NAME = Object.fromEntries(Object.entries(SAFETENSORS_DTYPES).map(([k, v]) => [v, k])) as Record<StoredDType, string>;
+const DTYPE_NAME = Object.fromEntries(Object.entries(SAFETENSORS_DTYPES).map(([k, v]) => [v, k])) as Record<
+  StoredDType,
+  string
+>;
 
 function byteLengthOf(e: EntryBase, path: string): number {
   let count = 1;
   for (const d of e.shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw checkpointError('SAFETENSORS_WRITE', path, `tensor '${e.name}' has a bad shape [${e.shape.join(', ')}]`, 'Shapes must be non-negative integers.');
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw checkpointError(
+        'SAFETENSORS_WRITE',
+        path,
+        `tensor '${e.name}' has a bad shape [${e.shape.join(', ')}]`,
+        'Shapes must be non-negative integers.',
+      );
     count *= d;
   }
   return count * DTYPE_SIZE[e.dtype];
@@ -54,11 +64,21 @@ export async function writeSafetensors(
   const lengths: number[] = [];
   for (const e of list) {
     if (e.name === '__metadata__' || Object.hasOwn(header, e.name)) {
-      throw checkpointError('SAFETENSORS_WRITE', path, `tensor name '${e.name}' is reserved or repeated`, 'Give every tensor a unique name.');
+      throw checkpointError(
+        'SAFETENSORS_WRITE',
+        path,
+        `tensor name '${e.name}' is reserved or repeated`,
+        'Give every tensor a unique name.',
+      );
     }
     const length = byteLengthOf(e, path);
     if ('byteLength' in e && e.byteLength !== undefined && e.byteLength !== length) {
-      throw checkpointError('SAFETENSORS_WRITE', path, `tensor '${e.name}' declares ${e.byteLength} bytes but ${e.dtype} [${e.shape.join(', ')}] has ${length}`, 'Fix the descriptor.');
+      throw checkpointError(
+        'SAFETENSORS_WRITE',
+        path,
+        `tensor '${e.name}' declares ${e.byteLength} bytes but ${e.dtype} [${e.shape.join(', ')}] has ${length}`,
+        'Fix the descriptor.',
+      );
     }
     header[e.name] = { dtype: DTYPE_NAME[e.dtype], shape: [...e.shape], data_offsets: [offset, offset + length] };
     lengths.push(length);
@@ -90,7 +110,12 @@ export async function writeSafetensors(
       const data = 'data' in e ? e.data : await e.load();
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       if (bytes.length !== lengths[i]) {
-        throw checkpointError('SAFETENSORS_WRITE', path, `tensor '${e.name}' has ${bytes.length} bytes of data but ${e.dtype} [${e.shape.join(', ')}] needs ${lengths[i]}`, 'Pass data of the declared dtype and shape.');
+        throw checkpointError(
+          'SAFETENSORS_WRITE',
+          path,
+          `tensor '${e.name}' has ${bytes.length} bytes of data but ${e.dtype} [${e.shape.join(', ')}] needs ${lengths[i]}`,
+          'Pass data of the declared dtype and shape.',
+        );
       }
       await write(bytes);
     }

@@ -11,8 +11,12 @@ import { writeSafetensors, type SafetensorsEntry } from './safetensors-write.ts'
 import { TENSORS, stateDictPickle, torchZip } from './testing.ts';
 
 let dir: string;
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'ckpt-st-')); });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ckpt-st-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** A safetensors file from a header (object, or raw text) and a data section, as the format defines it. */
 function handmade(header: unknown, data: Uint8Array, lengthOverride?: bigint): Uint8Array {
@@ -36,9 +40,14 @@ test('round trip: the tiny .pth rewritten as safetensors reads back byte-identic
   let loads = 0;
   try {
     const entries: SafetensorsEntry[] = src.list().map((t) => ({
-      name: t.name, dtype: t.dtype, shape: t.shape,
+      name: t.name,
+      dtype: t.dtype,
+      shape: t.shape,
       byteLength: t.shape.reduce((a, b) => a * b, 4),
-      load: async () => { loads++; return src.readRaw(t.name); },
+      load: async () => {
+        loads++;
+        return src.readRaw(t.name);
+      },
     }));
     await writeSafetensors(out, entries, { format: 'pt', source: 'imagebind_tiny.pth' });
     assert.equal(loads, 211);
@@ -47,7 +56,10 @@ test('round trip: the tiny .pth rewritten as safetensors reads back byte-identic
       assert.equal(back.format, 'safetensors');
       assert.deepEqual(back.list(), src.list());
       for (const t of src.list()) assert.deepEqual(await back.readRaw(t.name), await src.readRaw(t.name), t.name);
-      assert.deepEqual(await back.readFloat32('modality_preprocessors.text.mask'), await src.readFloat32('modality_preprocessors.text.mask'));
+      assert.deepEqual(
+        await back.readFloat32('modality_preprocessors.text.mask'),
+        await src.readFloat32('modality_preprocessors.text.mask'),
+      );
       assert.deepEqual((back as SafetensorsReader).metadata, { format: 'pt', source: 'imagebind_tiny.pth' });
     } finally {
       await back.close();
@@ -55,21 +67,31 @@ test('round trip: the tiny .pth rewritten as safetensors reads back byte-identic
   } finally {
     await src.close();
   }
-  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left behind');
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file is left behind',
+  );
 });
 
 test('round trip of every dtype and of strided views, via in-memory data', { timeout: 10_000 }, async () => {
   const pth = await openCheckpoint(await write('synth.pth', torchZip('archive', stateDictPickle(TENSORS))));
   const entries: SafetensorsEntry[] = [];
-  for (const t of pth.list()) entries.push({ name: t.name, dtype: t.dtype, shape: t.shape, data: await pth.readRaw(t.name) });
+  for (const t of pth.list())
+    entries.push({ name: t.name, dtype: t.dtype, shape: t.shape, data: await pth.readRaw(t.name) });
   const out = join(dir, 'synth.safetensors');
-  await writeSafetensors(out, (async function* () { yield* entries; })());
+  await writeSafetensors(
+    out,
+    (async function* () {
+      yield* entries;
+    })(),
+  );
   const back = await openCheckpoint(out);
   try {
     assert.deepEqual(back.list(), pth.list());
     for (const t of pth.list()) assert.deepEqual(await back.readRaw(t.name), await pth.readRaw(t.name), t.name);
-    assert.deepEqual([...await back.readFloat32('wT')], [...await pth.readFloat32('wT')]);
-    assert.deepEqual([...await back.readInt64('ids')], [1n, -2n, 2n ** 62n, 123n]);
+    assert.deepEqual([...(await back.readFloat32('wT'))], [...(await pth.readFloat32('wT'))]);
+    assert.deepEqual([...(await back.readInt64('ids'))], [1n, -2n, 2n ** 62n, 123n]);
   } finally {
     await back.close();
     await pth.close();
@@ -81,11 +103,18 @@ test('round trip of every dtype and of strided views, via in-memory data', { tim
 
 test('a handmade file in the published format reads correctly, listed in data order', { timeout: 10_000 }, async () => {
   const data = new Uint8Array([...new Uint8Array(Float32Array.from([1, 2]).buffer), 0x80, 0x3f]);
-  const header = { b: { dtype: 'BF16', shape: [1], data_offsets: [8, 10] }, 0: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, __metadata__: { k: 'v' } };
+  const header = {
+    b: { dtype: 'BF16', shape: [1], data_offsets: [8, 10] },
+    0: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+    __metadata__: { k: 'v' },
+  };
   const r = await openCheckpoint(await write('hand.safetensors', handmade(header, data)));
-  assert.deepEqual(r.list().map((t) => t.name), ['0', 'b']);
-  assert.deepEqual([...await r.readFloat32('0')], [1, 2]);
-  assert.deepEqual([...await r.readFloat32('b')], [1]);
+  assert.deepEqual(
+    r.list().map((t) => t.name),
+    ['0', 'b'],
+  );
+  assert.deepEqual([...(await r.readFloat32('0'))], [1, 2]);
+  assert.deepEqual([...(await r.readFloat32('b'))], [1]);
   await r.close();
 });
 
@@ -95,11 +124,31 @@ test('malformed safetensors files are CheckpointErrors naming the file', { timeo
     ['len-too-big', handmade(ok, new Uint8Array(8), 5000n), 'SAFETENSORS_INVALID'],
     ['len-huge', handmade(ok, new Uint8Array(8), 2n ** 63n), 'SAFETENSORS_INVALID'],
     ['bad-json', handmade('{"x": {"dtype": "F32",', new Uint8Array(8)), 'SAFETENSORS_INVALID'],
-    ['past-eof', handmade({ x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)), 'FILE_TRUNCATED'],
-    ['bad-dtype', handmade({ x: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)), 'SAFETENSORS_INVALID'],
-    ['size-mismatch', handmade({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), 'SAFETENSORS_INVALID'],
-    ['bad-offsets', handmade({ x: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, new Uint8Array(8)), 'SAFETENSORS_INVALID'],
-    ['bad-shape', handmade({ x: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, new Uint8Array(8)), 'SAFETENSORS_INVALID'],
+    [
+      'past-eof',
+      handmade({ x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, new Uint8Array(8)),
+      'FILE_TRUNCATED',
+    ],
+    [
+      'bad-dtype',
+      handmade({ x: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2)),
+      'SAFETENSORS_INVALID',
+    ],
+    [
+      'size-mismatch',
+      handmade({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      'SAFETENSORS_INVALID',
+    ],
+    [
+      'bad-offsets',
+      handmade({ x: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, new Uint8Array(8)),
+      'SAFETENSORS_INVALID',
+    ],
+    [
+      'bad-shape',
+      handmade({ x: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      'SAFETENSORS_INVALID',
+    ],
     ['array-header', handmade([1, 2], new Uint8Array(8)), 'CHECKPOINT_UNKNOWN_FORMAT'],
   ];
   for (const [name, bytes, code] of cases) {
@@ -116,9 +165,35 @@ test('malformed safetensors files are CheckpointErrors naming the file', { timeo
 test('the writer refuses bad input and leaves no file behind', { timeout: 10_000 }, async () => {
   const out = join(dir, 'bad.safetensors');
   const f = Float32Array.from([1, 2, 3]);
-  await assert.rejects(writeSafetensors(out, [{ name: 'x', dtype: 'float32', shape: [2], data: f }]), { code: 'SAFETENSORS_WRITE' });
-  await assert.rejects(writeSafetensors(out, [{ name: 'x', dtype: 'float32', shape: [3], byteLength: 4, load: async () => f }]), { code: 'SAFETENSORS_WRITE' });
-  await assert.rejects(writeSafetensors(out, [{ name: 'x', dtype: 'float32', shape: [3], data: f }, { name: 'x', dtype: 'float32', shape: [3], data: f }]), { code: 'SAFETENSORS_WRITE' });
-  await assert.rejects(writeSafetensors(out, [{ name: 'x', dtype: 'float32', shape: [3], load: async () => { throw new Error('source failed'); } }]), /source failed/);
-  assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('bad.safetensors') || n.startsWith('.bad.safetensors')), []);
+  await assert.rejects(writeSafetensors(out, [{ name: 'x', dtype: 'float32', shape: [2], data: f }]), {
+    code: 'SAFETENSORS_WRITE',
+  });
+  await assert.rejects(
+    writeSafetensors(out, [{ name: 'x', dtype: 'float32', shape: [3], byteLength: 4, load: async () => f }]),
+    { code: 'SAFETENSORS_WRITE' },
+  );
+  await assert.rejects(
+    writeSafetensors(out, [
+      { name: 'x', dtype: 'float32', shape: [3], data: f },
+      { name: 'x', dtype: 'float32', shape: [3], data: f },
+    ]),
+    { code: 'SAFETENSORS_WRITE' },
+  );
+  await assert.rejects(
+    writeSafetensors(out, [
+      {
+        name: 'x',
+        dtype: 'float32',
+        shape: [3],
+        load: async () => {
+          throw new Error('source failed');
+        },
+      },
+    ]),
+    /source failed/,
+  );
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.startsWith('bad.safetensors') || n.startsWith('.bad.safetensors')),
+    [],
+  );
 });

@@ -18,8 +18,12 @@ function tensorCount(d: PyDict): number {
 /** Returns name → tensor in checkpoint order; non-tensor entries (ints, `_metadata`, ...) are skipped. */
 export function findStateDict(root: PyValue, file: string): Map<string, TensorRef> {
   if (!(root instanceof PyDict)) {
-    throw checkpointError('CHECKPOINT_NO_STATE_DICT', file, `the pickled object is ${describe(root)}, not a dict of tensors`,
-      'Save a state dict: torch.save(model.state_dict(), path).');
+    throw checkpointError(
+      'CHECKPOINT_NO_STATE_DICT',
+      file,
+      `the pickled object is ${describe(root)}, not a dict of tensors`,
+      'Save a state dict: torch.save(model.state_dict(), path).',
+    );
   }
   // Breadth-first, so the shallowest dict of tensors wins; `seen` guards against memo cycles.
   const seen = new Set<PyDict>([root]);
@@ -31,8 +35,12 @@ export function findStateDict(root: PyValue, file: string): Map<string, TensorRe
       if (hits.length > 1) {
         const preferred = PREFERRED.map((k) => hits.find((h) => h.key === k)).find((h) => h !== undefined);
         if (!preferred) {
-          throw checkpointError('CHECKPOINT_AMBIGUOUS', file, `several nested dicts hold tensors (${hits.map((h) => `'${h.key}'`).join(', ')})`,
-            'Re-save only the model weights: torch.save(model.state_dict(), path).');
+          throw checkpointError(
+            'CHECKPOINT_AMBIGUOUS',
+            file,
+            `several nested dicts hold tensors (${hits.map((h) => `'${h.key}'`).join(', ')})`,
+            'Re-save only the model weights: torch.save(model.state_dict(), path).',
+          );
         }
         pick = preferred;
       }
@@ -43,11 +51,18 @@ export function findStateDict(root: PyValue, file: string): Map<string, TensorRe
     const next: typeof level = [];
     for (const { dict } of level) {
       for (const [k, v] of dict.items) {
-        if (v instanceof PyDict && !seen.has(v)) { seen.add(v); next.push({ dict: v, key: typeof k === 'string' ? k : String(k) }); }
+        if (v instanceof PyDict && !seen.has(v)) {
+          seen.add(v);
+          next.push({ dict: v, key: typeof k === 'string' ? k : String(k) });
+        }
       }
     }
     level = next;
   }
-  throw checkpointError('CHECKPOINT_NO_STATE_DICT', file, 'contains no tensors',
-    'Save a state dict: torch.save(model.state_dict(), path).');
+  throw checkpointError(
+    'CHECKPOINT_NO_STATE_DICT',
+    file,
+    'contains no tensors',
+    'Save a state dict: torch.save(model.state_dict(), path).',
+  );
 }

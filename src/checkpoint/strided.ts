@@ -41,7 +41,10 @@ export function gather(bytes: Uint8Array, elemSize: number, v: View, count: numb
   const out = new Uint8Array(count * elemSize);
   if (count === 0) return out;
   const rank = v.shape.length;
-  if (rank === 0) { out.set(bytes.subarray(0, elemSize)); return out; }
+  if (rank === 0) {
+    out.set(bytes.subarray(0, elemSize));
+    return out;
+  }
   const index = new Array<number>(rank).fill(0);
   const inner = v.shape[rank - 1];
   const innerStride = v.stride[rank - 1] * elemSize;

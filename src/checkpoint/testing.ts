@@ -10,25 +10,54 @@ export class PickleWriter {
   private readonly memo = new Map<string, number>();
   private nextMemo = 0;
 
-  raw(...bytes: number[]): this { this.out.push(...bytes); return this; }
-  proto(v = 2): this { return this.raw(0x80, v); }
-  mark(): this { return this.raw(0x28); }
-  stop(): this { return this.raw(0x2e); }
-  emptyDict(): this { return this.raw(0x7d); }
-  emptyTuple(): this { return this.raw(0x29); }
-  tuple(): this { return this.raw(0x74); }
-  setitem(): this { return this.raw(0x73); }
-  setitems(): this { return this.raw(0x75); }
-  reduce(): this { return this.raw(0x52); }
-  build(): this { return this.raw(0x62); }
-  binpersid(): this { return this.raw(0x51); }
-  bool(v: boolean): this { return this.raw(v ? 0x88 : 0x89); }
+  raw(...bytes: number[]): this {
+    this.out.push(...bytes);
+    return this;
+  }
+  proto(v = 2): this {
+    return this.raw(0x80, v);
+  }
+  mark(): this {
+    return this.raw(0x28);
+  }
+  stop(): this {
+    return this.raw(0x2e);
+  }
+  emptyDict(): this {
+    return this.raw(0x7d);
+  }
+  emptyTuple(): this {
+    return this.raw(0x29);
+  }
+  tuple(): this {
+    return this.raw(0x74);
+  }
+  setitem(): this {
+    return this.raw(0x73);
+  }
+  setitems(): this {
+    return this.raw(0x75);
+  }
+  reduce(): this {
+    return this.raw(0x52);
+  }
+  build(): this {
+    return this.raw(0x62);
+  }
+  binpersid(): this {
+    return this.raw(0x51);
+  }
+  bool(v: boolean): this {
+    return this.raw(v ? 0x88 : 0x89);
+  }
   put(): this {
     const slot = this.nextMemo++;
     return slot < 256 ? this.raw(0x71, slot) : this.raw(0x72).u32(slot);
   }
 
-  u32(n: number): this { return this.raw(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff); }
+  u32(n: number): this {
+    return this.raw(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
+  }
 
   str(s: string): this {
     const b = new TextEncoder().encode(s);
@@ -44,7 +73,10 @@ export class PickleWriter {
     // LONG1 with 8 little-endian two's-complement bytes.
     let v = BigInt.asUintN(64, BigInt(n));
     this.raw(0x8a, 8);
-    for (let i = 0; i < 8; i++) { this.out.push(Number(v & 0xffn)); v >>= 8n; }
+    for (let i = 0; i < 8; i++) {
+      this.out.push(Number(v & 0xffn));
+      v >>= 8n;
+    }
     return this;
   }
 
@@ -64,7 +96,9 @@ export class PickleWriter {
     return this.put();
   }
 
-  bytes(): Uint8Array { return Uint8Array.from(this.out); }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
 }
 
 export interface FakeTensor {
@@ -78,7 +112,14 @@ export interface FakeTensor {
 /** Pushes `_rebuild_tensor_v2(persistent_load(...), offset, size, stride, False, OrderedDict())`. */
 export function writeTensor(w: PickleWriter, t: FakeTensor): PickleWriter {
   w.global('torch._utils', '_rebuild_tensor_v2').mark();
-  w.mark().str('storage').global('torch', t.storage.type).str(t.storage.key).str('cpu').int(t.storage.numel).tuple().binpersid();
+  w.mark()
+    .str('storage')
+    .global('torch', t.storage.type)
+    .str(t.storage.key)
+    .str('cpu')
+    .int(t.storage.numel)
+    .tuple()
+    .binpersid();
   w.int(t.offset).ints(t.shape).ints(t.stride).bool(false);
   w.global('collections', 'OrderedDict').emptyTuple().reduce();
   return w.tuple().reduce();
@@ -120,7 +161,10 @@ export interface ZipInput {
   at?: number;
 }
 
-export interface ZipChunk { position: number; bytes: Uint8Array }
+export interface ZipChunk {
+  position: number;
+  bytes: Uint8Array;
+}
 
 /** Lays out a zip as positioned chunks; `zip64` writes zip64 extras and records for every entry. */
 export function layoutZip(entries: readonly ZipInput[], zip64 = false): { chunks: ZipChunk[]; size: number } {
@@ -167,7 +211,10 @@ export function layoutZip(entries: readonly ZipInput[], zip64 = false): { chunks
     pos += localBytes.length + body.length;
   }
   const cdOffset = pos;
-  for (const c of central) { chunks.push({ position: pos, bytes: c }); pos += c.length; }
+  for (const c of central) {
+    chunks.push({ position: pos, bytes: c });
+    pos += c.length;
+  }
   const cdSize = pos - cdOffset;
   const n = entries.length;
   if (zip64) {
@@ -220,8 +267,13 @@ export const STORAGES: Record<string, { type: string; data: ArrayBufferView; num
   9: { type: 'ShortStorage', data: Int16Array.from([-300, 300]), numel: 2 },
 };
 
-const t = (name: string, key: string, offset: number, shape: number[], stride: number[]): FakeTensor =>
-  ({ name, storage: { key, type: STORAGES[key].type, numel: STORAGES[key].numel }, offset, shape, stride });
+const t = (name: string, key: string, offset: number, shape: number[], stride: number[]): FakeTensor => ({
+  name,
+  storage: { key, type: STORAGES[key].type, numel: STORAGES[key].numel },
+  offset,
+  shape,
+  stride,
+});
 
 export const TENSORS: FakeTensor[] = [
   t('w', '0', 0, [3, 4], [4, 1]),
@@ -243,9 +295,14 @@ export const TENSORS: FakeTensor[] = [
   t('i16', '9', 0, [2], [1]),
 ];
 
-export function torchZip(prefix: string, pickle: Uint8Array, opts: { deflatePickle?: boolean; skip?: string } = {}): Uint8Array {
+export function torchZip(
+  prefix: string,
+  pickle: Uint8Array,
+  opts: { deflatePickle?: boolean; skip?: string } = {},
+): Uint8Array {
   const entries = [{ name: `${prefix}/data.pkl`, data: pickle, deflate: opts.deflatePickle }];
-  for (const [key, s] of Object.entries(STORAGES)) if (key !== opts.skip) entries.push({ name: `${prefix}/data/${key}`, data: bytesOf(s.data), deflate: false });
+  for (const [key, s] of Object.entries(STORAGES))
+    if (key !== opts.skip) entries.push({ name: `${prefix}/data/${key}`, data: bytesOf(s.data), deflate: false });
   entries.push({ name: `${prefix}/version`, data: new TextEncoder().encode('3\n'), deflate: false });
   return buildZip(entries);
 }

@@ -3,7 +3,8 @@
  * opened and read each tensor's bytes by offset only when asked, so a 4.5 GB checkpoint never sits
  * in memory whole.
  */
-export type StoredDType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type StoredDType =
+  'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 export interface TensorInfo {
   /** The state-dict key, exactly as in the checkpoint (after unwrapping a `{"model": ...}`-style wrapper). */

@@ -35,7 +35,10 @@ function view(bytes: Uint8Array): DataView {
 export class ZipArchive {
   private readonly dataOffsets = new Map<string, number>();
 
-  private constructor(readonly file: RandomAccessFile, readonly entries: ReadonlyMap<string, ZipEntry>) {}
+  private constructor(
+    readonly file: RandomAccessFile,
+    readonly entries: ReadonlyMap<string, ZipEntry>,
+  ) {}
 
   static async open(file: RandomAccessFile): Promise<ZipArchive> {
     const { cdOffset, cdSize, count } = await readDirectoryLocation(file);
@@ -53,10 +56,14 @@ export class ZipArchive {
     if (cached !== undefined) return cached;
     const header = await this.file.read(entry.localHeaderOffset, 30, `the local header of zip entry '${entry.name}'`);
     const v = view(header);
-    if (v.getUint32(0, true) !== LOCAL_SIG) this.fail('ZIP_CORRUPT', `zip entry '${entry.name}' has no local header at offset ${entry.localHeaderOffset}`);
+    if (v.getUint32(0, true) !== LOCAL_SIG)
+      this.fail('ZIP_CORRUPT', `zip entry '${entry.name}' has no local header at offset ${entry.localHeaderOffset}`);
     const start = entry.localHeaderOffset + 30 + v.getUint16(26, true) + v.getUint16(28, true);
     if (start + entry.compressedSize > this.file.size) {
-      this.fail('FILE_TRUNCATED', `zip entry '${entry.name}' (${entry.compressedSize} bytes at offset ${start}) runs past the end of the file (${this.file.size} bytes)`);
+      this.fail(
+        'FILE_TRUNCATED',
+        `zip entry '${entry.name}' (${entry.compressedSize} bytes at offset ${start}) runs past the end of the file (${this.file.size} bytes)`,
+      );
     }
     this.dataOffsets.set(entry.name, start);
     return start;
@@ -65,31 +72,49 @@ export class ZipArchive {
   /** Reads `length` bytes of the entry's uncompressed content starting at `start`. */
   async readRange(entry: ZipEntry, start: number, length: number): Promise<Uint8Array> {
     if (start < 0 || length < 0 || start + length > entry.size) {
-      this.fail('ZIP_CORRUPT', `zip entry '${entry.name}' has ${entry.size} bytes, but bytes ${start}..${start + length} were needed`);
+      this.fail(
+        'ZIP_CORRUPT',
+        `zip entry '${entry.name}' has ${entry.size} bytes, but bytes ${start}..${start + length} were needed`,
+      );
     }
-    if (entry.method === 0) return this.file.read((await this.dataOffset(entry)) + start, length, `zip entry '${entry.name}'`);
+    if (entry.method === 0)
+      return this.file.read((await this.dataOffset(entry)) + start, length, `zip entry '${entry.name}'`);
     return (await this.readAll(entry)).subarray(start, start + length);
   }
 
   async readAll(entry: ZipEntry): Promise<Uint8Array> {
     const raw = await this.file.read(await this.dataOffset(entry), entry.compressedSize, `zip entry '${entry.name}'`);
     if (entry.method === 0) return raw;
-    if (entry.size > MAX_INFLATE) this.fail('ZIP_UNSUPPORTED', `compressed zip entry '${entry.name}' is too large to inflate (${entry.size} bytes)`);
+    if (entry.size > MAX_INFLATE)
+      this.fail(
+        'ZIP_UNSUPPORTED',
+        `compressed zip entry '${entry.name}' is too large to inflate (${entry.size} bytes)`,
+      );
     let out: Uint8Array;
     try {
       out = inflateSync(raw, { out: new Uint8Array(entry.size) });
     } catch (e) {
       return this.fail('ZIP_CORRUPT', `zip entry '${entry.name}' does not inflate (${(e as Error).message})`);
     }
-    if (out.length !== entry.size) this.fail('ZIP_CORRUPT', `zip entry '${entry.name}' inflates to ${out.length} bytes, not the ${entry.size} recorded`);
+    if (out.length !== entry.size)
+      this.fail(
+        'ZIP_CORRUPT',
+        `zip entry '${entry.name}' inflates to ${out.length} bytes, not the ${entry.size} recorded`,
+      );
     return out;
   }
 }
 
-interface DirectoryLocation { cdOffset: number; cdSize: number; count: number }
+interface DirectoryLocation {
+  cdOffset: number;
+  cdSize: number;
+  count: number;
+}
 
 async function readDirectoryLocation(file: RandomAccessFile): Promise<DirectoryLocation> {
-  const corrupt = (problem: string): never => { throw checkpointError('ZIP_CORRUPT', file.path, problem, REDOWNLOAD); };
+  const corrupt = (problem: string): never => {
+    throw checkpointError('ZIP_CORRUPT', file.path, problem, REDOWNLOAD);
+  };
   if (file.size < EOCD_SIZE) corrupt(`is only ${file.size} bytes, too short for a zip archive`);
   const tailLength = Math.min(file.size, EOCD_SIZE + MAX_COMMENT);
   const tailStart = file.size - tailLength;
@@ -99,36 +124,51 @@ async function readDirectoryLocation(file: RandomAccessFile): Promise<DirectoryL
   // Scan backwards; the comment length must reach exactly to the end of the file, which rules out
   // a stray signature inside the comment.
   for (let i = tailLength - EOCD_SIZE; i >= 0; i--) {
-    if (tv.getUint32(i, true) === EOCD_SIG && i + EOCD_SIZE + tv.getUint16(i + 20, true) === tailLength) { at = i; break; }
+    if (tv.getUint32(i, true) === EOCD_SIG && i + EOCD_SIZE + tv.getUint16(i + 20, true) === tailLength) {
+      at = i;
+      break;
+    }
   }
   if (at < 0) corrupt('has no zip end-of-central-directory record (not a complete zip archive)');
   let count = tv.getUint16(at + 10, true);
   let cdSize = tv.getUint32(at + 12, true);
   let cdOffset = tv.getUint32(at + 16, true);
   if (tv.getUint16(at + 4, true) !== 0 || tv.getUint16(at + 6, true) !== 0) {
-    throw checkpointError('ZIP_UNSUPPORTED', file.path, 'is a multi-disk (split) zip archive', 'Join the parts into one file.');
+    throw checkpointError(
+      'ZIP_UNSUPPORTED',
+      file.path,
+      'is a multi-disk (split) zip archive',
+      'Join the parts into one file.',
+    );
   }
   const eocdOffset = tailStart + at;
   if (eocdOffset >= 20) {
     const loc = view(await file.read(eocdOffset - 20, 20, 'the zip64 end-of-central-directory locator'));
     if (loc.getUint32(0, true) === ZIP64_LOCATOR_SIG) {
       const recOffset = safeU64(loc.getBigUint64(8, true), file.path, 'the zip64 end-of-central-directory offset');
-      if (recOffset + 56 > eocdOffset - 20) corrupt(`the zip64 end-of-central-directory offset ${recOffset} is not before its locator`);
+      if (recOffset + 56 > eocdOffset - 20)
+        corrupt(`the zip64 end-of-central-directory offset ${recOffset} is not before its locator`);
       const rec = view(await file.read(recOffset, 56, 'the zip64 end-of-central-directory record'));
-      if (rec.getUint32(0, true) !== ZIP64_EOCD_SIG) corrupt(`no zip64 end-of-central-directory record at offset ${recOffset}`);
+      if (rec.getUint32(0, true) !== ZIP64_EOCD_SIG)
+        corrupt(`no zip64 end-of-central-directory record at offset ${recOffset}`);
       count = safeU64(rec.getBigUint64(32, true), file.path, 'the zip64 entry count');
       cdSize = safeU64(rec.getBigUint64(40, true), file.path, 'the zip64 central directory size');
       cdOffset = safeU64(rec.getBigUint64(48, true), file.path, 'the zip64 central directory offset');
     }
   }
   if (cdSize > MAX_CENTRAL_DIRECTORY) corrupt(`the central directory claims ${cdSize} bytes`);
-  if (cdOffset + cdSize > eocdOffset) corrupt(`the central directory (offset ${cdOffset}, ${cdSize} bytes) overlaps or follows its end record at ${eocdOffset}`);
+  if (cdOffset + cdSize > eocdOffset)
+    corrupt(
+      `the central directory (offset ${cdOffset}, ${cdSize} bytes) overlaps or follows its end record at ${eocdOffset}`,
+    );
   if (count * 46 > cdSize) corrupt(`the central directory claims ${count} entries but has only ${cdSize} bytes`);
   return { cdOffset, cdSize, count };
 }
 
 function parseCentralDirectory(cd: Uint8Array, count: number, file: RandomAccessFile): Map<string, ZipEntry> {
-  const corrupt = (problem: string): never => { throw checkpointError('ZIP_CORRUPT', file.path, `zip central directory: ${problem}`, REDOWNLOAD); };
+  const corrupt = (problem: string): never => {
+    throw checkpointError('ZIP_CORRUPT', file.path, `zip central directory: ${problem}`, REDOWNLOAD);
+  };
   const v = view(cd);
   const entries = new Map<string, ZipEntry>();
   const utf8 = new TextDecoder('utf-8');
@@ -168,13 +208,30 @@ function parseCentralDirectory(cd: Uint8Array, count: number, file: RandomAccess
       }
       q += 4 + len;
     }
-    if (flags & 1) throw checkpointError('ZIP_UNSUPPORTED', file.path, `zip entry '${name}' is encrypted`, 'Save the checkpoint without encryption.');
+    if (flags & 1)
+      throw checkpointError(
+        'ZIP_UNSUPPORTED',
+        file.path,
+        `zip entry '${name}' is encrypted`,
+        'Save the checkpoint without encryption.',
+      );
     if (method !== 0 && method !== 8) {
-      throw checkpointError('ZIP_UNSUPPORTED', file.path, `zip entry '${name}' uses compression method ${method}`, 'Only stored and deflated entries are supported; save with torch.save.');
+      throw checkpointError(
+        'ZIP_UNSUPPORTED',
+        file.path,
+        `zip entry '${name}' uses compression method ${method}`,
+        'Only stored and deflated entries are supported; save with torch.save.',
+      );
     }
-    if (method === 0 && compressedSize !== size) corrupt(`stored entry '${name}' has different compressed (${compressedSize}) and uncompressed (${size}) sizes`);
+    if (method === 0 && compressedSize !== size)
+      corrupt(`stored entry '${name}' has different compressed (${compressedSize}) and uncompressed (${size}) sizes`);
     if (localHeaderOffset + 30 + compressedSize > file.size) {
-      throw checkpointError('FILE_TRUNCATED', file.path, `zip entry '${name}' (offset ${localHeaderOffset}, ${compressedSize} bytes) lies beyond the end of the file (${file.size} bytes)`, REDOWNLOAD);
+      throw checkpointError(
+        'FILE_TRUNCATED',
+        file.path,
+        `zip entry '${name}' (offset ${localHeaderOffset}, ${compressedSize} bytes) lies beyond the end of the file (${file.size} bytes)`,
+        REDOWNLOAD,
+      );
     }
     entries.set(name, { name, method, compressedSize, size, localHeaderOffset });
     p = end;

@@ -21,7 +21,9 @@ async function buildProgram(): Promise<{ program: Command; rewrites: Map<string,
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort();
   const rewrites = new Map<string, (a: string[]) => string[]>();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as CommandModule;

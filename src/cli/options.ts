@@ -10,7 +10,10 @@ export function parseModality(s: string, allowed: readonly string[] = MODALITIES
 }
 
 export function parseModalityList(s: string): Modality[] {
-  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new ConfigError('BAD_ARGUMENT', `--modalities is empty; use e.g. vision,text,audio.`);
   return [...new Set(list.map((m) => parseModality(m)))];
 }
@@ -18,7 +21,8 @@ export function parseModalityList(s: string): Modality[] {
 export function parsePositiveInt(name: string) {
   return (s: string): number => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n <= 0) throw new ConfigError('BAD_ARGUMENT', `${name} must be a positive integer, got "${s}".`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new ConfigError('BAD_ARGUMENT', `${name} must be a positive integer, got "${s}".`);
     return n;
   };
 }

@@ -7,7 +7,12 @@ export class Progress {
   private last = 0;
   private readonly enabled: boolean;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly unit = 'items', enabled?: boolean) {
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly unit = 'items',
+    enabled?: boolean,
+  ) {
     this.enabled = enabled ?? Boolean(process.stderr.isTTY);
   }
 
@@ -22,17 +27,23 @@ export class Progress {
     const width = 24;
     const filled = Math.round((width * done) / Math.max(1, this.total));
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    process.stderr.write(`\r\x1b[2K${this.label} ${bar} ${done}/${this.total} ${this.unit}  ${rate.toFixed(1)}/s  ETA ${formatSeconds(eta)}  ${detail}`);
+    process.stderr.write(
+      `\r\x1b[2K${this.label} ${bar} ${done}/${this.total} ${this.unit}  ${rate.toFixed(1)}/s  ETA ${formatSeconds(eta)}  ${detail}`,
+    );
   }
 
   done(message = ''): void {
     if (!this.enabled) return;
-    process.stderr.write(`\r\x1b[2K${this.label} done in ${formatSeconds((Date.now() - this.start) / 1000)} ${message}\n`);
+    process.stderr.write(
+      `\r\x1b[2K${this.label} done in ${formatSeconds((Date.now() - this.start) / 1000)} ${message}\n`,
+    );
   }
 }
 
 function formatSeconds(s: number): string {
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -40,7 +40,14 @@ export interface WireError {
 
 /** Every class above by name, subclasses before ImageBindError, so a subclass defined elsewhere travels as its nearest one here. */
 const WIRE_CLASSES: Readonly<Record<string, new (code: string, message: string) => ImageBindError>> = {
-  CheckpointError, ConfigError, MediaError, ShapeError, StoreError, ServerError, TrainingError, ImageBindError,
+  CheckpointError,
+  ConfigError,
+  MediaError,
+  ShapeError,
+  StoreError,
+  ServerError,
+  TrainingError,
+  ImageBindError,
 };
 
 /** The wire form of anything thrown: ImageBindErrors keep their class, code and message; others only their message. */
@@ -54,6 +61,9 @@ export function errorToWire(e: unknown): WireError {
 
 /** Rebuilds an error sent with errorToWire: the same ImageBindError class and code, else a plain Error with the message. */
 export function errorFromWire(w: WireError): Error {
-  const cls = w.name !== undefined && w.code !== undefined && Object.hasOwn(WIRE_CLASSES, w.name) ? WIRE_CLASSES[w.name] : undefined;
+  const cls =
+    w.name !== undefined && w.code !== undefined && Object.hasOwn(WIRE_CLASSES, w.name)
+      ? WIRE_CLASSES[w.name]
+      : undefined;
   return cls ? new cls(w.code!, w.message) : new Error(w.message);
 }

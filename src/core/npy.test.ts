@@ -28,7 +28,10 @@ test('round-trips float32 through write and read', async () => {
 
 test('truncated, corrupt and unsupported files give MediaError naming the file', async () => {
   const good = encodeNpy({ dtype: 'float32', shape: [4, 4], data: new Float32Array(16) });
-  assert.throws(() => parseNpy(good.subarray(0, good.length - 3), 'x.npy'), (e: unknown) => e instanceof MediaError && /x\.npy.*truncated/.test(e.message));
+  assert.throws(
+    () => parseNpy(good.subarray(0, good.length - 3), 'x.npy'),
+    (e: unknown) => e instanceof MediaError && /x\.npy.*truncated/.test(e.message),
+  );
   assert.throws(() => parseNpy(new Uint8Array(0), 'empty.npy'), MediaError);
   assert.throws(() => parseNpy(good.subarray(0, 20), 'h.npy'), MediaError);
   const bigEndian = Buffer.from(Buffer.from(good).toString('latin1').replace('<f4', '>f4'), 'latin1');
@@ -36,5 +39,8 @@ test('truncated, corrupt and unsupported files give MediaError naming the file',
   const dir = mkdtempSync(join(tmpdir(), 'npy-'));
   writeFileSync(join(dir, 'junk.npy'), 'hello world');
   await assert.rejects(readNpy(join(dir, 'junk.npy')), /junk\.npy.*magic/);
-  await assert.rejects(readNpy(join(dir, 'missing.npy')), (e: unknown) => e instanceof MediaError && e.code === 'FILE_UNREADABLE');
+  await assert.rejects(
+    readNpy(join(dir, 'missing.npy')),
+    (e: unknown) => e instanceof MediaError && e.code === 'FILE_UNREADABLE',
+  );
 });

@@ -30,7 +30,9 @@ export function numel(shape: readonly number[]): number {
 
 export function tensor<D extends DType>(dtype: D, shape: readonly number[], data: TypedArrayByDType[D]): Tensor<D> {
   if (data.length !== numel(shape)) {
-    throw new RangeError(`tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${numel(shape)}`);
+    throw new RangeError(
+      `tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${numel(shape)}`,
+    );
   }
   return { dtype, shape: [...shape], data };
 }
@@ -67,7 +69,7 @@ export function halfToFloat(h: number): number {
   const e = (h & 0x7c00) >> 10;
   const f = h & 0x03ff;
   if (e === 0) return (s ? -1 : 1) * Math.pow(2, -14) * (f / 1024);
-  if (e === 0x1f) return f ? NaN : (s ? -Infinity : Infinity);
+  if (e === 0x1f) return f ? NaN : s ? -Infinity : Infinity;
   return (s ? -1 : 1) * Math.pow(2, e - 15) * (1 + f / 1024);
 }
 
@@ -87,14 +89,18 @@ export function floatToHalf(v: number): number {
     const half = 1 << (shift - 1);
     let r = mant >> shift;
     const rem = mant & ((1 << shift) - 1);
-    if (rem > half || (rem === half && (r & 1))) r++;
+    if (rem > half || (rem === half && r & 1)) r++;
     return sign | r;
   }
   let r = mant >> 13;
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (r & 1))) {
+  if (rem > 0x1000 || (rem === 0x1000 && r & 1)) {
     r++;
-    if (r === 0x400) { r = 0; exp++; if (exp >= 0x1f) return sign | 0x7c00; }
+    if (r === 0x400) {
+      r = 0;
+      exp++;
+      if (exp >= 0x1f) return sign | 0x7c00;
+    }
   }
   return sign | (exp << 10) | r;
 }

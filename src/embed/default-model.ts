@@ -7,7 +7,10 @@ import { ConfigError } from '../core/errors.ts';
 export function defaultModelDir(): string {
   const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/mini');
   if (!existsSync(join(dir, 'manifest.json'))) {
-    throw new ConfigError('DEFAULT_MODEL_MISSING', `the embedded mini model is missing (${dir}); pass a model directory (--model) made with \`imagebind convert\`.`);
+    throw new ConfigError(
+      'DEFAULT_MODEL_MISSING',
+      `the embedded mini model is missing (${dir}); pass a model directory (--model) made with \`imagebind convert\`.`,
+    );
   }
   return dir;
 }

@@ -7,7 +7,9 @@ import { tinyModelDir } from '../../test/helpers/tiny-model.ts';
 import { diff } from '../../test/helpers/compare.ts';
 
 let model: ImageBind;
-before(async () => { model = await ImageBind.load(await tinyModelDir(false), { batchSize: 2, threads: 1 }); });
+before(async () => {
+  model = await ImageBind.load(await tinyModelDir(false), { batchSize: 2, threads: 1 });
+});
 after(async () => model?.close());
 
 test('embed() on files equals embedTensor() on the official preprocessed tensors', async () => {
@@ -29,13 +31,22 @@ test('embed() on files equals embedTensor() on the official preprocessed tensors
   assert.ok(da <= 1e-3);
   const ids = await refNpy('tiny', 'input_text.npy');
   const et = await model.embedTensor('text', ids);
-  assert.ok(diff(out.text!.flatMap((v) => [...v!]), et.data).maxAbs <= 1e-6, 'text ids equal the fixture ids');
+  assert.ok(
+    diff(
+      out.text!.flatMap((v) => [...v!]),
+      et.data,
+    ).maxAbs <= 1e-6,
+    'text ids equal the fixture ids',
+  );
 });
 
 test('bytes, tensors and a broken file in one batch: the broken one is reported, the rest embed', async () => {
   const dog = readFileSync(ref('assets', 'dog_image.jpg'));
   const t = await refNpy('preprocess', 'vision_car.npy');
-  const out = await model.embed({ vision: [dog, ref('assets', 'nope.jpg'), t, dog.subarray(0, 3000)] }, { normalize: true });
+  const out = await model.embed(
+    { vision: [dog, ref('assets', 'nope.jpg'), t, dog.subarray(0, 3000)] },
+    { normalize: true },
+  );
   assert.equal(out.vision!.length, 4);
   assert.ok(out.vision![0] && out.vision![2]);
   assert.equal(out.vision![1], null);

@@ -81,28 +81,40 @@ function toError(kind: InputKind, index: number, input: MediaInput, e: unknown):
   return { kind, index, input: describe(input), code: e.code, message: e.message };
 }
 
-async function embedKind(backend: EmbedBackend, kind: InputKind, items: readonly MediaInput[], opts: EmbedOptions, errors: ItemError[]): Promise<(Float32Array | null)[]> {
+async function embedKind(
+  backend: EmbedBackend,
+  kind: InputKind,
+  items: readonly MediaInput[],
+  opts: EmbedOptions,
+  errors: ItemError[],
+): Promise<(Float32Array | null)[]> {
   const out: (Float32Array | null)[] = new Array(items.length).fill(null);
   const modality = encoderFor(kind);
   const chunks: number[][] = [];
-  for (let i = 0; i < items.length; i += backend.batchSize) chunks.push(Array.from({ length: Math.min(backend.batchSize, items.length - i) }, (_, j) => i + j));
-  const prepare = (idx: number[]) => Promise.all(idx.map(async (i) => {
-    try {
-      if (kind === 'text') return (await backend.tokenizer()).tokenize([items[i] as string]);
-      const t = await preprocessItem(kind, items[i], opts.loaders);
-      return { dtype: t.dtype, shape: [1, ...t.shape], data: t.data } as Tensor;
-    } catch (e) {
-      errors.push(toError(kind, i, items[i], e));
-      return null;
-    }
-  }));
+  for (let i = 0; i < items.length; i += backend.batchSize)
+    chunks.push(Array.from({ length: Math.min(backend.batchSize, items.length - i) }, (_, j) => i + j));
+  const prepare = (idx: number[]) =>
+    Promise.all(
+      idx.map(async (i) => {
+        try {
+          if (kind === 'text') return (await backend.tokenizer()).tokenize([items[i] as string]);
+          const t = await preprocessItem(kind, items[i], opts.loaders);
+          return { dtype: t.dtype, shape: [1, ...t.shape], data: t.data } as Tensor;
+        } catch (e) {
+          errors.push(toError(kind, i, items[i], e));
+          return null;
+        }
+      }),
+    );
   let next = chunks.length > 0 ? prepare(chunks[0]) : null;
   for (let c = 0; c < chunks.length; c++) {
     const prepared = await next!;
     next = c + 1 < chunks.length ? prepare(chunks[c + 1]) : null;
     const ok = chunks[c].filter((_, j) => prepared[j] !== null);
     if (ok.length === 0) continue;
-    const batch = stack(prepared.filter((t): t is Tensor => t !== null).map((t) => ({ ...t, shape: t.shape.slice(1) })));
+    const batch = stack(
+      prepared.filter((t): t is Tensor => t !== null).map((t) => ({ ...t, shape: t.shape.slice(1) })),
+    );
     const emb = await backend.embedTensor(modality, batch);
     const dim = emb.shape[1];
     ok.forEach((i, j) => {
@@ -113,7 +125,11 @@ async function embedKind(backend: EmbedBackend, kind: InputKind, items: readonly
   return out;
 }
 
-export async function embedInputs(backend: EmbedBackend, inputs: EmbedInputs, opts: EmbedOptions = {}): Promise<EmbedOutput> {
+export async function embedInputs(
+  backend: EmbedBackend,
+  inputs: EmbedInputs,
+  opts: EmbedOptions = {},
+): Promise<EmbedOutput> {
   const errors: ItemError[] = [];
   const result: { [K in InputKind]?: (Float32Array | null)[] } = {};
   for (const kind of INPUT_KINDS) {

@@ -27,7 +27,11 @@ export class ImageBind implements EmbedBackend {
   private readonly encoders = new Map<Modality, Promise<Encoder>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
 
-  private constructor(readonly dir: string, readonly manifest: Manifest, private readonly opts: LoadOptions) {}
+  private constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+    private readonly opts: LoadOptions,
+  ) {}
 
   /** Loads a model directory; with no `dir`, the embedded mini model that ships with the package. */
   static async load(dir?: string, opts: LoadOptions = {}): Promise<ImageBind> {
@@ -67,11 +71,16 @@ export class ImageBind implements EmbedBackend {
     if (!e) {
       const entry = this.manifest.modalities[modality];
       if (!entry) {
-        throw new ConfigError('MODALITY_MISSING', `${this.dir}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}). Convert it with --modalities ${modality}.`);
+        throw new ConfigError(
+          'MODALITY_MISSING',
+          `${this.dir}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}). Convert it with --modalities ${modality}.`,
+        );
       }
       const cacheDir = this.opts.cacheDir ?? (process.env.IMAGEBIND_CACHE_DIR || undefined);
       const cacheKey = `${entry.weightsSha256}:${this.manifest.precision}`;
-      e = createSession(join(this.dir, entry.graph), { ...this.opts, cacheDir, cacheKey }).then((s) => Encoder.create(modality, entry, s, this.batchSize));
+      e = createSession(join(this.dir, entry.graph), { ...this.opts, cacheDir, cacheKey }).then((s) =>
+        Encoder.create(modality, entry, s, this.batchSize),
+      );
       this.encoders.set(modality, e);
     }
     return e;

@@ -13,7 +13,12 @@ import { type AudioOptions, preprocessWaveform } from '../preprocess/audio/pipel
 import type { RgbImage } from '../preprocess/image/bmp.ts';
 import { ClipTokenizer } from '../preprocess/text/tokenizer.ts';
 import { preprocessVisionRgb } from '../preprocess/vision/transform.ts';
-import { type WebRuntime, type WebRuntimeOptions, configureWebRuntime, createWebSession } from '../runtime/backend-web.ts';
+import {
+  type WebRuntime,
+  type WebRuntimeOptions,
+  configureWebRuntime,
+  createWebSession,
+} from '../runtime/backend-web.ts';
 import { Encoder } from '../runtime/encoder.ts';
 
 export interface DownloadProgress {
@@ -37,7 +42,12 @@ export class ImageBindWeb {
   private readonly lastRun = new Map<Modality, Promise<unknown>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
 
-  private constructor(readonly baseUrl: string, readonly manifest: Manifest, readonly runtime: WebRuntime, private readonly opts: WebLoadOptions) {}
+  private constructor(
+    readonly baseUrl: string,
+    readonly manifest: Manifest,
+    readonly runtime: WebRuntime,
+    private readonly opts: WebLoadOptions,
+  ) {}
 
   /**
    * `baseUrl` is the model directory's URL (a trailing slash is added if missing). The runtime
@@ -67,9 +77,16 @@ export class ImageBindWeb {
 
   tokenizer(): Promise<ClipTokenizer> {
     const t = this.manifest.tokenizer;
-    if (!t) return Promise.reject(new ConfigError('VOCAB_REQUIRED', `${this.baseUrl}: this model directory has no tokenizer/; convert it with --vocab to embed text.`));
-    this.tokenizerPromise ??= download(this.baseUrl, t.merges, this.opts)
-      .then((bytes) => ClipTokenizer.fromBuffer(bytes, { source: `${this.baseUrl}${t.merges}`, contextLength: t.contextLength }));
+    if (!t)
+      return Promise.reject(
+        new ConfigError(
+          'VOCAB_REQUIRED',
+          `${this.baseUrl}: this model directory has no tokenizer/; convert it with --vocab to embed text.`,
+        ),
+      );
+    this.tokenizerPromise ??= download(this.baseUrl, t.merges, this.opts).then((bytes) =>
+      ClipTokenizer.fromBuffer(bytes, { source: `${this.baseUrl}${t.merges}`, contextLength: t.contextLength }),
+    );
     return this.tokenizerPromise;
   }
 
@@ -78,11 +95,23 @@ export class ImageBindWeb {
     if (!e) {
       const entry = this.manifest.modalities[modality];
       if (!entry) {
-        return Promise.reject(new ConfigError('MODALITY_MISSING', `${this.baseUrl}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}).`));
+        return Promise.reject(
+          new ConfigError(
+            'MODALITY_MISSING',
+            `${this.baseUrl}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}).`,
+          ),
+        );
       }
       e = (async () => {
-        const [graph, weights] = await Promise.all([download(this.baseUrl, entry.graph, this.opts), download(this.baseUrl, entry.weights, this.opts)]);
-        const session = await createWebSession(graph, { path: entry.weights, data: weights }, `${this.baseUrl}${entry.graph}`);
+        const [graph, weights] = await Promise.all([
+          download(this.baseUrl, entry.graph, this.opts),
+          download(this.baseUrl, entry.weights, this.opts),
+        ]);
+        const session = await createWebSession(
+          graph,
+          { path: entry.weights, data: weights },
+          `${this.baseUrl}${entry.graph}`,
+        );
         return Encoder.create(modality, entry, session, this.opts.batchSize ?? 8);
       })();
       // A failed download may be retried by the next call rather than cached.
@@ -96,7 +125,10 @@ export class ImageBindWeb {
   embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor> {
     const run = async () => (await (await this.encoder(modality)).encode(input)).output;
     const next = (this.lastRun.get(modality) ?? Promise.resolve()).then(run, run);
-    this.lastRun.set(modality, next.catch(() => undefined));
+    this.lastRun.set(
+      modality,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -111,12 +143,18 @@ export class ImageBindWeb {
 
   /** One waveform per item (channels at `sampleRate`): resampled to 16 kHz, clipped, fbank'd, averaged. */
   embedWaveforms(items: readonly DecodedAudio[], opts: AudioOptions = {}): Promise<Float32Tensor> {
-    return this.embedTensor('audio', stack(items.map((a, i) => preprocessWaveform(a.channels, a.sampleRate, opts, `<audio ${i}>`))));
+    return this.embedTensor(
+      'audio',
+      stack(items.map((a, i) => preprocessWaveform(a.channels, a.sampleRate, opts, `<audio ${i}>`))),
+    );
   }
 
   /** WAV file bytes, decoded exactly as in Node. */
   embedWavs(files: readonly Uint8Array[], opts: AudioOptions = {}): Promise<Float32Tensor> {
-    return this.embedWaveforms(files.map((b, i) => decodeWav(b, `<wav ${i}>`)), opts);
+    return this.embedWaveforms(
+      files.map((b, i) => decodeWav(b, `<wav ${i}>`)),
+      opts,
+    );
   }
 
   async close(): Promise<void> {
@@ -129,13 +167,21 @@ export class ImageBindWeb {
 async function download(base: string, file: string, opts: WebLoadOptions): Promise<Uint8Array> {
   const url = new URL(file, base).href;
   // parseManifest already refuses names that leave the directory; the token must never leave it either.
-  if (!url.startsWith(base)) throw new ConfigError('MODEL_DIR_INVALID', `${base}: "${file}" is outside the model directory; refusing to fetch it.`);
+  if (!url.startsWith(base))
+    throw new ConfigError(
+      'MODEL_DIR_INVALID',
+      `${base}: "${file}" is outside the model directory; refusing to fetch it.`,
+    );
   const doFetch = opts.fetch ?? fetch;
   let res: Response;
   try {
     res = await doFetch(url, { headers: { ...opts.headers } });
   } catch (e) {
-    throw new ConfigError('MODEL_FETCH_FAILED', `${url}: could not be fetched (${(e as Error).message}). Check the model URL and that the server is reachable.`, { cause: e });
+    throw new ConfigError(
+      'MODEL_FETCH_FAILED',
+      `${url}: could not be fetched (${(e as Error).message}). Check the model URL and that the server is reachable.`,
+      { cause: e },
+    );
   }
   if (!res.ok) {
     const hint = res.status === 401 ? ' The server wants an access token: pass it in `headers`.' : '';
@@ -155,6 +201,9 @@ async function download(base: string, file: string, opts: WebLoadOptions): Promi
   }
   const out = new Uint8Array(loaded);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }

@@ -6,7 +6,14 @@
 import type { ImageBindConfig, Modality } from './config.ts';
 
 export type Stem =
-  | { kind: 'video-conv3d'; weight: string; frames: number; kernel: readonly [number, number, number]; channels: number; size: number }
+  | {
+      kind: 'video-conv3d';
+      weight: string;
+      frames: number;
+      kernel: readonly [number, number, number];
+      channels: number;
+      size: number;
+    }
   | { kind: 'conv2d'; weight: string; norm: string; kernel: number; stride: number; height: number; width: number }
   | { kind: 'imu-linear'; weight: string; norm: string; channels: number; length: number; kernel: number }
   | { kind: 'text'; tokenEmbedding: string; contextLength: number; vocabSize: number; mask: string };
@@ -55,33 +62,79 @@ function conv2dPatches(h: number, w: number, k: number, s: number): number {
 
 export function modalityArch(cfg: ImageBindConfig, m: Modality): ModalityArch {
   const c = common(cfg, m);
-  const firstHead = (linearIndex: number) => ({ norm: `modality_heads.${m}.0`, linear: `modality_heads.${m}.${linearIndex}.weight`, select: 'first' as const });
+  const firstHead = (linearIndex: number) => ({
+    norm: `modality_heads.${m}.0`,
+    linear: `modality_heads.${m}.${linearIndex}.weight`,
+    select: 'first' as const,
+  });
   switch (m) {
     case 'vision': {
       const [kt, kh, kw] = cfg.kernel_size as [number, number, number];
       const frames = cfg.video_frames;
       const tokens = Math.floor(frames / kt) * Math.floor(224 / kh) * Math.floor(224 / kw) + 1;
       return {
-        ...c, stem: { kind: 'video-conv3d', weight: `${P}.vision.rgbt_stem.proj.1.weight`, frames, kernel: [kt, kh, kw], channels: 3, size: 224 },
-        clsToken: `${P}.vision.cls_token`, posEmbed: `${P}.vision.pos_embedding_helper.pos_embed`,
-        preTransformerNorm: 'modality_trunks.vision.pre_transformer_layer.0', addBiasKV: false,
-        head: firstHead(2), itemShape: [3, frames, 224, 224], numTokens: tokens, inputDType: 'float32',
+        ...c,
+        stem: {
+          kind: 'video-conv3d',
+          weight: `${P}.vision.rgbt_stem.proj.1.weight`,
+          frames,
+          kernel: [kt, kh, kw],
+          channels: 3,
+          size: 224,
+        },
+        clsToken: `${P}.vision.cls_token`,
+        posEmbed: `${P}.vision.pos_embedding_helper.pos_embed`,
+        preTransformerNorm: 'modality_trunks.vision.pre_transformer_layer.0',
+        addBiasKV: false,
+        head: firstHead(2),
+        itemShape: [3, frames, 224, 224],
+        numTokens: tokens,
+        inputDType: 'float32',
       };
     }
     case 'text':
       return {
-        ...c, stem: { kind: 'text', tokenEmbedding: `${P}.text.token_embedding.weight`, contextLength: 77, vocabSize: cfg.text_vocab_size, mask: `${P}.text.mask` },
-        clsToken: null, posEmbed: `${P}.text.pos_embed`, preTransformerNorm: null, addBiasKV: false,
+        ...c,
+        stem: {
+          kind: 'text',
+          tokenEmbedding: `${P}.text.token_embedding.weight`,
+          contextLength: 77,
+          vocabSize: cfg.text_vocab_size,
+          mask: `${P}.text.mask`,
+        },
+        clsToken: null,
+        posEmbed: `${P}.text.pos_embed`,
+        preTransformerNorm: null,
+        addBiasKV: false,
         head: { norm: 'modality_heads.text.proj.0', linear: 'modality_heads.text.proj.1.weight', select: 'eos' },
-        itemShape: [77], numTokens: 77, inputDType: 'int64',
+        itemShape: [77],
+        numTokens: 77,
+        inputDType: 'int64',
       };
     case 'audio': {
-      const k = cfg.audio_kernel_size, s = cfg.audio_stride, h = cfg.audio_num_mel_bins, w = cfg.audio_target_len;
+      const k = cfg.audio_kernel_size,
+        s = cfg.audio_stride,
+        h = cfg.audio_num_mel_bins,
+        w = cfg.audio_target_len;
       return {
-        ...c, stem: { kind: 'conv2d', weight: `${P}.audio.rgbt_stem.proj.weight`, norm: `${P}.audio.rgbt_stem.norm_layer`, kernel: k, stride: s, height: h, width: w },
-        clsToken: `${P}.audio.cls_token`, posEmbed: `${P}.audio.pos_embedding_helper.pos_embed`,
-        preTransformerNorm: null, addBiasKV: true, head: firstHead(2),
-        itemShape: [1, h, w], numTokens: conv2dPatches(h, w, k, s) + 1, inputDType: 'float32',
+        ...c,
+        stem: {
+          kind: 'conv2d',
+          weight: `${P}.audio.rgbt_stem.proj.weight`,
+          norm: `${P}.audio.rgbt_stem.norm_layer`,
+          kernel: k,
+          stride: s,
+          height: h,
+          width: w,
+        },
+        clsToken: `${P}.audio.cls_token`,
+        posEmbed: `${P}.audio.pos_embedding_helper.pos_embed`,
+        preTransformerNorm: null,
+        addBiasKV: true,
+        head: firstHead(2),
+        itemShape: [1, h, w],
+        numTokens: conv2dPatches(h, w, k, s) + 1,
+        inputDType: 'float32',
       };
     }
     case 'depth':
@@ -89,18 +142,46 @@ export function modalityArch(cfg: ImageBindConfig, m: Modality): ModalityArch {
       const k = cfg[`${m}_kernel_size`];
       const stemName = m === 'depth' ? 'depth_stem' : 'rgbt_stem';
       return {
-        ...c, stem: { kind: 'conv2d', weight: `${P}.${m}.${stemName}.proj.weight`, norm: `${P}.${m}.${stemName}.norm_layer`, kernel: k, stride: k, height: 224, width: 224 },
-        clsToken: `${P}.${m}.cls_token`, posEmbed: `${P}.${m}.pos_embedding_helper.pos_embed`,
-        preTransformerNorm: null, addBiasKV: true, head: firstHead(2),
-        itemShape: [1, 224, 224], numTokens: conv2dPatches(224, 224, k, k) + 1, inputDType: 'float32',
+        ...c,
+        stem: {
+          kind: 'conv2d',
+          weight: `${P}.${m}.${stemName}.proj.weight`,
+          norm: `${P}.${m}.${stemName}.norm_layer`,
+          kernel: k,
+          stride: k,
+          height: 224,
+          width: 224,
+        },
+        clsToken: `${P}.${m}.cls_token`,
+        posEmbed: `${P}.${m}.pos_embedding_helper.pos_embed`,
+        preTransformerNorm: null,
+        addBiasKV: true,
+        head: firstHead(2),
+        itemShape: [1, 224, 224],
+        numTokens: conv2dPatches(224, 224, k, k) + 1,
+        inputDType: 'float32',
       };
     }
     case 'imu':
       // The official IMU stem hard-codes a kernel of 8 and 48 = 6 × 8 inputs; imu_kernel_size is unused.
       return {
-        ...c, stem: { kind: 'imu-linear', weight: `${P}.imu.imu_stem.proj.weight`, norm: `${P}.imu.imu_stem.norm_layer`, channels: 6, length: 2000, kernel: 8 },
-        clsToken: `${P}.imu.cls_token`, posEmbed: `${P}.imu.pos_embed`, preTransformerNorm: null, addBiasKV: true,
-        head: firstHead(3), itemShape: [6, 2000], numTokens: 2000 / 8 + 1, inputDType: 'float32',
+        ...c,
+        stem: {
+          kind: 'imu-linear',
+          weight: `${P}.imu.imu_stem.proj.weight`,
+          norm: `${P}.imu.imu_stem.norm_layer`,
+          channels: 6,
+          length: 2000,
+          kernel: 8,
+        },
+        clsToken: `${P}.imu.cls_token`,
+        posEmbed: `${P}.imu.pos_embed`,
+        preTransformerNorm: null,
+        addBiasKV: true,
+        head: firstHead(3),
+        itemShape: [6, 2000],
+        numTokens: 2000 / 8 + 1,
+        inputDType: 'float32',
       };
   }
 }

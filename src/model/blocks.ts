@@ -16,7 +16,15 @@ export function layerNorm(g: Graph, x: Value, prefix: string, dim: number, eps: 
  * the weight is int8 per output channel and the activations are quantized on the fly
  * (onnxruntime's DynamicQuantizeMatMul, u8×s8 kernels on VNNI CPUs).
  */
-export function gemm(g: Graph, x: Value, weightKey: string, biasKey: string | null, inDim: number, outDim: number, local: string): Value {
+export function gemm(
+  g: Graph,
+  x: Value,
+  weightKey: string,
+  biasKey: string | null,
+  inDim: number,
+  outDim: number,
+  local: string,
+): Value {
   const b = biasKey ? g.weight(biasKey, [outDim], 'bias') : null;
   if (g.precision === 'int8') {
     const { q, scale } = g.quantizedWeight(weightKey, outDim, inDim);
@@ -28,7 +36,15 @@ export function gemm(g: Graph, x: Value, weightKey: string, biasKey: string | nu
 }
 
 /** `nn.Linear` with parameters `<prefix>.weight` / `<prefix>.bias`. */
-export function linear(g: Graph, x: Value, prefix: string, inDim: number, outDim: number, bias: boolean, local = 'linear'): Value {
+export function linear(
+  g: Graph,
+  x: Value,
+  prefix: string,
+  inDim: number,
+  outDim: number,
+  bias: boolean,
+  local = 'linear',
+): Value {
   return gemm(g, x, `${prefix}.weight`, bias ? `${prefix}.bias` : null, inDim, outDim, local);
 }
 
@@ -74,7 +90,8 @@ export function attention(g: Graph, x: Value, prefix: string, o: AttentionOption
     if (o.fused) return fusedAttention(g, qkv, prefix, o);
     const split = g.op('Reshape', [qkv, g.constI64('qkv_shape', [-1, o.tokens, 3, o.heads, hd])], {}, 'qkv_heads');
     const perm = g.op('Transpose', [split], { perm: attr.ints([2, 0, 3, 1, 4]) }, 'qkv_t');
-    const pick = (i: number, local: string) => g.op('Gather', [perm, g.constI64(`${local}_index`, [i], [])], { axis: attr.i(0) }, local);
+    const pick = (i: number, local: string) =>
+      g.op('Gather', [perm, g.constI64(`${local}_index`, [i], [])], { axis: attr.i(0) }, local);
     const q = g.op('Div', [pick(0, 'q'), g.constF32('sqrt_hd', [Math.sqrt(hd)], [])], {}, 'q_scaled');
     let k = pick(1, 'k');
     let v = pick(2, 'v');
@@ -108,8 +125,15 @@ export function attention(g: Graph, x: Value, prefix: string, o: AttentionOption
  */
 function fusedAttention(g: Graph, qkv: Value, prefix: string, o: AttentionOptions): Value {
   const seq = g.op('Reshape', [qkv, g.constI64('qkv_seq_shape', [-1, o.tokens, 3 * o.dim])], {}, 'qkv_seq');
-  const [q, k0, v0] = g.opN('Split', [seq, g.constI64('qkv_split', [o.dim, o.dim, o.dim])], 3, { axis: attr.i(-1) }, 'qkv_split');
-  let k = k0, v = v0;
+  const [q, k0, v0] = g.opN(
+    'Split',
+    [seq, g.constI64('qkv_split', [o.dim, o.dim, o.dim])],
+    3,
+    { axis: attr.i(-1) },
+    'qkv_split',
+  );
+  let k = k0,
+    v = v0;
   if (o.addBiasKV) {
     const b = g.op('Shape', [q], { start: attr.i(0), end: attr.i(1) }, 'batch');
     const shape = g.op('Concat', [b, g.constI64('one_dim', [1, o.dim])], { axis: attr.i(0) }, 'bias_kv_shape');
@@ -120,7 +144,13 @@ function fusedAttention(g: Graph, qkv: Value, prefix: string, o: AttentionOption
     k = append('bias_k', k);
     v = append('bias_v', v);
   }
-  const ctx = g.op('MultiHeadAttention', [q, k, v, null, null, o.mask], { num_heads: attr.i(o.heads) }, 'context', 'com.microsoft');
+  const ctx = g.op(
+    'MultiHeadAttention',
+    [q, k, v, null, null, o.mask],
+    { num_heads: attr.i(o.heads) },
+    'context',
+    'com.microsoft',
+  );
   const flat = g.op('Reshape', [ctx, g.constI64('flat_shape', [-1, o.dim])], {}, 'context_flat');
   return linear(g, flat, `${prefix}.out_proj`, o.dim, o.dim, true, 'out');
 }
@@ -140,7 +170,12 @@ export function postprocess(g: Graph, x: Value, logitScaleKey: string | null): V
     const denom = g.op('Max', [norm, g.constF32('eps', [1e-12], [])], {}, 'l2_clamped');
     const unit = g.op('Div', [x, denom], {}, 'normalized');
     if (!logitScaleKey) return unit;
-    const scale = g.op('Min', [g.op('Exp', [g.weight(logitScaleKey, [], 'logit_scale')], {}, 'scale_exp'), g.constF32('max_scale', [100], [])], {}, 'scale');
+    const scale = g.op(
+      'Min',
+      [g.op('Exp', [g.weight(logitScaleKey, [], 'logit_scale')], {}, 'scale_exp'), g.constF32('max_scale', [100], [])],
+      {},
+      'scale',
+    );
     return g.op('Mul', [unit, scale], {}, 'scaled');
   });
 }

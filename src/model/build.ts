@@ -26,7 +26,8 @@ function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, V
   const d = arch.embedDim;
   let x = g.op('Reshape', [tokens, g.constI64('rows', [-1, d])], {}, 'rows');
   if (arch.preTransformerNorm) x = layerNorm(g, x, arch.preTransformerNorm, d, 1e-6, 'pre_ln');
-  let mask = arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens], 'causal_mask') : null;
+  let mask =
+    arch.stem.kind === 'text' ? g.weight(arch.stem.mask, [arch.numTokens, arch.numTokens], 'causal_mask') : null;
   if (mask && fused) {
     // The fused kernel's attention bias in full [B, heads, T, T]: the CPU kernel broadcasts a
     // [1, 1, T, T] bias, but onnxruntime-web's WebGPU kernel accepts only the full shape.
@@ -36,9 +37,16 @@ function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, V
     mask = g.op('Expand', [mask, shape], {}, 'attention_bias');
   }
   for (let i = 0; i < arch.numBlocks; i++) {
-    x = g.scope(`blocks.${i}`, () => block(g, x, `${arch.trunkPrefix}.blocks.${i}`, {
-      dim: d, heads: arch.numHeads, tokens: arch.numTokens, addBiasKV: arch.addBiasKV, mask, fused,
-    }));
+    x = g.scope(`blocks.${i}`, () =>
+      block(g, x, `${arch.trunkPrefix}.blocks.${i}`, {
+        dim: d,
+        heads: arch.numHeads,
+        tokens: arch.numTokens,
+        addBiasKV: arch.addBiasKV,
+        mask,
+        fused,
+      }),
+    );
     if (i === 0) stages.set('block0_out', x);
   }
   return x;
@@ -89,7 +97,12 @@ export function buildEncoder(arch: ModalityArch, opts: BuildOptions = {}): Graph
       if (s === 'head_out') {
         g.output(g.op('Identity', [v], {}, `debug.${s}`), 'float32', ['batch', arch.outDim]);
       } else {
-        const seq = g.op('Reshape', [v, g.constI64(`debug.${s}_shape`, [-1, arch.numTokens, arch.embedDim])], {}, `debug.${s}`);
+        const seq = g.op(
+          'Reshape',
+          [v, g.constI64(`debug.${s}_shape`, [-1, arch.numTokens, arch.embedDim])],
+          {},
+          `debug.${s}`,
+        );
         g.output(seq, 'float32', ['batch', arch.numTokens, arch.embedDim]);
       }
     }

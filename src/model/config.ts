@@ -27,13 +27,20 @@ export function resolveConfig(kwargs: Record<string, unknown>, source = '<config
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(kwargs)) {
     if (!(k in defaults)) {
-      throw new ConfigError('CONFIG_UNKNOWN_KEY', `${source}: unknown ImageBindModel argument "${k}". Known arguments: ${Object.keys(defaults).join(', ')}.`);
+      throw new ConfigError(
+        'CONFIG_UNKNOWN_KEY',
+        `${source}: unknown ImageBindModel argument "${k}". Known arguments: ${Object.keys(defaults).join(', ')}.`,
+      );
     }
     const expected = defaults[k as keyof ImageBindConfig];
     const ok = Array.isArray(expected)
       ? Array.isArray(v) && v.length === expected.length && v.every((x) => Number.isInteger(x) && x > 0)
       : typeof v === 'number' && Number.isFinite(v);
-    if (!ok) throw new ConfigError('CONFIG_BAD_VALUE', `${source}: "${k}" must be ${Array.isArray(expected) ? `a list of ${expected.length} positive integers` : 'a number'}, got ${JSON.stringify(v)}.`);
+    if (!ok)
+      throw new ConfigError(
+        'CONFIG_BAD_VALUE',
+        `${source}: "${k}" must be ${Array.isArray(expected) ? `a list of ${expected.length} positive integers` : 'a number'}, got ${JSON.stringify(v)}.`,
+      );
     out[k] = v;
   }
   const cfg = out as ImageBindConfig;
@@ -41,7 +48,10 @@ export function resolveConfig(kwargs: Record<string, unknown>, source = '<config
     const dim = cfg[`${m}_embed_dim`];
     const heads = cfg[`${m}_num_heads`];
     if (!Number.isInteger(dim) || !Number.isInteger(heads) || dim <= 0 || heads <= 0 || dim % heads !== 0) {
-      throw new ConfigError('CONFIG_BAD_VALUE', `${source}: ${m}_embed_dim (${dim}) must be a positive multiple of ${m}_num_heads (${heads}).`);
+      throw new ConfigError(
+        'CONFIG_BAD_VALUE',
+        `${source}: ${m}_embed_dim (${dim}) must be a positive multiple of ${m}_num_heads (${heads}).`,
+      );
     }
   }
   return cfg;
@@ -67,6 +77,10 @@ export function parseConfig(text: string, source: string): ImageBindConfig {
 
 export function presetConfig(name: string): ImageBindConfig {
   const kwargs = PRESETS[name];
-  if (!kwargs) throw new ConfigError('CONFIG_UNKNOWN_PRESET', `unknown preset "${name}"; available: ${Object.keys(PRESETS).join(', ')}.`);
+  if (!kwargs)
+    throw new ConfigError(
+      'CONFIG_UNKNOWN_PRESET',
+      `unknown preset "${name}"; available: ${Object.keys(PRESETS).join(', ')}.`,
+    );
   return resolveConfig(kwargs, `preset ${name}`);
 }

@@ -47,17 +47,27 @@ function sourceShape(init: InitializerDef): readonly number[] {
 function checkShape(reader: CheckpointReader, init: InitializerDef, modality: Modality): void {
   if (init.source.kind === 'checkpoint' && init.source.transform === 'int8-scale') return;
   if (!reader.has(init.name)) {
-    throw new CheckpointError('TENSOR_MISSING', `${reader.path}: no tensor "${init.name}", which the ${modality} encoder needs. Is this an ImageBind checkpoint, and does --config/--preset match it?`);
+    throw new CheckpointError(
+      'TENSOR_MISSING',
+      `${reader.path}: no tensor "${init.name}", which the ${modality} encoder needs. Is this an ImageBind checkpoint, and does --config/--preset match it?`,
+    );
   }
   const info = reader.info(init.name);
   if (formatShape(info.shape) !== formatShape(sourceShape(init))) {
-    throw new CheckpointError('TENSOR_SHAPE', `${reader.path}: "${init.name}" has shape ${formatShape(info.shape)} but the config expects ${formatShape(sourceShape(init))}. Pass the matching --config or --preset.`);
+    throw new CheckpointError(
+      'TENSOR_SHAPE',
+      `${reader.path}: "${init.name}" has shape ${formatShape(info.shape)} but the config expects ${formatShape(sourceShape(init))}. Pass the matching --config or --preset.`,
+    );
   }
 }
 
 async function writeModality(reader: CheckpointReader, m: Modality, opts: ConvertOptions): Promise<ModalityEntry> {
   const arch = modalityArch(opts.config, m);
-  const graph = buildEncoder(arch, { debug: opts.debug, precision: opts.precision, fusedAttention: opts.fusedAttention ?? true });
+  const graph = buildEncoder(arch, {
+    debug: opts.debug,
+    precision: opts.precision,
+    fusedAttention: opts.fusedAttention ?? true,
+  });
   const weightsFile = `${m}.weights`;
   const weightsTmp = join(opts.outDir, `${weightsFile}.tmp`);
   const external = graph.initializers.filter((i) => i.source.kind === 'checkpoint');
@@ -121,8 +131,14 @@ async function writeModality(reader: CheckpointReader, m: Modality, opts: Conver
     outputScale = Math.min(Math.fround(Math.exp(s)), 100);
   }
   return {
-    graph: graphFile, weights: weightsFile, inputDType: arch.inputDType, itemShape: arch.itemShape,
-    outputDim: arch.outDim, outputScale, weightBytes: offset, weightsSha256: hash.digest('hex'),
+    graph: graphFile,
+    weights: weightsFile,
+    inputDType: arch.inputDType,
+    itemShape: arch.itemShape,
+    outputDim: arch.outDim,
+    outputScale,
+    weightBytes: offset,
+    weightsSha256: hash.digest('hex'),
   };
 }
 
@@ -153,9 +169,14 @@ export async function convertCheckpoint(reader: CheckpointReader, opts: ConvertO
   }
   const identity = spaceIdentity(modalities);
   const manifest: Manifest = {
-    format: MANIFEST_FORMAT, formatVersion: MANIFEST_VERSION,
-    name: opts.name ?? basename(opts.outDir), config: opts.config, precision: opts.precision ?? 'fp32',
-    modalities, tokenizer, identity,
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_VERSION,
+    name: opts.name ?? basename(opts.outDir),
+    config: opts.config,
+    precision: opts.precision ?? 'fp32',
+    modalities,
+    tokenizer,
+    identity,
     source: { checkpoint: basename(reader.path), createdBy: 'imagebind-ts 0.1.0', createdAt: new Date().toISOString() },
   };
   const tmp = join(opts.outDir, 'manifest.json.tmp');

@@ -52,8 +52,7 @@ export type Precision = 'fp32' | 'fp16' | 'int8';
 export type WeightTransform = 'fp16' | 'int8-transposed' | 'int8-scale';
 
 export type WeightSource =
-  | { kind: 'checkpoint'; key: string; transform?: WeightTransform }
-  | { kind: 'inline'; data: InlineData };
+  { kind: 'checkpoint'; key: string; transform?: WeightTransform } | { kind: 'inline'; data: InlineData };
 
 /** What a weight is, so random initialisation (benchmarks, training) can pick a sensible scale. */
 export type WeightRole = 'weight' | 'bias' | 'norm_weight' | 'norm_bias' | 'causal_mask' | 'logit_scale';
@@ -83,7 +82,10 @@ export class Graph {
   private readonly weightValues = new Map<string, Value>();
 
   /** `precision` decides how checkpoint weights are stored; compute is float32 except int8 MatMuls. */
-  constructor(readonly name: string, readonly precision: Precision = 'fp32') {}
+  constructor(
+    readonly name: string,
+    readonly precision: Precision = 'fp32',
+  ) {}
 
   /** Runs `fn` with `part` appended to the naming scope (`blocks.3` → `vision.blocks.3.*`). */
   scope<T>(part: string, fn: () => T): T {
@@ -129,12 +131,25 @@ export class Graph {
     if (known) return known;
     this.names.add(key);
     const half = this.precision !== 'fp32' && role !== 'logit_scale';
-    this.initializers.push({ name: key, role, dtype: half ? 'float16' : 'float32', shape: [...shape], source: { kind: 'checkpoint', key, ...(half ? { transform: 'fp16' as const } : {}) } });
+    this.initializers.push({
+      name: key,
+      role,
+      dtype: half ? 'float16' : 'float32',
+      shape: [...shape],
+      source: { kind: 'checkpoint', key, ...(half ? { transform: 'fp16' as const } : {}) },
+    });
     let value: Value = { name: key };
     if (half) {
       const cast = `${key}.float32`;
       this.names.add(cast);
-      this.nodes.push({ opType: 'Cast', domain: '', name: `${cast}/Cast`, inputs: [key], outputs: [cast], attrs: { to: { kind: 'int', v: 1 } } });
+      this.nodes.push({
+        opType: 'Cast',
+        domain: '',
+        name: `${cast}/Cast`,
+        inputs: [key],
+        outputs: [cast],
+        attrs: { to: { kind: 'int', v: 1 } },
+      });
       value = { name: cast };
     }
     this.weightValues.set(key, value);
@@ -147,8 +162,20 @@ export class Graph {
     if (!this.weightValues.has(key)) {
       this.names.add(key);
       this.names.add(scaleName);
-      this.initializers.push({ name: key, role: 'weight', dtype: 'int8', shape: [inDim, outDim], source: { kind: 'checkpoint', key, transform: 'int8-transposed' } });
-      this.initializers.push({ name: scaleName, role: 'weight', dtype: 'float32', shape: [outDim], source: { kind: 'checkpoint', key, transform: 'int8-scale' } });
+      this.initializers.push({
+        name: key,
+        role: 'weight',
+        dtype: 'int8',
+        shape: [inDim, outDim],
+        source: { kind: 'checkpoint', key, transform: 'int8-transposed' },
+      });
+      this.initializers.push({
+        name: scaleName,
+        role: 'weight',
+        dtype: 'float32',
+        shape: [outDim],
+        source: { kind: 'checkpoint', key, transform: 'int8-scale' },
+      });
       this.weightValues.set(key, { name: key });
     }
     return { q: { name: key }, scale: { name: scaleName } };
@@ -163,24 +190,41 @@ export class Graph {
   }
 
   inline(local: string, dtype: ElemType, shape: readonly number[], data: InlineData): Value {
-    if (data.length !== numel(shape)) throw new RangeError(`constant ${local}: ${data.length} values for shape [${shape}]`);
+    if (data.length !== numel(shape))
+      throw new RangeError(`constant ${local}: ${data.length} values for shape [${shape}]`);
     const name = this.qualify(local);
     this.initializers.push({ name, dtype, shape: [...shape], source: { kind: 'inline', data } });
     return { name };
   }
 
   /** Adds one node with a single output named `local` in the current scope. */
-  op(opType: string, inputs: readonly (Value | null)[], attrs: Record<string, Attr> = {}, local?: string, domain = ''): Value {
+  op(
+    opType: string,
+    inputs: readonly (Value | null)[],
+    attrs: Record<string, Attr> = {},
+    local?: string,
+    domain = '',
+  ): Value {
     return this.opN(opType, inputs, 1, attrs, local, domain)[0];
   }
 
-  opN(opType: string, inputs: readonly (Value | null)[], outputs: number, attrs: Record<string, Attr> = {}, local?: string, domain = ''): Value[] {
+  opN(
+    opType: string,
+    inputs: readonly (Value | null)[],
+    outputs: number,
+    attrs: Record<string, Attr> = {},
+    local?: string,
+    domain = '',
+  ): Value[] {
     const base = local ?? opType.toLowerCase();
     const outs = Array.from({ length: outputs }, (_, i) => this.qualify(outputs === 1 ? base : `${base}_${i}`));
     this.nodes.push({
-      opType, domain, name: `${outs[0]}/${opType}`,
+      opType,
+      domain,
+      name: `${outs[0]}/${opType}`,
       inputs: inputs.map((v) => (v === null ? '' : v.name)),
-      outputs: outs, attrs,
+      outputs: outs,
+      attrs,
     });
     return outs.map((name) => ({ name }));
   }
@@ -234,7 +278,8 @@ export function bindWeights(g: Graph, place: (init: InitializerDef) => 'input' |
       promoted.push(init.name);
       g.initializers.splice(i--, 1);
     } else {
-      if (p.length !== numel(init.shape)) throw new RangeError(`weight ${init.name}: ${p.length} values for shape [${init.shape}]`);
+      if (p.length !== numel(init.shape))
+        throw new RangeError(`weight ${init.name}: ${p.length} values for shape [${init.shape}]`);
       g.initializers[i] = { ...init, source: { kind: 'inline', data: p } };
     }
   }

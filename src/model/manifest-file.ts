@@ -10,7 +10,10 @@ export async function readManifest(dir: string): Promise<Manifest> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new ConfigError('MODEL_DIR_INVALID', `${dir}: not a model directory (no manifest.json). Create one with \`imagebind convert <checkpoint.pth> --out ${dir}\`.`);
+    throw new ConfigError(
+      'MODEL_DIR_INVALID',
+      `${dir}: not a model directory (no manifest.json). Create one with \`imagebind convert <checkpoint.pth> --out ${dir}\`.`,
+    );
   }
   return parseManifest(text, path);
 }

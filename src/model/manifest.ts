@@ -49,8 +49,18 @@ export interface Manifest {
  * and browsers fetch them relative to the directory's URL (with the user's token).
  */
 function checkFileName(path: string, field: string, name: unknown): void {
-  const ok = typeof name === 'string' && name !== '' && !name.startsWith('/') && !name.includes('\\') && !/^[a-z][a-z0-9+.-]*:/i.test(name) && !name.split('/').some((p) => p === '..' || p === '.' || p === '');
-  if (!ok) throw new ConfigError('MODEL_DIR_INVALID', `${path}: ${field} must be a relative file name inside the model directory, got ${JSON.stringify(name)}; re-create it with \`imagebind convert\`.`);
+  const ok =
+    typeof name === 'string' &&
+    name !== '' &&
+    !name.startsWith('/') &&
+    !name.includes('\\') &&
+    !/^[a-z][a-z0-9+.-]*:/i.test(name) &&
+    !name.split('/').some((p) => p === '..' || p === '.' || p === '');
+  if (!ok)
+    throw new ConfigError(
+      'MODEL_DIR_INVALID',
+      `${path}: ${field} must be a relative file name inside the model directory, got ${JSON.stringify(name)}; re-create it with \`imagebind convert\`.`,
+    );
 }
 
 /** Validates manifest JSON text; `path` names it in errors. Reading it is manifest-file.ts's job. */
@@ -59,13 +69,19 @@ export function parseManifest(text: string, path: string): Manifest {
   try {
     m = JSON.parse(text) as Manifest;
   } catch (e) {
-    throw new ConfigError('MODEL_DIR_INVALID', `${path}: not valid JSON (${(e as Error).message}); re-run \`imagebind convert\`.`);
+    throw new ConfigError(
+      'MODEL_DIR_INVALID',
+      `${path}: not valid JSON (${(e as Error).message}); re-run \`imagebind convert\`.`,
+    );
   }
   if (m.format !== MANIFEST_FORMAT || typeof m.formatVersion !== 'number') {
     throw new ConfigError('MODEL_DIR_INVALID', `${path}: not an imagebind-ts manifest (format "${String(m.format)}").`);
   }
   if (m.formatVersion > MANIFEST_VERSION) {
-    throw new ConfigError('MODEL_DIR_VERSION', `${path}: format version ${m.formatVersion} is newer than this imagebind-ts supports (${MANIFEST_VERSION}); upgrade imagebind-ts.`);
+    throw new ConfigError(
+      'MODEL_DIR_VERSION',
+      `${path}: format version ${m.formatVersion} is newer than this imagebind-ts supports (${MANIFEST_VERSION}); upgrade imagebind-ts.`,
+    );
   }
   for (const [k, entry] of Object.entries(m.modalities ?? {})) {
     if (!isModality(k)) throw new ConfigError('MODEL_DIR_INVALID', `${path}: unknown modality "${k}".`);

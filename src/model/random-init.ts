@@ -23,11 +23,16 @@ function hashKey(key: string, seed: number): number {
   return h >>> 0;
 }
 
-export function randomCheckpoint(config: ImageBindConfig, seed = 0, modalities: readonly Modality[] = MODALITIES): CheckpointReader {
+export function randomCheckpoint(
+  config: ImageBindConfig,
+  seed = 0,
+  modalities: readonly Modality[] = MODALITIES,
+): CheckpointReader {
   const infos = new Map<string, Info>();
   for (const m of modalities) {
     for (const init of buildEncoder(modalityArch(config, m)).initializers) {
-      if (init.source.kind === 'checkpoint') infos.set(init.name, { name: init.name, dtype: 'float32', shape: init.shape, role: init.role ?? 'weight' });
+      if (init.source.kind === 'checkpoint')
+        infos.set(init.name, { name: init.name, dtype: 'float32', shape: init.shape, role: init.role ?? 'weight' });
     }
   }
   const info = (name: string): Info => {
@@ -48,16 +53,24 @@ export function randomCheckpoint(config: ImageBindConfig, seed = 0, modalities: 
       // are perturbed away from 1/0 so that tests exercise every parameter.
       const rng = new Rng(hashKey(name, seed));
       switch (role) {
-        case 'logit_scale': out[0] = Math.log(LOGIT_SCALE_INIT[name.split('.')[1]] ?? 1); break;
+        case 'logit_scale':
+          out[0] = Math.log(LOGIT_SCALE_INIT[name.split('.')[1]] ?? 1);
+          break;
         case 'causal_mask': {
           const n = shape[0];
           for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[i * n + j] = -Infinity;
           break;
         }
-        case 'norm_weight': rng.fillNormal(out, 0.1, 1); break;
+        case 'norm_weight':
+          rng.fillNormal(out, 0.1, 1);
+          break;
         case 'norm_bias':
-        case 'bias': rng.fillNormal(out, 0.02); break;
-        case 'weight': rng.fillTruncNormal(out, 0.02); break;
+        case 'bias':
+          rng.fillNormal(out, 0.02);
+          break;
+        case 'weight':
+          rng.fillTruncNormal(out, 0.02);
+          break;
       }
       return out;
     },

@@ -22,7 +22,12 @@ function clsAndPos(g: Graph, tokens: Value, input: Value, arch: ModalityArch): V
   let x = tokens;
   if (arch.clsToken) {
     const cls = g.weight(arch.clsToken, [1, 1, d]);
-    const shape = g.op('Concat', [batchDim(g, input), g.constI64('cls_tail', [1, d])], { axis: attr.i(0) }, 'cls_shape');
+    const shape = g.op(
+      'Concat',
+      [batchDim(g, input), g.constI64('cls_tail', [1, d])],
+      { axis: attr.i(0) },
+      'cls_shape',
+    );
     const clsB = g.op('Expand', [cls, shape], {}, 'cls_expanded');
     x = g.op('Concat', [clsB, tokens], { axis: attr.i(1) }, 'with_cls');
   }
@@ -36,21 +41,41 @@ function stemTokens(g: Graph, input: Value, stem: Stem, d: number): Value {
       // PadIm2Video + Conv3d(kernel = stride, bias=False). Still images are padded to 2-frame clips
       // by the runtime before they reach the graph, so the input here is always [B, 3, T, H, W].
       const w = g.weight(stem.weight, [d, stem.channels, ...stem.kernel]);
-      const conv = g.op('Conv', [input, w], { kernel_shape: attr.ints(stem.kernel), strides: attr.ints(stem.kernel) }, 'conv');
+      const conv = g.op(
+        'Conv',
+        [input, w],
+        { kernel_shape: attr.ints(stem.kernel), strides: attr.ints(stem.kernel) },
+        'conv',
+      );
       return patchesToTokens(g, conv, d);
     }
     case 'conv2d': {
       const w = g.weight(stem.weight, [d, 1, stem.kernel, stem.kernel]);
-      const conv = g.op('Conv', [input, w], { kernel_shape: attr.ints([stem.kernel, stem.kernel]), strides: attr.ints([stem.stride, stem.stride]) }, 'conv');
+      const conv = g.op(
+        'Conv',
+        [input, w],
+        { kernel_shape: attr.ints([stem.kernel, stem.kernel]), strides: attr.ints([stem.stride, stem.stride]) },
+        'conv',
+      );
       const tokens = patchesToTokens(g, conv, d);
       return layerNorm(g, tokens, stem.norm, d, 1e-5, 'stem_norm');
     }
     case 'imu-linear': {
       // IMUPreprocessor: unfold(-1, 8, 8) → permute(0, 2, 1, 3) → reshape(B, patches, 6 * 8).
       const patches = stem.length / stem.kernel;
-      const unfolded = g.op('Reshape', [input, g.constI64('unfold_shape', [0, stem.channels, patches, stem.kernel])], {}, 'unfold');
+      const unfolded = g.op(
+        'Reshape',
+        [input, g.constI64('unfold_shape', [0, stem.channels, patches, stem.kernel])],
+        {},
+        'unfold',
+      );
       const perm = g.op('Transpose', [unfolded], { perm: attr.ints([0, 2, 1, 3]) }, 'unfold_t');
-      const rows = g.op('Reshape', [perm, g.constI64('rows_shape', [-1, stem.channels * stem.kernel])], {}, 'patch_rows');
+      const rows = g.op(
+        'Reshape',
+        [perm, g.constI64('rows_shape', [-1, stem.channels * stem.kernel])],
+        {},
+        'patch_rows',
+      );
       const w = g.weight(stem.weight, [d, stem.channels * stem.kernel]);
       const proj = g.op('Gemm', [rows, w], { transB: attr.i(1) }, 'proj');
       const normed = layerNorm(g, proj, stem.norm, d, 1e-5, 'stem_norm');

@@ -11,7 +11,11 @@ export function toHalf(w: Float32Array): Uint16Array {
  * Symmetric per-output-channel int8 for a Linear weight [out, in]: scale_o = max|W_o| / 127,
  * q = round(W / scale) stored transposed as [in, out], the layout MatMul's B input wants.
  */
-export function quantizePerChannel(w: Float32Array, outDim: number, inDim: number): { q: Int8Array; scale: Float32Array } {
+export function quantizePerChannel(
+  w: Float32Array,
+  outDim: number,
+  inDim: number,
+): { q: Int8Array; scale: Float32Array } {
   const q = new Int8Array(outDim * inDim);
   const scale = new Float32Array(outDim);
   for (let o = 0; o < outDim; o++) {

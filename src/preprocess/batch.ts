@@ -8,7 +8,10 @@ import { ImageBindError } from '../core/errors.ts';
 export type Settled<T> = { ok: true; path: string; value: T } | { ok: false; path: string; error: ImageBindError };
 
 export async function settleEach<T>(
-  paths: readonly string[], fn: (path: string) => Promise<T>, wrap: (path: string, e: unknown) => ImageBindError, concurrency = 4,
+  paths: readonly string[],
+  fn: (path: string) => Promise<T>,
+  wrap: (path: string, e: unknown) => ImageBindError,
+  concurrency = 4,
 ): Promise<Settled<T>[]> {
   const results: Settled<T>[] = new Array(paths.length);
   let next = 0;

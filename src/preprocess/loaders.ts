@@ -29,17 +29,26 @@ export interface LoaderOptions {
 
 /** The per-item tensor shape each file kind produces. */
 export const ITEM_SHAPES: Record<FileKind, readonly number[]> = {
-  vision: [3, 224, 224], audio: [3, 1, 128, 204], video: [15, 3, 2, 224, 224],
-  depth: [1, 224, 224], thermal: [1, 224, 224], imu: [6, 2000],
+  vision: [3, 224, 224],
+  audio: [3, 1, 128, 204],
+  video: [15, 3, 2, 224, 224],
+  depth: [1, 224, 224],
+  thermal: [1, 224, 224],
+  imu: [6, 2000],
 };
 
 export async function loadFile(kind: FileKind, path: string, opts: LoaderOptions = {}): Promise<Float32Tensor> {
   switch (kind) {
-    case 'vision': return loadVisionFile(path, opts.vision);
-    case 'audio': return loadAudioFile(path, opts.audio);
-    case 'video': return loadVideoFile(path, opts.video);
-    case 'depth': return loadDepthFile(path, opts.depth);
-    case 'thermal': return loadThermalFile(path, opts.thermal);
+    case 'vision':
+      return loadVisionFile(path, opts.vision);
+    case 'audio':
+      return loadAudioFile(path, opts.audio);
+    case 'video':
+      return loadVideoFile(path, opts.video);
+    case 'depth':
+      return loadDepthFile(path, opts.depth);
+    case 'thermal':
+      return loadThermalFile(path, opts.thermal);
     case 'imu': {
       const r = await loadImuFile(path, opts.imu);
       for (const w of r.warnings) opts.onWarning?.(path, w);

@@ -67,13 +67,20 @@ async function configure(opts: WebRuntimeOptions): Promise<WebRuntime> {
   const gpu = wanted.includes('webgpu') && (await hasWebGpu());
   const executionProviders = wanted.filter((ep) => ep !== 'webgpu' || gpu);
   if (executionProviders.length === 0) {
-    throw new ConfigError('NO_EXECUTION_PROVIDER', `none of the requested execution providers (${wanted.join(', ')}) is available in this browser; allow 'wasm' as a fallback.`);
+    throw new ConfigError(
+      'NO_EXECUTION_PROVIDER',
+      `none of the requested execution providers (${wanted.join(', ')}) is available in this browser; allow 'wasm' as a fallback.`,
+    );
   }
   return { executionProviders, threads };
 }
 
 /** A session over one encoder's graph, with its external weights file supplied as bytes. */
-export async function createWebSession(graph: Uint8Array, weights: { readonly path: string; readonly data: Uint8Array }, where: string): Promise<BackendSession> {
+export async function createWebSession(
+  graph: Uint8Array,
+  weights: { readonly path: string; readonly data: Uint8Array },
+  where: string,
+): Promise<BackendSession> {
   const runtime = await configureWebRuntime();
   let session: ort.InferenceSession;
   try {
@@ -83,7 +90,11 @@ export async function createWebSession(graph: Uint8Array, weights: { readonly pa
       externalData: [{ path: weights.path, data: weights.data }],
     });
   } catch (e) {
-    throw new ConfigError('MODEL_LOAD_FAILED', `${where}: onnxruntime-web could not load the graph (${(e as Error).message}).`, { cause: e });
+    throw new ConfigError(
+      'MODEL_LOAD_FAILED',
+      `${where}: onnxruntime-web could not load the graph (${(e as Error).message}).`,
+      { cause: e },
+    );
   }
   return wrapOrtSession(session, ort.Tensor as unknown as OrtTensorConstructor);
 }

@@ -23,7 +23,11 @@ function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
 }
 
 /** A cached optimised graph when there is one; if it fails to load, it is dropped and rebuilt. */
-async function createCached(path: string, entry: CacheEntry, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+async function createCached(
+  path: string,
+  entry: CacheEntry,
+  options: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
   if (entry.cached) {
     try {
       return await ort.InferenceSession.create(entry.cached, { ...options, graphOptimizationLevel: 'disabled' });
@@ -36,7 +40,12 @@ async function createCached(path: string, entry: CacheEntry, options: ort.Infere
   try {
     // logSeverityLevel 3: its warning that level-`all` graphs are hardware-specific is why the
     // cache key names the CPU; printing it on every first load would only alarm users.
-    session = await ort.InferenceSession.create(path, { ...options, optimizedModelFilePath: entry.savePath, extra: entry.saveConfig, logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(path, {
+      ...options,
+      optimizedModelFilePath: entry.savePath,
+      extra: entry.saveConfig,
+      logSeverityLevel: 3,
+    });
   } catch {
     await entry.commit().catch(() => undefined); // nothing was saved: this only removes the staging folder
     return ort.InferenceSession.create(path, options);
@@ -55,11 +64,17 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
     if (typeof model !== 'string') session = await ort.InferenceSession.create(model, options);
     else {
       // A cache that cannot be used (read-only folder, full disk) must not stop the model loading.
-      const entry = opts.cacheDir ? await optimizedCacheEntry(opts.cacheDir, model, ort.env.versions.node ?? '', opts.cacheKey).catch(() => null) : null;
+      const entry = opts.cacheDir
+        ? await optimizedCacheEntry(opts.cacheDir, model, ort.env.versions.node ?? '', opts.cacheKey).catch(() => null)
+        : null;
       session = entry ? await createCached(model, entry, options) : await ort.InferenceSession.create(model, options);
     }
   } catch (e) {
-    throw new ConfigError('MODEL_LOAD_FAILED', `${where}: onnxruntime could not load the graph (${(e as Error).message}). Re-create the model directory with \`imagebind convert\`.`, { cause: e });
+    throw new ConfigError(
+      'MODEL_LOAD_FAILED',
+      `${where}: onnxruntime could not load the graph (${(e as Error).message}). Re-create the model directory with \`imagebind convert\`.`,
+      { cause: e },
+    );
   }
   return wrapOrtSession(session, ort.Tensor as unknown as OrtTensorConstructor);
 }

@@ -18,9 +18,12 @@ export interface EncodeResult {
 }
 
 function describeAccepted(m: Modality, item: readonly number[]): string {
-  if (m === 'vision') return `[B, 3, 224, 224] images, [B, S, 3, 224, 224] (S images per item) or [B, S, 3, ${item[1]}, 224, 224] clips`;
+  if (m === 'vision')
+    return `[B, 3, 224, 224] images, [B, S, 3, 224, 224] (S images per item) or [B, S, 3, ${item[1]}, 224, 224] clips`;
   const base = formatShape(['B', ...item]);
-  return m === 'text' || m === 'imu' ? base : `${base} or ${formatShape(['B', 'S', ...item])} (S clips per item, averaged)`;
+  return m === 'text' || m === 'imu'
+    ? base
+    : `${base} or ${formatShape(['B', 'S', ...item])} (S clips per item, averaged)`;
 }
 
 /** PadIm2Video(repeat, T): [N, C, H, W] → [N, C, T, H, W] with the frame copied T times. */
@@ -52,7 +55,10 @@ export class Encoder {
   private normalizeInput(t: Tensor): { flat: Tensor; groups: number; perGroup: number } {
     const { itemShape, inputDType } = this.entry;
     const fail = (what: string): never => {
-      throw new ShapeError('INPUT_SHAPE', `${this.modality} input ${what}: expected ${inputDType} ${describeAccepted(this.modality, itemShape)}, got ${t.dtype} ${formatShape(t.shape)}.`);
+      throw new ShapeError(
+        'INPUT_SHAPE',
+        `${this.modality} input ${what}: expected ${inputDType} ${describeAccepted(this.modality, itemShape)}, got ${t.dtype} ${formatShape(t.shape)}.`,
+      );
     };
     if (t.dtype !== inputDType) fail('has the wrong dtype');
     let shape = [...t.shape];
@@ -95,7 +101,10 @@ export class Encoder {
     for (const [name, s] of stages) {
       const data = new Float32Array(s.parts.reduce((a, p) => a + p.length, 0));
       let o = 0;
-      for (const p of s.parts) { data.set(p, o); o += p.length; }
+      for (const p of s.parts) {
+        data.set(p, o);
+        o += p.length;
+      }
       stageTensors.set(name, { dtype: 'float32', shape: [n, ...s.tail], data });
     }
     return { output: averageGroups(rows, groups, perGroup, outDim), stages: stageTensors };

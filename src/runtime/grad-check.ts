@@ -60,7 +60,8 @@ export interface GradCheckResult {
 }
 
 export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<GradCheckResult> {
-  const rtol = o.rtol ?? 1e-2, atol = o.atol ?? 1e-3;
+  const rtol = o.rtol ?? 1e-2,
+    atol = o.atol ?? 1e-3;
   const back = await GraphSession.create(gradientGraph(forward, { loss: o.loss, wrt: o.wrt }), { threads: 1 });
   const fwdGraph = cloneGraph(forward);
   if (!fwdGraph.outputs.some((x) => x.name === o.loss)) fwdGraph.output({ name: o.loss }, 'float32', []);
@@ -72,11 +73,13 @@ export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<Gr
   let aligned = 0;
   try {
     const grads = await back.run(o.feeds, o.wrt.map(gradName));
-    const lossAt = async (feeds: Readonly<Record<string, Tensor>>) => (await fwd.run(feeds, [o.loss])).get(o.loss)?.data[0] ?? NaN;
+    const lossAt = async (feeds: Readonly<Record<string, Tensor>>) =>
+      (await fwd.run(feeds, [o.loss])).get(o.loss)?.data[0] ?? NaN;
     for (const name of o.wrt) {
       const t = o.feeds[name] as Tensor<'float32'>;
       const g = grads.get(gradName(name));
-      if (!g || numel(g.shape) !== numel(t.shape)) throw new Error(`gradCheck: gradient of ${name} has shape [${g?.shape}], expected [${t.shape}]`);
+      if (!g || numel(g.shape) !== numel(t.shape))
+        throw new Error(`gradCheck: gradient of ${name} has shape [${g?.shape}], expected [${t.shape}]`);
       const rms = Math.sqrt(t.data.reduce((s, x) => s + x * x, 0) / Math.max(t.data.length, 1));
       const eps = Math.max((o.relEps ?? 1e-2) * rms, o.minEps ?? 1e-3);
       if (o.directions) {
@@ -86,13 +89,18 @@ export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<Gr
           // The first direction follows the gradient itself (largest signal over roundoff), the
           // others are random.
           const d = k === 0 ? g.data.map((x) => x / gRms) : rng.fillNormal(new Float32Array(t.data.length));
-          const at = (sign: number) => lossAt({ ...o.feeds, [name]: { dtype: 'float32', shape: t.shape, data: t.data.map((x, i) => x + sign * eps * d[i]) } });
-          const numeric = (await at(1) - await at(-1)) / (2 * eps);
+          const at = (sign: number) =>
+            lossAt({
+              ...o.feeds,
+              [name]: { dtype: 'float32', shape: t.shape, data: t.data.map((x, i) => x + sign * eps * d[i]) },
+            });
+          const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
           const analytic = g.data.reduce((acc, x, i) => acc + x * d[i], 0);
           const e = { name, index: -1 - k, analytic, numeric };
           entries.push(e);
-          const diff = Math.abs(analytic - numeric), scale = Math.max(Math.abs(analytic), Math.abs(numeric));
-          const roundoff = ROUNDOFF * Math.abs(base) / eps;
+          const diff = Math.abs(analytic - numeric),
+            scale = Math.max(Math.abs(analytic), Math.abs(numeric));
+          const roundoff = (ROUNDOFF * Math.abs(base)) / eps;
           worst = Math.max(worst, diff / Math.max(scale, roundoff, 1e-30));
           if (k === 0) aligned = Math.max(aligned, diff / Math.max(scale, 1e-30));
           if (!(diff <= rtol * scale + roundoff + atol)) failures.push(e);
@@ -110,7 +118,7 @@ export async function gradCheck(forward: Graph, o: GradCheckOptions): Promise<Gr
           return lossAt({ ...o.feeds, [name]: { dtype: 'float32', shape: t.shape, data } });
         };
         const step = Math.fround(t.data[index] + eps) - t.data[index];
-        const numeric = (await probe(step) - await probe(-step)) / (2 * step);
+        const numeric = ((await probe(step)) - (await probe(-step))) / (2 * step);
         const e = { name, index, analytic: g.data[index], numeric };
         entries.push(e);
         const diff = Math.abs(e.analytic - e.numeric);

@@ -22,7 +22,9 @@ export function graphBytes(graph: Graph): Uint8Array {
     producerVersion: '0.1.0',
     extraOpsets: [{ domain: 'com.microsoft', version: 1 }],
     locate: (init) => {
-      throw new Error(`graph session: initializer ${init.name} still points into a checkpoint; bind it first (bindWeights)`);
+      throw new Error(
+        `graph session: initializer ${init.name} still points into a checkpoint; bind it first (bindWeights)`,
+      );
     },
   });
 }

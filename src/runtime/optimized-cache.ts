@@ -33,8 +33,13 @@ const DONE = 'complete';
 function cpuSignature(): string {
   let flags = '';
   try {
-    flags = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
-  } catch { /* not Linux: the model name and architecture still distinguish most machines */ }
+    flags =
+      readFileSync('/proc/cpuinfo', 'utf8')
+        .split('\n')
+        .find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
+  } catch {
+    /* not Linux: the model name and architecture still distinguish most machines */
+  }
   return `${arch()}\0${cpus()[0]?.model ?? ''}\0${flags}`;
 }
 
@@ -52,16 +57,31 @@ const STALE_MS = 6 * 3600 * 1000;
 /** Staging folders of processes that died mid-save; an hours-old one is no longer being written. */
 async function sweepStaging(cacheDir: string): Promise<void> {
   const names = await readdir(cacheDir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.includes('.tmp-')).map(async (n) => {
-    const info = await stat(join(cacheDir, n)).catch(() => null);
-    if (info && Date.now() - info.mtimeMs > STALE_MS) await rm(join(cacheDir, n), { recursive: true, force: true });
-  }));
+  await Promise.all(
+    names
+      .filter((n) => n.includes('.tmp-'))
+      .map(async (n) => {
+        const info = await stat(join(cacheDir, n)).catch(() => null);
+        if (info && Date.now() - info.mtimeMs > STALE_MS) await rm(join(cacheDir, n), { recursive: true, force: true });
+      }),
+  );
 }
 
 /** `weightsKey` identifies the weights beyond the file's metadata (e.g. the manifest's hash and precision). */
-export async function optimizedCacheEntry(cacheDir: string, modelPath: string, runtimeVersion: string, weightsKey = ''): Promise<CacheEntry> {
-  const dir = join(cacheDir, `${basename(modelPath).replace(/\.onnx$/, '')}-${await cacheKey(modelPath, runtimeVersion, weightsKey)}`);
-  const done = await stat(join(dir, DONE)).then(() => true, () => false);
+export async function optimizedCacheEntry(
+  cacheDir: string,
+  modelPath: string,
+  runtimeVersion: string,
+  weightsKey = '',
+): Promise<CacheEntry> {
+  const dir = join(
+    cacheDir,
+    `${basename(modelPath).replace(/\.onnx$/, '')}-${await cacheKey(modelPath, runtimeVersion, weightsKey)}`,
+  );
+  const done = await stat(join(dir, DONE)).then(
+    () => true,
+    () => false,
+  );
   if (!done) await sweepStaging(cacheDir);
   // Sessions may be created concurrently (several processes): each writes its own staging folder.
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
@@ -69,10 +89,18 @@ export async function optimizedCacheEntry(cacheDir: string, modelPath: string, r
   return {
     cached: done ? join(dir, GRAPH) : null,
     savePath: join(staging, GRAPH),
-    saveConfig: { session: { optimized_model_external_initializers_file_name: WEIGHTS, optimized_model_external_initializers_min_size_in_bytes: '1024' } },
+    saveConfig: {
+      session: {
+        optimized_model_external_initializers_file_name: WEIGHTS,
+        optimized_model_external_initializers_min_size_in_bytes: '1024',
+      },
+    },
     commit: async () => {
       if (done) return;
-      const saved = await stat(join(staging, GRAPH)).then(() => true, () => false);
+      const saved = await stat(join(staging, GRAPH)).then(
+        () => true,
+        () => false,
+      );
       if (!saved) return void (await rm(staging, { recursive: true, force: true }));
       await writeFile(join(staging, DONE), '');
       // Another process may have finished first; its copy is as good as ours.

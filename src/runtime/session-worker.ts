@@ -12,11 +12,22 @@ import type { SessionOptions } from './session.ts';
 
 export type WorkerRequest =
   | { readonly type: 'open'; readonly sid: number; readonly path: string; readonly opts: SessionOptions }
-  | { readonly type: 'run'; readonly sid: number; readonly id: number; readonly feeds: Record<string, Tensor>; readonly outputs?: readonly string[] }
+  | {
+      readonly type: 'run';
+      readonly sid: number;
+      readonly id: number;
+      readonly feeds: Record<string, Tensor>;
+      readonly outputs?: readonly string[];
+    }
   | { readonly type: 'release'; readonly sid: number };
 
 export type WorkerReply =
-  | { readonly type: 'opened'; readonly sid: number; readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
+  | {
+      readonly type: 'opened';
+      readonly sid: number;
+      readonly inputNames: readonly string[];
+      readonly outputNames: readonly string[];
+    }
   | { readonly type: 'result'; readonly id: number; readonly outputs: [string, Tensor<'float32'>][] }
   | { readonly type: 'failed'; readonly sid: number; readonly id: number | null; readonly error: WireError }
   | { readonly type: 'released'; readonly sid: number };
@@ -46,7 +57,10 @@ function open(sid: number, path: string, opts: SessionOptions): void {
       h.session = s;
       reply({ type: 'opened', sid, inputNames: s.inputNames, outputNames: s.outputNames });
     },
-    (e: unknown) => { hosted.delete(sid); reply({ type: 'failed', sid, id: null, error: errorToWire(e) }); },
+    (e: unknown) => {
+      hosted.delete(sid);
+      reply({ type: 'failed', sid, id: null, error: errorToWire(e) });
+    },
   );
 }
 
@@ -71,7 +85,9 @@ function release(sid: number): void {
   h.releasing ??= Promise.allSettled(h.inFlight)
     .then(() => h.session?.release())
     .catch(() => undefined) // the session is gone from this host either way
-    .finally(() => { hosted.delete(sid); });
+    .finally(() => {
+      hosted.delete(sid);
+    });
   void h.releasing.then(() => reply({ type: 'released', sid }));
 }
 

@@ -21,12 +21,19 @@ export interface BackendSession {
   readonly outputNames: readonly string[];
   run(inputName: string, input: Tensor): Promise<Map<string, Tensor<'float32'>>>;
   /** Several named inputs; returns the requested outputs (all by default). */
-  runFeeds(feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>>;
+  runFeeds(
+    feeds: Readonly<Record<string, Tensor>>,
+    outputs?: readonly string[],
+  ): Promise<Map<string, Tensor<'float32'>>>;
   release(): Promise<void>;
 }
 
 /** The package's Tensor constructor, for the two input dtypes the encoders take. */
-export type OrtTensorConstructor = new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+export type OrtTensorConstructor = new (
+  type: 'float32' | 'int64',
+  data: Float32Array | BigInt64Array,
+  dims: readonly number[],
+) => OrtTensor;
 
 function toOrt(Ctor: OrtTensorConstructor, t: Tensor): OrtTensor {
   if (t.dtype === 'float32') return new Ctor('float32', t.data as Float32Array, [...t.shape]);

@@ -68,8 +68,12 @@ function startHost(): Host {
     h.runs.clear();
     h.releases.clear();
   };
-  worker.on('error', (e) => die(new ConfigError('SESSION_WORKER_FAILED', `the encoders' worker thread failed (${e.message}).`, { cause: e })));
-  worker.on('exit', (code) => die(new ConfigError('SESSION_WORKER_EXITED', `the encoders' worker thread exited (code ${code}).`)));
+  worker.on('error', (e) =>
+    die(new ConfigError('SESSION_WORKER_FAILED', `the encoders' worker thread failed (${e.message}).`, { cause: e })),
+  );
+  worker.on('exit', (code) =>
+    die(new ConfigError('SESSION_WORKER_EXITED', `the encoders' worker thread exited (code ${code}).`)),
+  );
   worker.unref();
   return h;
 }
@@ -105,9 +109,16 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
   /** The promises of runs not settled yet (release waits for them). */
   const inFlight = new Set<Promise<unknown>>();
   let releasing: Promise<void> | null = null;
-  const releasedError = () => new ConfigError('SESSION_RELEASED', `${path}: this encoder session was released (ImageBind.close()); load the model again.`);
+  const releasedError = () =>
+    new ConfigError(
+      'SESSION_RELEASED',
+      `${path}: this encoder session was released (ImageBind.close()); load the model again.`,
+    );
 
-  const runFeeds = async (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Map<string, Tensor<'float32'>>> => {
+  const runFeeds = async (
+    feeds: Readonly<Record<string, Tensor>>,
+    outputs?: readonly string[],
+  ): Promise<Map<string, Tensor<'float32'>>> => {
     if (releasing) throw releasedError();
     if (h.dead) throw h.dead;
     const copies: Record<string, Tensor> = {};
@@ -124,7 +135,9 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
       updateRef(h);
     });
     inFlight.add(run);
-    const forget = () => { inFlight.delete(run); };
+    const forget = () => {
+      inFlight.delete(run);
+    };
     run.then(forget, forget);
     return run;
   };

@@ -26,7 +26,10 @@ function presentedToken(req: FastifyRequest): string | null {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   // Lets <img>/<audio> tags in the UI load /v1/items/:id/media, which cannot send headers.
-  const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith('imagebind_token='));
+  const cookie = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith('imagebind_token='));
   return cookie ? decodeURIComponent(cookie.slice('imagebind_token='.length)) : null;
 }
 
@@ -39,18 +42,36 @@ function tokenMatches(given: string | null, expected: string): boolean {
 
 export async function buildApp(ctx: ServerContext, logger = false): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: ctx.bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
-  await app.register(multipart, { limits: { fileSize: ctx.bodyLimit, fieldSize: 1 << 20, files: 64, parts: 1000 }, throwFileSizeLimit: true });
+  await app.register(multipart, {
+    limits: { fileSize: ctx.bodyLimit, fieldSize: 1 << 20, files: 64, parts: 1000 },
+    throwFileSizeLimit: true,
+  });
 
   app.addHook('onRequest', async (req) => {
     const route = req.routeOptions.url ?? '';
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > ctx.bodyLimit) throw fail('BODY_TOO_LARGE', `the body is ${length} bytes; the limit is ${ctx.bodyLimit} (start the server with a larger --max-body-mb).`);
-    if (ctx.token === undefined || PUBLIC.has(route) || ((req.method === 'GET' || req.method === 'HEAD') && isUiPath(req.url.split('?')[0]))) return;
-    if (!tokenMatches(presentedToken(req), ctx.token)) throw fail('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>".');
+    if (length > ctx.bodyLimit)
+      throw fail(
+        'BODY_TOO_LARGE',
+        `the body is ${length} bytes; the limit is ${ctx.bodyLimit} (start the server with a larger --max-body-mb).`,
+      );
+    if (
+      ctx.token === undefined ||
+      PUBLIC.has(route) ||
+      ((req.method === 'GET' || req.method === 'HEAD') && isUiPath(req.url.split('?')[0]))
+    )
+      return;
+    if (!tokenMatches(presentedToken(req), ctx.token))
+      throw fail('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>".');
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    ctx.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    ctx.metrics.observeRequest(
+      req.method,
+      req.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
   // While draining, answered keep-alive connections must close, or server.close() never returns.
@@ -70,7 +91,16 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorBody({ status: 404, code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, headers: {} }));
+    reply
+      .code(404)
+      .send(
+        errorBody({
+          status: 404,
+          code: 'NOT_FOUND',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+          headers: {},
+        }),
+      );
   });
 
   registerInfo(app, ctx);

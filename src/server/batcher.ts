@@ -58,10 +58,14 @@ export class Batcher {
   submit(modality: Modality, input: Tensor): Promise<Float32Tensor> {
     const rows = input.shape[0];
     if (rows > this.opts.maxBatch) {
-      return Promise.reject(new RangeError(`submit at most maxBatch (${this.opts.maxBatch}) rows at a time, got ${rows}`));
+      return Promise.reject(
+        new RangeError(`submit at most maxBatch (${this.opts.maxBatch}) rows at a time, got ${rows}`),
+      );
     }
     if (this.waiting + rows > this.opts.maxQueue) {
-      return Promise.reject(fail('QUEUE_FULL', `the ${modality} queue is full (${this.waiting} items waiting); retry shortly.`));
+      return Promise.reject(
+        fail('QUEUE_FULL', `the ${modality} queue is full (${this.waiting} items waiting); retry shortly.`),
+      );
     }
     const key = `${modality}:${input.dtype}:${input.shape.slice(1).join('x')}`;
     let q = this.queues.get(key);

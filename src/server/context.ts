@@ -25,7 +25,13 @@ export interface ServerContext {
 export async function withTimeout<T>(ctx: ServerContext, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail('REQUEST_TIMEOUT', `the request took longer than ${ctx.requestTimeoutMs} ms; retry with fewer inputs.`)), ctx.requestTimeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          fail('REQUEST_TIMEOUT', `the request took longer than ${ctx.requestTimeoutMs} ms; retry with fewer inputs.`),
+        ),
+      ctx.requestTimeoutMs,
+    );
   });
   try {
     return await Promise.race([work(), timeout]);

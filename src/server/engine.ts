@@ -5,7 +5,14 @@
  */
 import { ImageBindError } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { type EmbedBackend, type EmbedOutput, INPUT_KINDS, type InputKind, type ItemError, embedInputs } from '../embed/embed.ts';
+import {
+  type EmbedBackend,
+  type EmbedOutput,
+  INPUT_KINDS,
+  type InputKind,
+  type ItemError,
+  embedInputs,
+} from '../embed/embed.ts';
 import type { ImageBind } from '../embed/imagebind.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import { Batcher } from './batcher.ts';
@@ -31,7 +38,11 @@ export class Engine {
   readonly pool: PreprocessPool;
   readonly backend: EmbedBackend;
 
-  constructor(readonly model: ImageBind, opts: EngineOptions, metrics?: Metrics) {
+  constructor(
+    readonly model: ImageBind,
+    opts: EngineOptions,
+    metrics?: Metrics,
+  ) {
     // One encoder run at a time: each run already uses every core (onnxruntime's intra-op threads),
     // and the sessions' host thread takes runs in turn anyway; waiting here keeps the next batch's
     // tensors (copied to that thread) from piling up in its queue.
@@ -42,7 +53,9 @@ export class Engine {
       return next;
     };
     this.batcher = new Batcher({
-      maxBatch: opts.maxBatch, windowMs: opts.windowMs, maxQueue: opts.maxQueue,
+      maxBatch: opts.maxBatch,
+      windowMs: opts.windowMs,
+      maxQueue: opts.maxQueue,
       run: (m, t) => oneAtATime(() => model.embedTensor(m, t)),
       onBatch: (m, rows) => metrics?.observeBatch(m, rows),
     });
@@ -65,25 +78,27 @@ export class Engine {
     const errors: ItemError[] = [];
     const tensors: { [K in FileKind]?: Tensor[] } = {};
     const slots: { [K in FileKind]?: number[] } = {};
-    await Promise.all(INPUT_KINDS.filter((k): k is FileKind => k !== 'text').map(async (kind) => {
-      const items = inputs[kind];
-      if (!items?.length) return;
-      const done = await Promise.allSettled(items.map((src) => this.pool.run(kind, src)));
-      const ok: Tensor[] = [];
-      const idx: number[] = [];
-      done.forEach((r, i) => {
-        if (r.status === 'fulfilled') {
-          ok.push(r.value);
-          idx.push(i);
-          return;
-        }
-        const e: unknown = r.reason;
-        if (!(e instanceof ImageBindError) || FATAL.has(e.code)) throw e;
-        errors.push({ kind, index: i, input: describe(items[i]), code: e.code, message: e.message });
-      });
-      tensors[kind] = ok;
-      slots[kind] = idx;
-    }));
+    await Promise.all(
+      INPUT_KINDS.filter((k): k is FileKind => k !== 'text').map(async (kind) => {
+        const items = inputs[kind];
+        if (!items?.length) return;
+        const done = await Promise.allSettled(items.map((src) => this.pool.run(kind, src)));
+        const ok: Tensor[] = [];
+        const idx: number[] = [];
+        done.forEach((r, i) => {
+          if (r.status === 'fulfilled') {
+            ok.push(r.value);
+            idx.push(i);
+            return;
+          }
+          const e: unknown = r.reason;
+          if (!(e instanceof ImageBindError) || FATAL.has(e.code)) throw e;
+          errors.push({ kind, index: i, input: describe(items[i]), code: e.code, message: e.message });
+        });
+        tensors[kind] = ok;
+        slots[kind] = idx;
+      }),
+    );
     const out = await embedInputs(this.backend, { text: inputs.text, ...tensors }, { normalize });
     const result: { [K in InputKind]?: (Float32Array | null)[] } = {};
     if (inputs.text?.length) result.text = out.text ?? [];

@@ -7,25 +7,49 @@ import { ConfigError, ImageBindError, MediaError, ServerError, ShapeError, Store
 
 const BY_CODE: Readonly<Record<string, number>> = {
   // Request problems the client can fix.
-  BAD_REQUEST: 400, BAD_BASE64: 400, BAD_ARGUMENT: 400, BAD_OPTION: 400, MULTIPART_MALFORMED: 400, JSON_MALFORMED: 400,
-  QUERY_EMPTY: 400, LABELS_REQUIRED: 400, NO_INPUT: 400, UNKNOWN_KIND: 400, MODALITY_MISSING: 400, STORE_BAD_QUERY: 400,
-  STORE_BAD_MODALITY: 400, STORE_BAD_VECTOR: 400,
+  BAD_REQUEST: 400,
+  BAD_BASE64: 400,
+  BAD_ARGUMENT: 400,
+  BAD_OPTION: 400,
+  MULTIPART_MALFORMED: 400,
+  JSON_MALFORMED: 400,
+  QUERY_EMPTY: 400,
+  LABELS_REQUIRED: 400,
+  NO_INPUT: 400,
+  UNKNOWN_KIND: 400,
+  MODALITY_MISSING: 400,
+  STORE_BAD_QUERY: 400,
+  STORE_BAD_MODALITY: 400,
+  STORE_BAD_VECTOR: 400,
   UNAUTHORIZED: 401,
   PATH_OUTSIDE_ROOTS: 403,
-  NOT_FOUND: 404, ITEM_NOT_FOUND: 404, FILE_NOT_FOUND: 404, STORE_NOT_FOUND: 404, MEDIA_MISSING: 404,
+  NOT_FOUND: 404,
+  ITEM_NOT_FOUND: 404,
+  FILE_NOT_FOUND: 404,
+  STORE_NOT_FOUND: 404,
+  MEDIA_MISSING: 404,
   METHOD_NOT_ALLOWED: 405,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   QUEUE_FULL: 429,
   // Another writer holds the store, or the store belongs to another embedding space.
-  STORE_BUSY: 409, STORE_DIM_MISMATCH: 409, QUERY_WRONG_SPACE: 409, STORE_BAD_SPACE: 409, STORE_READONLY: 409,
-  NOT_READY: 503, SHUTTING_DOWN: 503,
+  STORE_BUSY: 409,
+  STORE_DIM_MISMATCH: 409,
+  QUERY_WRONG_SPACE: 409,
+  STORE_BAD_SPACE: 409,
+  STORE_READONLY: 409,
+  NOT_READY: 503,
+  SHUTTING_DOWN: 503,
   REQUEST_TIMEOUT: 504,
 };
 
 /** Class defaults: undecodable media is unprocessable content; model/store faults are ours. */
 const BY_CLASS: readonly [new (...a: never[]) => ImageBindError, number][] = [
-  [MediaError, 422], [ShapeError, 400], [ServerError, 400], [ConfigError, 500], [StoreError, 500],
+  [MediaError, 422],
+  [ShapeError, 400],
+  [ServerError, 400],
+  [ConfigError, 500],
+  [StoreError, 500],
 ];
 
 export interface HttpError {
@@ -54,14 +78,16 @@ function frameworkCode(e: FrameworkError): string {
   if (status === 413) return 'BODY_TOO_LARGE';
   if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
   if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'JSON_MALFORMED';
-  if (status === 406 || e.code?.startsWith('FST_INVALID_MULTIPART') || e.code === 'FST_PROTO_VIOLATION') return 'MULTIPART_MALFORMED';
+  if (status === 406 || e.code?.startsWith('FST_INVALID_MULTIPART') || e.code === 'FST_PROTO_VIOLATION')
+    return 'MULTIPART_MALFORMED';
   if (status === 404) return 'NOT_FOUND';
   if (status >= 400 && status < 500) return 'BAD_REQUEST';
   return 'INTERNAL';
 }
 
 /** Busboy reports a broken multipart stream as a plain Error with one of these messages. */
-const MULTIPART_MESSAGES = /Unexpected end of (form|multipart)|Malformed part header|Multipart: Boundary not found|Malformed urlencoded form|Part terminated early/i;
+const MULTIPART_MESSAGES =
+  /Unexpected end of (form|multipart)|Malformed part header|Multipart: Boundary not found|Malformed urlencoded form|Part terminated early/i;
 
 export function toHttpError(err: unknown): HttpError {
   const retry = { 'retry-after': '1' };

@@ -28,7 +28,9 @@ export interface IndexResult {
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Embeds `files` (real paths the caller has checked) and stores them, batch by batch. */
@@ -44,11 +46,21 @@ export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile
     const out = await ctx.engine.embed(inputs);
     const rows: ItemInput[] = [];
     for (const [kind, fs] of byKind) {
-      for (const e of out.errors.filter((x) => x.kind === kind)) errors.push({ path: fs[e.index].path, code: e.code, message: e.message });
+      for (const e of out.errors.filter((x) => x.kind === kind))
+        errors.push({ path: fs[e.index].path, code: e.code, message: e.message });
       const vectors = vectorsOf(out, kind);
       for (const [i, f] of fs.entries()) {
         const vector = vectors[i];
-        if (vector) rows.push({ path: f.path, modality: kind, vector, hash: await sha256(f.path), mtime: f.mtime, size: f.size, metadata: f.metadata ?? {} });
+        if (vector)
+          rows.push({
+            path: f.path,
+            modality: kind,
+            vector,
+            hash: await sha256(f.path),
+            mtime: f.mtime,
+            size: f.size,
+            metadata: f.metadata ?? {},
+          });
       }
     }
     const ids = ctx.store.addItems(rows);
@@ -66,7 +78,11 @@ export async function indexServerPaths(ctx: ServerContext, realPaths: readonly s
   for (const f of found) {
     const real = await realpath(f.path);
     if (!ctx.roots.some((r) => isInside(real, r))) {
-      errors.push({ path: f.path, code: 'PATH_OUTSIDE_ROOTS', message: `${f.path} resolves outside the served roots; skipped.` });
+      errors.push({
+        path: f.path,
+        code: 'PATH_OUTSIDE_ROOTS',
+        message: `${f.path} resolves outside the served roots; skipped.`,
+      });
       continue;
     }
     if (ctx.store.needsUpdate(real, f.kind, { size: f.size, mtime: f.mtime })) todo.push({ ...f, path: real });

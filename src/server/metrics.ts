@@ -21,7 +21,9 @@ class Histogram {
 }
 
 function labels(obj: Record<string, string>): string {
-  const parts = Object.entries(obj).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  const parts = Object.entries(obj).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  );
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
@@ -68,12 +70,18 @@ export class Metrics {
       const [method, route, status] = JSON.parse(k) as string[];
       lines.push(`imagebind_http_requests_total${labels({ method, route, status })} ${n}`);
     }
-    lines.push('# HELP imagebind_http_request_duration_seconds Request latency by method and route.', '# TYPE imagebind_http_request_duration_seconds histogram');
+    lines.push(
+      '# HELP imagebind_http_request_duration_seconds Request latency by method and route.',
+      '# TYPE imagebind_http_request_duration_seconds histogram',
+    );
     for (const [k, h] of this.latency) {
       const [method, route] = JSON.parse(k) as string[];
       lines.push(...renderHistogram('imagebind_http_request_duration_seconds', { method, route }, h));
     }
-    lines.push('# HELP imagebind_batch_size Rows per encoder run, by modality.', '# TYPE imagebind_batch_size histogram');
+    lines.push(
+      '# HELP imagebind_batch_size Rows per encoder run, by modality.',
+      '# TYPE imagebind_batch_size histogram',
+    );
     for (const [m, h] of this.batches) lines.push(...renderHistogram('imagebind_batch_size', { modality: m }, h));
     for (const g of this.gauges()) {
       lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);

@@ -21,7 +21,10 @@ export async function realPathInside(path: string, roots: readonly string[], wha
     throw fail('FILE_NOT_FOUND', `${what}: no such file or directory.`);
   }
   if (!roots.some((r) => isInside(real, r))) {
-    throw fail('PATH_OUTSIDE_ROOTS', `${what} is outside the folders this server may read (${roots.length ? roots.join(', ') : 'none: start it with --root <dir>'}).`);
+    throw fail(
+      'PATH_OUTSIDE_ROOTS',
+      `${what} is outside the folders this server may read (${roots.length ? roots.join(', ') : 'none: start it with --root <dir>'}).`,
+    );
   }
   return real;
 }

@@ -40,7 +40,11 @@ export class PreprocessPool {
   private closed = false;
 
   /** `perWorker`: jobs posted to a worker ahead of its answers (decoded items ready when an encoder run ends). */
-  constructor(readonly size = defaultPoolSize(), private readonly maxQueue = 256, readonly perWorker = 1) {
+  constructor(
+    readonly size = defaultPoolSize(),
+    private readonly maxQueue = 256,
+    readonly perWorker = 1,
+  ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -54,7 +58,10 @@ export class PreprocessPool {
 
   run(kind: FileKind, source: { bytes: Uint8Array } | { path: string }): Promise<Float32Tensor> {
     if (this.closed) return Promise.reject(shuttingDown());
-    if (this.queue.length >= this.maxQueue) return Promise.reject(fail('QUEUE_FULL', `the preprocessing queue is full (${this.queue.length} items); retry shortly.`));
+    if (this.queue.length >= this.maxQueue)
+      return Promise.reject(
+        fail('QUEUE_FULL', `the preprocessing queue is full (${this.queue.length} items); retry shortly.`),
+      );
     return new Promise((resolve, reject) => {
       this.queue.push({ msg: { id: this.nextId++, kind, ...source }, resolve, reject });
       this.pump();
@@ -77,7 +84,9 @@ export class PreprocessPool {
     const slot: Slot = { worker: startTsWorker(new URL('./preprocess-worker.ts', import.meta.url)), jobs: new Map() };
     slot.worker.on('message', (r: PreprocessReply) => this.settle(slot, r));
     slot.worker.on('error', (e) => this.crashed(slot, e));
-    slot.worker.on('exit', (code) => { if (!this.closed) this.crashed(slot, new Error(`preprocess worker exited with code ${code}`)); });
+    slot.worker.on('exit', (code) => {
+      if (!this.closed) this.crashed(slot, new Error(`preprocess worker exited with code ${code}`));
+    });
     slot.worker.unref();
     return slot;
   }

@@ -26,15 +26,19 @@ export interface ServerQueryPart {
 }
 
 export async function composeServerQuery(ctx: ServerContext, parts: readonly ServerQueryPart[]): Promise<Float32Array> {
-  if (parts.length === 0) throw new MediaError('QUERY_EMPTY', 'no query: give at least one text, media, itemId or vector input.');
+  if (parts.length === 0)
+    throw new MediaError('QUERY_EMPTY', 'no query: give at least one text, media, itemId or vector input.');
   const texts: string[] = [];
   const media: { [K in FileKind]?: MediaSource[] } = {};
   const slot = parts.map((p): [InputKind, number] | null => {
     if ('text' in p.source) return ['text', texts.push(p.source.text) - 1];
-    if ('media' in p.source) return [p.source.kind, ((media[p.source.kind] ??= []).push(p.source.media)) - 1];
+    if ('media' in p.source) return [p.source.kind, (media[p.source.kind] ??= []).push(p.source.media) - 1];
     return null;
   });
-  const out = texts.length || Object.keys(media).length ? await ctx.engine.embed({ text: texts, ...media }) : { errors: [] as ItemError[] };
+  const out =
+    texts.length || Object.keys(media).length
+      ? await ctx.engine.embed({ text: texts, ...media })
+      : { errors: [] as ItemError[] };
   let sum: Float64Array | null = null;
   parts.forEach((p, i) => {
     let v: Float32Array | null | undefined;
@@ -48,7 +52,10 @@ export async function composeServerQuery(ctx: ServerContext, parts: readonly Ser
       v = vectorsOf(out, kind)[index];
       if (!v) {
         const e = out.errors.find((x) => x.kind === kind && x.index === index);
-        throw new MediaError(e?.code ?? 'QUERY_FAILED', `${p.label} (${kind}) could not be embedded: ${e?.message ?? 'unknown error'}`);
+        throw new MediaError(
+          e?.code ?? 'QUERY_FAILED',
+          `${p.label} (${kind}) could not be embedded: ${e?.message ?? 'unknown error'}`,
+        );
       }
     }
     const unit = l2normalize(v);

@@ -8,29 +8,93 @@ import type { FileKind } from '../preprocess/loaders.ts';
 import { fail } from './http-errors.ts';
 
 export type Format =
-  | 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'tiff'
-  | 'wav' | 'mp3' | 'flac' | 'ogg' | 'm4a' | 'mp4' | 'mkv' | 'avi' | 'npy' | 'csv' | 'json';
+  | 'jpeg'
+  | 'png'
+  | 'gif'
+  | 'webp'
+  | 'bmp'
+  | 'tiff'
+  | 'wav'
+  | 'mp3'
+  | 'flac'
+  | 'ogg'
+  | 'm4a'
+  | 'mp4'
+  | 'mkv'
+  | 'avi'
+  | 'npy'
+  | 'csv'
+  | 'json';
 
 /** Which input kinds each format may feed. */
 const KINDS_OF: Record<Format, readonly FileKind[]> = {
-  jpeg: ['vision', 'depth', 'thermal'], png: ['vision', 'depth', 'thermal'], gif: ['vision'], webp: ['vision'],
-  bmp: ['vision', 'thermal'], tiff: ['vision', 'depth', 'thermal'],
-  wav: ['audio'], mp3: ['audio'], flac: ['audio'], m4a: ['audio'],
+  jpeg: ['vision', 'depth', 'thermal'],
+  png: ['vision', 'depth', 'thermal'],
+  gif: ['vision'],
+  webp: ['vision'],
+  bmp: ['vision', 'thermal'],
+  tiff: ['vision', 'depth', 'thermal'],
+  wav: ['audio'],
+  mp3: ['audio'],
+  flac: ['audio'],
+  m4a: ['audio'],
   // Ogg, MP4 and Matroska containers carry sound alone or pictures too; the decoder decides.
-  ogg: ['audio', 'video'], mp4: ['video', 'audio'], mkv: ['video', 'audio'], avi: ['video'],
-  npy: ['depth', 'imu'], csv: ['imu'], json: ['imu'],
+  ogg: ['audio', 'video'],
+  mp4: ['video', 'audio'],
+  mkv: ['video', 'audio'],
+  avi: ['video'],
+  npy: ['depth', 'imu'],
+  csv: ['imu'],
+  json: ['imu'],
 };
 
 const EXT_FORMAT: Record<string, Format> = {
-  '.jpg': 'jpeg', '.jpeg': 'jpeg', '.png': 'png', '.gif': 'gif', '.webp': 'webp', '.bmp': 'bmp', '.tif': 'tiff', '.tiff': 'tiff',
-  '.wav': 'wav', '.mp3': 'mp3', '.flac': 'flac', '.ogg': 'ogg', '.oga': 'ogg', '.opus': 'ogg', '.m4a': 'm4a', '.aac': 'm4a',
-  '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mp4', '.mkv': 'mkv', '.webm': 'mkv', '.avi': 'avi',
-  '.npy': 'npy', '.csv': 'csv', '.tsv': 'csv', '.json': 'json',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.png': 'png',
+  '.gif': 'gif',
+  '.webp': 'webp',
+  '.bmp': 'bmp',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+  '.wav': 'wav',
+  '.mp3': 'mp3',
+  '.flac': 'flac',
+  '.ogg': 'ogg',
+  '.oga': 'ogg',
+  '.opus': 'ogg',
+  '.m4a': 'm4a',
+  '.aac': 'm4a',
+  '.mp4': 'mp4',
+  '.m4v': 'mp4',
+  '.mov': 'mp4',
+  '.mkv': 'mkv',
+  '.webm': 'mkv',
+  '.avi': 'avi',
+  '.npy': 'npy',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.json': 'json',
 };
 
 export const EXTENSION: Record<Format, string> = {
-  jpeg: '.jpg', png: '.png', gif: '.gif', webp: '.webp', bmp: '.bmp', tiff: '.tiff', wav: '.wav', mp3: '.mp3', flac: '.flac',
-  ogg: '.ogg', m4a: '.m4a', mp4: '.mp4', mkv: '.mkv', avi: '.avi', npy: '.npy', csv: '.csv', json: '.json',
+  jpeg: '.jpg',
+  png: '.png',
+  gif: '.gif',
+  webp: '.webp',
+  bmp: '.bmp',
+  tiff: '.tiff',
+  wav: '.wav',
+  mp3: '.mp3',
+  flac: '.flac',
+  ogg: '.ogg',
+  m4a: '.m4a',
+  mp4: '.mp4',
+  mkv: '.mkv',
+  avi: '.avi',
+  npy: '.npy',
+  csv: '.csv',
+  json: '.json',
 };
 
 function ascii(b: Uint8Array, at: number, len: number): string {
@@ -40,9 +104,11 @@ function ascii(b: Uint8Array, at: number, len: number): string {
 function isText(b: Uint8Array): boolean {
   const head = b.subarray(0, 4096);
   if (head.length === 0) return false;
-  for (const c of head) if (c === 0 || (c < 9) || (c > 13 && c < 32 && c !== 27)) return false;
+  for (const c of head) if (c === 0 || c < 9 || (c > 13 && c < 32 && c !== 27)) return false;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head.length < b.length ? head.subarray(0, Math.max(0, head.length - 4)) : head);
+    new TextDecoder('utf-8', { fatal: true }).decode(
+      head.length < b.length ? head.subarray(0, Math.max(0, head.length - 4)) : head,
+    );
     return true;
   } catch {
     return false;
@@ -88,26 +154,45 @@ function describeKinds(kinds: readonly FileKind[]): string {
  * the content's first kind. Throws 415 when the content, the declared kind, the file name's
  * extension or the part's Content-Type disagree.
  */
-export function checkContent(what: string, bytes: Uint8Array, declared: FileKind | null, filename?: string, mimetype?: string): { kind: FileKind; format: Format } {
+export function checkContent(
+  what: string,
+  bytes: Uint8Array,
+  declared: FileKind | null,
+  filename?: string,
+  mimetype?: string,
+): { kind: FileKind; format: Format } {
   const format = sniff(bytes);
   if (!format) {
-    throw fail('UNSUPPORTED_MEDIA_TYPE', `${what}: the content is not a recognised image, audio, video, depth, thermal or IMU format (checked by its bytes, not its name).`);
+    throw fail(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what}: the content is not a recognised image, audio, video, depth, thermal or IMU format (checked by its bytes, not its name).`,
+    );
   }
   const kinds = KINDS_OF[format];
   if (declared && !kinds.includes(declared)) {
-    throw fail('UNSUPPORTED_MEDIA_TYPE', `${what}: sent as ${declared} but the content is ${format.toUpperCase()} (usable as ${describeKinds(kinds)}); send it under the right field.`);
+    throw fail(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what}: sent as ${declared} but the content is ${format.toUpperCase()} (usable as ${describeKinds(kinds)}); send it under the right field.`,
+    );
   }
   const extFormat = filename ? EXT_FORMAT[extname(filename).toLowerCase()] : undefined;
   if (extFormat && !KINDS_OF[extFormat].some((k) => kinds.includes(k))) {
-    throw fail('UNSUPPORTED_MEDIA_TYPE', `${what}: the name "${filename}" says ${extFormat.toUpperCase()} but the content is ${format.toUpperCase()}; the file is refused.`);
+    throw fail(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what}: the name "${filename}" says ${extFormat.toUpperCase()} but the content is ${format.toUpperCase()}; the file is refused.`,
+    );
   }
   const family = mimetype?.split('/')[0];
   const mimeOk: Record<string, readonly Format[]> = {
-    image: ['jpeg', 'png', 'gif', 'webp', 'bmp', 'tiff'], audio: ['wav', 'mp3', 'flac', 'ogg', 'm4a', 'mp4', 'mkv'],
+    image: ['jpeg', 'png', 'gif', 'webp', 'bmp', 'tiff'],
+    audio: ['wav', 'mp3', 'flac', 'ogg', 'm4a', 'mp4', 'mkv'],
     video: ['mp4', 'mkv', 'avi', 'ogg'],
   };
   if (family && mimeOk[family] && !mimeOk[family].includes(format)) {
-    throw fail('UNSUPPORTED_MEDIA_TYPE', `${what}: declared as ${mimetype} but the content is ${format.toUpperCase()}; the file is refused.`);
+    throw fail(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what}: declared as ${mimetype} but the content is ${format.toUpperCase()}; the file is refused.`,
+    );
   }
   return { kind: declared ?? kinds[0], format };
 }
@@ -115,9 +200,23 @@ export function checkContent(what: string, bytes: Uint8Array, declared: FileKind
 /** A Content-Type for serving a stored file, from its content. */
 export function contentTypeOf(format: Format | null): string {
   const map: Record<Format, string> = {
-    jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', tiff: 'image/tiff',
-    wav: 'audio/wav', mp3: 'audio/mpeg', flac: 'audio/flac', ogg: 'audio/ogg', m4a: 'audio/mp4', mp4: 'video/mp4',
-    mkv: 'video/webm', avi: 'video/x-msvideo', npy: 'application/octet-stream', csv: 'text/csv; charset=utf-8', json: 'application/json',
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    bmp: 'image/bmp',
+    tiff: 'image/tiff',
+    wav: 'audio/wav',
+    mp3: 'audio/mpeg',
+    flac: 'audio/flac',
+    ogg: 'audio/ogg',
+    m4a: 'audio/mp4',
+    mp4: 'video/mp4',
+    mkv: 'video/webm',
+    avi: 'video/x-msvideo',
+    npy: 'application/octet-stream',
+    csv: 'text/csv; charset=utf-8',
+    json: 'application/json',
   };
   return format ? map[format] : 'application/octet-stream';
 }

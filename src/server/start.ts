@@ -52,17 +52,43 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const uploads = opts.uploads ?? join(dirname(resolve(opts.db)), 'uploads');
   mkdirSync(uploads, { recursive: true });
   const metrics = new Metrics();
-  const engine = new Engine(model, { maxBatch: opts.maxBatch, windowMs: opts.windowMs, maxQueue: opts.maxQueue, workers: opts.workers }, metrics);
+  const engine = new Engine(
+    model,
+    { maxBatch: opts.maxBatch, windowMs: opts.windowMs, maxQueue: opts.maxQueue, workers: opts.workers },
+    metrics,
+  );
   const ctx: ServerContext = {
-    engine, store, metrics, token: opts.token, requestTimeoutMs: opts.requestTimeoutMs, bodyLimit: opts.bodyLimit,
-    roots: opts.roots.map((r) => realDir(r, '--root')), uploads: realDir(uploads, '--uploads'),
+    engine,
+    store,
+    metrics,
+    token: opts.token,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    bodyLimit: opts.bodyLimit,
+    roots: opts.roots.map((r) => realDir(r, '--root')),
+    uploads: realDir(uploads, '--uploads'),
     state: { ready: false, draining: false },
   };
   metrics.setGauges(() => [
-    { name: 'imagebind_batch_queue_depth', help: 'Rows waiting for an encoder run, by modality.', values: [...engine.batcher.depth()].map(([m, n]) => [{ modality: m }, n]) },
-    { name: 'imagebind_preprocess_queue_depth', help: 'Items waiting for a preprocessing worker.', values: [[{}, engine.pool.queued]] },
-    { name: 'imagebind_preprocess_busy_workers', help: 'Preprocessing workers decoding now.', values: [[{}, engine.pool.busy]] },
-    { name: 'imagebind_process_resident_bytes', help: 'Resident set size of the server process.', values: [[{}, process.memoryUsage.rss()]] },
+    {
+      name: 'imagebind_batch_queue_depth',
+      help: 'Rows waiting for an encoder run, by modality.',
+      values: [...engine.batcher.depth()].map(([m, n]) => [{ modality: m }, n]),
+    },
+    {
+      name: 'imagebind_preprocess_queue_depth',
+      help: 'Items waiting for a preprocessing worker.',
+      values: [[{}, engine.pool.queued]],
+    },
+    {
+      name: 'imagebind_preprocess_busy_workers',
+      help: 'Preprocessing workers decoding now.',
+      values: [[{}, engine.pool.busy]],
+    },
+    {
+      name: 'imagebind_process_resident_bytes',
+      help: 'Resident set size of the server process.',
+      values: [[{}, process.memoryUsage.rss()]],
+    },
   ]);
   const app = await buildApp(ctx, opts.logger ?? false);
   await app.listen({ host: opts.host, port: opts.port });
@@ -74,11 +100,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${host}:${port}`,
     app,
-    close: () => (closing ??= (async () => {
-      ctx.state.draining = true;
-      await app.close();
-      await engine.close();
-      store.close();
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        ctx.state.draining = true;
+        await app.close();
+        await engine.close();
+        store.close();
+      })()),
   };
 }

@@ -18,15 +18,23 @@ export interface SpawnedServer {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
-export function spawnServer(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<SpawnedServer> {
+export function spawnServer(
+  args: readonly string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<SpawnedServer> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [join(repo, 'bin', 'imagebind.js'), 'serve', '--port', '0', ...args], {
-      cwd: repo, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repo,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${err}`)); }, opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start: ${err}`));
+    }, opts.timeoutMs ?? 60_000);
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
@@ -34,7 +42,10 @@ export function spawnServer(args: readonly string[], opts: { env?: Record<string
       if (!m) return;
       clearTimeout(timer);
       resolvePromise({
-        url: m[1], pid: child.pid!, child, stderr: () => err,
+        url: m[1],
+        pid: child.pid!,
+        child,
+        stderr: () => err,
         stop: async (timeoutMs = 15_000) => {
           if (child.exitCode !== null) return child.exitCode;
           child.kill('SIGTERM');
@@ -45,6 +56,9 @@ export function spawnServer(args: readonly string[], opts: { env?: Record<string
         },
       });
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code} before listening: ${err}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening: ${err}`));
+    });
   });
 }

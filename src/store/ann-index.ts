@@ -40,14 +40,21 @@ export class AnnIndex implements VectorIndex {
   private dirty = false;
   private readonly dir: string;
 
-  constructor(private readonly db: Database.Database, readonly dim: number, dbFile: string, private readonly o: AnnOptions = {}) {
+  constructor(
+    private readonly db: Database.Database,
+    readonly dim: number,
+    dbFile: string,
+    private readonly o: AnnOptions = {},
+  ) {
     this.exact = new SqliteVecIndex(db, dim);
     this.maxK = this.exact.maxK;
     this.dir = `${dbFile}.ann`;
   }
 
   private fingerprint(): string {
-    const r = this.db.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS t, coalesce(max(id), 0) AS m FROM items').get() as { n: number; t: number; m: number };
+    const r = this.db
+      .prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS t, coalesce(max(id), 0) AS m FROM items')
+      .get() as { n: number; t: number; m: number };
     return `${r.n}:${r.t}:${r.m}`;
   }
 
@@ -57,8 +64,13 @@ export class AnnIndex implements VectorIndex {
 
   private newGraph(): UsearchIndex {
     return new usearch.Index({
-      dimensions: this.dim, metric: usearch.MetricKind.Cos, quantization: usearch.ScalarKind.F32,
-      connectivity: this.o.connectivity ?? 16, expansion_add: this.o.expansionAdd ?? 64, expansion_search: this.o.expansionSearch ?? 384, multi: false,
+      dimensions: this.dim,
+      metric: usearch.MetricKind.Cos,
+      quantization: usearch.ScalarKind.F32,
+      connectivity: this.o.connectivity ?? 16,
+      expansion_add: this.o.expansionAdd ?? 64,
+      expansion_search: this.o.expansionSearch ?? 384,
+      multi: false,
     });
   }
 
@@ -68,7 +80,9 @@ export class AnnIndex implements VectorIndex {
     const fp = this.fingerprint();
     const statePath = join(this.dir, 'state.json');
     const graphs: Graphs = new Map();
-    const state = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { fingerprint: string; modalities: string[] }) : null;
+    const state = existsSync(statePath)
+      ? (JSON.parse(readFileSync(statePath, 'utf8')) as { fingerprint: string; modalities: string[] })
+      : null;
     if (state?.fingerprint === fp && state.modalities.every((m) => existsSync(join(this.dir, `${m}.usearch`)))) {
       for (const m of state.modalities) {
         const g = this.newGraph();
@@ -82,11 +96,18 @@ export class AnnIndex implements VectorIndex {
         const p = pending.get(m);
         if (!p || p.keys.length === 0) return;
         let g = graphs.get(m);
-        if (!g) { g = this.newGraph(); graphs.set(m, g); }
+        if (!g) {
+          g = this.newGraph();
+          graphs.set(m, g);
+        }
         g.add(BigUint64Array.from(p.keys), p.vectors, 0);
         pending.set(m, { keys: [], vectors: [] });
       };
-      const rows = this.db.prepare('SELECT rowid AS id, modality, embedding FROM item_vectors').iterate() as Iterable<{ id: number; modality: string; embedding: Buffer }>;
+      const rows = this.db.prepare('SELECT rowid AS id, modality, embedding FROM item_vectors').iterate() as Iterable<{
+        id: number;
+        modality: string;
+        embedding: Buffer;
+      }>;
       for (const r of rows) {
         const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
         p.keys.push(BigInt(r.id));
@@ -108,7 +129,10 @@ export class AnnIndex implements VectorIndex {
       mkdirSync(this.dir, { recursive: true });
       rmSync(join(this.dir, 'state.json'), { force: true });
       for (const [m, g] of this.graphs) g.save(join(this.dir, `${m}.usearch`));
-      writeFileSync(join(this.dir, 'state.json.tmp'), JSON.stringify({ fingerprint: fp, modalities: [...this.graphs.keys()] }));
+      writeFileSync(
+        join(this.dir, 'state.json.tmp'),
+        JSON.stringify({ fingerprint: fp, modalities: [...this.graphs.keys()] }),
+      );
       renameSync(join(this.dir, 'state.json.tmp'), join(this.dir, 'state.json'));
       this.dirty = false;
     } catch {
@@ -121,7 +145,10 @@ export class AnnIndex implements VectorIndex {
     if (!this.graphs) return;
     for (const g of this.graphs.values()) g.remove(BigInt(id));
     let g = this.graphs.get(modality);
-    if (!g) { g = this.newGraph(); this.graphs.set(modality, g); }
+    if (!g) {
+      g = this.newGraph();
+      this.graphs.set(modality, g);
+    }
     g.add(BigInt(id), unit);
     this.dirty = true;
   }

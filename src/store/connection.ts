@@ -24,7 +24,9 @@ export function storeErrorFrom(err: unknown, file: string, doing: string): unkno
   const code = (err as { code?: unknown }).code;
   const msg = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_NOTADB') {
-    return new StoreError('STORE_NOT_SQLITE', `${file} is not a SQLite database (${msg}); pass a different --db`, { cause: err });
+    return new StoreError('STORE_NOT_SQLITE', `${file} is not a SQLite database (${msg}); pass a different --db`, {
+      cause: err,
+    });
   }
   if (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')) {
     return new StoreError(
@@ -54,7 +56,8 @@ export function storeErrorFrom(err: unknown, file: string, doing: string): unkno
 function checkHeader(file: string): void {
   if (!existsSync(file)) return;
   const st = statSync(file);
-  if (st.isDirectory()) throw new StoreError('STORE_NOT_SQLITE', `${file} is a directory, not a store file; pass a file path with --db`);
+  if (st.isDirectory())
+    throw new StoreError('STORE_NOT_SQLITE', `${file} is a directory, not a store file; pass a file path with --db`);
   if (st.size === 0) return; // SQLite treats an empty file as a new database.
   const buf = Buffer.alloc(16);
   const fd = openSync(file, 'r');
@@ -64,7 +67,10 @@ function checkHeader(file: string): void {
     closeSync(fd);
   }
   if (st.size < 100 || buf.toString('latin1') !== SQLITE_MAGIC) {
-    throw new StoreError('STORE_NOT_SQLITE', `${file} is not a SQLite database (bad header); pass a different --db or move this file away`);
+    throw new StoreError(
+      'STORE_NOT_SQLITE',
+      `${file} is not a SQLite database (bad header); pass a different --db or move this file away`,
+    );
   }
 }
 
@@ -89,7 +95,8 @@ export function openConnection(file: string, opts: ConnectionOptions): Database.
     // WAL lets searches run while an indexer writes; the mode is persistent, so readers need not set it.
     if (!opts.readonly) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') throw new StoreError('STORE_IO', `${file} could not be switched to WAL mode (got ${String(mode)})`);
+      if (mode !== 'wal')
+        throw new StoreError('STORE_IO', `${file} could not be switched to WAL mode (got ${String(mode)})`);
     }
     db.pragma(`synchronous = ${opts.synchronous}`);
     db.pragma('foreign_keys = ON');

@@ -17,8 +17,13 @@ for (let b = Number(firstArg); ; b++) {
   const batch: ItemInput[] = [];
   for (let i = 0; i < batchSize; i++) {
     batch.push({
-      path: `batch${b}/item${i}`, modality: i % 2 ? 'audio' : 'vision', vector: crashItemVector(b, i, dim),
-      hash: `${b}:${i}`, mtime: b, size: i, metadata: { batch: b, i },
+      path: `batch${b}/item${i}`,
+      modality: i % 2 ? 'audio' : 'vision',
+      vector: crashItemVector(b, i, dim),
+      hash: `${b}:${i}`,
+      mtime: b,
+      size: i,
+      metadata: { batch: b, i },
     });
   }
   store.addItems(batch);

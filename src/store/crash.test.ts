@@ -15,14 +15,21 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Runs the writer until it has reported `commits` commits plus a random few ms, then kill -9s it. */
 function runAndKill(file: string, first: number, commits: number, extraMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, file, String(DIM), String(BATCH), String(first)], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WRITER, file, String(DIM), String(BATCH), String(first)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let last = first - 1;
     let seen = 0;
     let stderr = '';
     let killing = false;
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdout.on('data', (d: Buffer) => {
       for (const m of d.toString().matchAll(/committed (\d+)/g)) {
         last = Math.max(last, Number(m[1]));
@@ -67,25 +74,39 @@ function verify(file: string, lastReported: number): number {
   const max = batches.at(-1) ?? -1;
   assert.ok(max >= lastReported, `batch ${lastReported} was reported committed but the store ends at ${max}`);
   assert.ok(max <= lastReported + 1, 'at most the batch in flight can have committed unreported');
-  assert.deepEqual(batches, Array.from({ length: max + 1 }, (_, i) => i), 'every batch up to the last is present');
+  assert.deepEqual(
+    batches,
+    Array.from({ length: max + 1 }, (_, i) => i),
+    'every batch up to the last is present',
+  );
   for (const [b, n] of perBatch) assert.equal(n, BATCH, `batch ${b} has ${n} of ${BATCH} items`);
   assert.equal(s.count(), (max + 1) * BATCH);
   s.close();
   return max;
 }
 
-test('kill -9 mid-indexing loses at most the batch in flight and never corrupts the file', { timeout: 60_000 }, async () => {
-  const file = tempDbPath();
-  openStore(file, { space: testSpace(DIM) }).close();
-  let next = 0;
-  for (const [commits, extraMs] of [[3, 0], [2, 7], [4, 23]]) {
-    const reported = await runAndKill(file, next, commits, extraMs);
-    next = verify(file, reported) + 1;
-  }
-  // The writer resumes where the last complete batch ended.
-  const s = openStore(file, { space: testSpace(DIM) });
-  const before = s.count();
-  s.addItems([{ path: 'after-crash', modality: 'text', vector: crashItemVector(0, 0, DIM), hash: 'x', mtime: 1, size: 1 }]);
-  assert.equal(s.count(), before + 1);
-  s.close();
-});
+test(
+  'kill -9 mid-indexing loses at most the batch in flight and never corrupts the file',
+  { timeout: 60_000 },
+  async () => {
+    const file = tempDbPath();
+    openStore(file, { space: testSpace(DIM) }).close();
+    let next = 0;
+    for (const [commits, extraMs] of [
+      [3, 0],
+      [2, 7],
+      [4, 23],
+    ]) {
+      const reported = await runAndKill(file, next, commits, extraMs);
+      next = verify(file, reported) + 1;
+    }
+    // The writer resumes where the last complete batch ended.
+    const s = openStore(file, { space: testSpace(DIM) });
+    const before = s.count();
+    s.addItems([
+      { path: 'after-crash', modality: 'text', vector: crashItemVector(0, 0, DIM), hash: 'x', mtime: 1, size: 1 },
+    ]);
+    assert.equal(s.count(), before + 1);
+    s.close();
+  },
+);

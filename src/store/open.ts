@@ -35,7 +35,10 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStor
   const path = resolve(file);
   const readonly = opts.readonly ?? false;
   if (!readonly && !opts.space && !existsSync(path)) {
-    throw new StoreError('STORE_NO_SPACE', `${path} does not exist; creating a store needs the model's identity and vector dim`);
+    throw new StoreError(
+      'STORE_NO_SPACE',
+      `${path} does not exist; creating a store needs the model's identity and vector dim`,
+    );
   }
   const db = openConnection(path, {
     readonly,
@@ -45,24 +48,40 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStor
   try {
     let info = readInfo(db, path);
     if (!info) {
-      if (readonly) throw new StoreError('STORE_NOT_A_STORE', `${path} is empty, not an imagebind store; index something into it first`);
+      if (readonly)
+        throw new StoreError(
+          'STORE_NOT_A_STORE',
+          `${path} is empty, not an imagebind store; index something into it first`,
+        );
       const space = opts.space;
       if (!space) {
-        throw new StoreError('STORE_NO_SPACE', `${path} is a new store and needs the model's identity and vector dim to be created`);
+        throw new StoreError(
+          'STORE_NO_SPACE',
+          `${path} is a new store and needs the model's identity and vector dim to be created`,
+        );
       }
       // IMMEDIATE so two processes creating the same file at once cannot both write a schema.
-      info = db.transaction(() => {
-        const again = readInfo(db, path);
-        if (again) return again;
-        createSchema(db, space);
-        return readInfo(db, path);
-      }).immediate();
+      info = db
+        .transaction(() => {
+          const again = readInfo(db, path);
+          if (again) return again;
+          createSchema(db, space);
+          return readInfo(db, path);
+        })
+        .immediate();
       if (!info) throw new StoreError('STORE_IO', `${path}: the schema just written could not be read back`);
     }
     if (opts.space) checkSpace(info, opts.space, path);
-    const index = opts.index ? opts.index(db, info) : opts.ann === false ? new SqliteVecIndex(db, info.dim) : new AnnIndex(db, info.dim, path, opts.ann ?? {});
+    const index = opts.index
+      ? opts.index(db, info)
+      : opts.ann === false
+        ? new SqliteVecIndex(db, info.dim)
+        : new AnnIndex(db, info.dim, path, opts.ann ?? {});
     if (index.dim !== info.dim) {
-      throw new StoreError('STORE_DIM_MISMATCH', `index ${index.kind} has dim ${index.dim} but ${path} stores ${info.dim}-d vectors`);
+      throw new StoreError(
+        'STORE_DIM_MISMATCH',
+        `index ${index.kind} has dim ${index.dim} but ${path} stores ${info.dim}-d vectors`,
+      );
     }
     return new VectorStore(db, path, info, index);
   } catch (err) {

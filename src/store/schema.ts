@@ -68,7 +68,10 @@ export function readInfo(db: Database.Database, file: string): StoreInfo | null 
   const meta = new Map(rows.map((r) => [r.key, r.value]));
   const version = Number(meta.get('schema_version'));
   if (!Number.isInteger(version)) {
-    throw new StoreError('STORE_CORRUPT', `${file} has no readable schema version in its meta table; re-index into a new --db`);
+    throw new StoreError(
+      'STORE_CORRUPT',
+      `${file} has no readable schema version in its meta table; re-index into a new --db`,
+    );
   }
   if (version > SCHEMA_VERSION) {
     throw new StoreError(

@@ -31,7 +31,10 @@ export class SqliteVecIndex implements VectorIndex {
     )`;
   }
 
-  constructor(private readonly db: Database.Database, readonly dim: number) {
+  constructor(
+    private readonly db: Database.Database,
+    readonly dim: number,
+  ) {
     this.stmts = {
       del: db.prepare('DELETE FROM item_vectors WHERE rowid = ?'),
       ins: db.prepare('INSERT INTO item_vectors(rowid, embedding, modality) VALUES (?, ?, ?)'),
@@ -60,9 +63,11 @@ export class SqliteVecIndex implements VectorIndex {
     const fetch = Math.min(this.maxK, q.k + ex.size);
     if (fetch <= 0) return [];
     const qb = toBlob(q.unit);
-    const rows = (q.modalities
-      ? this.filteredStmt(q.modalities.length).all(qb, fetch, ...q.modalities)
-      : this.stmts.knn.all(qb, fetch)) as { id: number | bigint; distance: number }[];
+    const rows = (
+      q.modalities
+        ? this.filteredStmt(q.modalities.length).all(qb, fetch, ...q.modalities)
+        : this.stmts.knn.all(qb, fetch)
+    ) as { id: number | bigint; distance: number }[];
     const hits: IndexHit[] = [];
     for (const r of rows) {
       const id = Number(r.id);

@@ -8,8 +8,22 @@ import type { ItemInput } from './types.ts';
 
 const DIM = 32;
 
-function item(path: string, seed: number, modality: StoreModality = 'vision', extra: Partial<ItemInput> = {}): ItemInput {
-  return { path, modality, vector: seededVector(seed, DIM), hash: `h${seed}`, mtime: 1000 + seed, size: 10 + seed, metadata: { seed }, ...extra };
+function item(
+  path: string,
+  seed: number,
+  modality: StoreModality = 'vision',
+  extra: Partial<ItemInput> = {},
+): ItemInput {
+  return {
+    path,
+    modality,
+    vector: seededVector(seed, DIM),
+    hash: `h${seed}`,
+    mtime: 1000 + seed,
+    size: 10 + seed,
+    metadata: { seed },
+    ...extra,
+  };
 }
 
 function fresh() {
@@ -30,8 +44,14 @@ test('adds, gets, counts, lists in pages and persists across reopen', () => {
   assert.equal(s.getByPath('a.jpg', 'text'), null);
   const p1 = s.list({ limit: 2 });
   const p2 = s.list({ limit: 2, afterId: p1[1].id });
-  assert.deepEqual([...p1, ...p2].map((i) => i.id), ids);
-  assert.deepEqual(s.list({ modality: 'text' }).map((i) => i.path), ['b.txt']);
+  assert.deepEqual(
+    [...p1, ...p2].map((i) => i.id),
+    ids,
+  );
+  assert.deepEqual(
+    s.list({ modality: 'text' }).map((i) => i.path),
+    ['b.txt'],
+  );
   const file = s.file;
   s.close();
   const r = openStore(file, { readonly: true });
@@ -49,14 +69,25 @@ test('search: own vector ranks first, scores are exact cosines, results are the 
   assert.equal(hits.length, 10);
   assert.equal(hits[0].id, ids[42]);
   assert.ok(Math.abs(hits[0].score - 1) < 1e-6);
-  const expected = items.map((it, i) => ({ id: ids[i], score: cosine(q, it.vector) })).sort((a, b) => b.score - a.score).slice(0, 10);
-  assert.deepEqual(hits.map((h) => h.id), expected.map((e) => e.id));
-  hits.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i].score) <= 1e-6, `score ${h.score} vs ${expected[i].score}`));
+  const expected = items
+    .map((it, i) => ({ id: ids[i], score: cosine(q, it.vector) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 10);
+  assert.deepEqual(
+    hits.map((h) => h.id),
+    expected.map((e) => e.id),
+  );
+  hits.forEach((h, i) =>
+    assert.ok(Math.abs(h.score - expected[i].score) <= 1e-6, `score ${h.score} vs ${expected[i].score}`),
+  );
   assert.equal(hits[0].path, 'f42');
   assert.deepEqual(hits[0].metadata, { seed: 142 });
   // A scaled query has the same cosines.
   const scaled = q.map((x) => x * 0.01);
-  assert.deepEqual(s.search(scaled, { k: 10 }).map((h) => h.id), expected.map((e) => e.id));
+  assert.deepEqual(
+    s.search(scaled, { k: 10 }).map((h) => h.id),
+    expected.map((e) => e.id),
+  );
   s.close();
 });
 
@@ -64,7 +95,9 @@ test('modality filter returns k items of that modality even when others dominate
   const s = fresh();
   const q = seededVector(7, DIM);
   // 400 vision items close to the query, 6 audio and 12 text items far from it.
-  const near = Array.from({ length: 400 }, (_, i) => item(`v${i}`, 0, 'vision', { vector: q.map((x, j) => x + 0.3 * seededVector(500 + i, DIM)[j]) }));
+  const near = Array.from({ length: 400 }, (_, i) =>
+    item(`v${i}`, 0, 'vision', { vector: q.map((x, j) => x + 0.3 * seededVector(500 + i, DIM)[j]) }),
+  );
   const audio = Array.from({ length: 6 }, (_, i) => item(`a${i}`, 2000 + i, 'audio'));
   const text = Array.from({ length: 12 }, (_, i) => item(`t${i}`, 3000 + i, 'text'));
   s.addItems([...near, ...audio, ...text]);
@@ -77,7 +110,10 @@ test('modality filter returns k items of that modality even when others dominate
   assert.ok(t.every((h) => h.modality === 'text'));
   const both = s.search(q, { k: 15, modalities: ['audio', 'text'] });
   assert.equal(both.length, 15);
-  const want = [...audio, ...text].map((it) => cosine(q, it.vector)).sort((x, y) => y - x).slice(0, 15);
+  const want = [...audio, ...text]
+    .map((it) => cosine(q, it.vector))
+    .sort((x, y) => y - x)
+    .slice(0, 15);
   both.forEach((h, i) => assert.ok(Math.abs(h.score - want[i]) <= 1e-6));
   assert.ok(both.every((h, i) => i === 0 || both[i - 1].score >= h.score));
   s.close();
@@ -91,9 +127,15 @@ test('excludeIds and minScore', () => {
   const top = s.search(q, { k: 5 });
   const ex = s.search(q, { k: 5, excludeIds: [top[0].id, top[1].id] });
   assert.equal(ex.length, 5);
-  assert.deepEqual(ex.slice(0, 3).map((h) => h.id), top.slice(2).map((h) => h.id));
+  assert.deepEqual(
+    ex.slice(0, 3).map((h) => h.id),
+    top.slice(2).map((h) => h.id),
+  );
   const min = s.search(q, { k: 50, minScore: 0.5 });
-  assert.deepEqual(min.map((h) => h.id), [ids[0]]);
+  assert.deepEqual(
+    min.map((h) => h.id),
+    [ids[0]],
+  );
   assert.deepEqual(s.search(q, { k: 0 }), []);
   s.close();
 });
@@ -124,7 +166,13 @@ test('remove and removeByPath drop items from search and counts', () => {
   assert.equal(s.removeByPath('b', 'text'), 1);
   assert.equal(s.removeByPath('nope'), 0);
   assert.equal(s.count(), 2);
-  assert.deepEqual(s.search(seededVector(1, DIM), { k: 10 }).map((h) => h.id).sort(), [ids[1], ids[3]].sort());
+  assert.deepEqual(
+    s
+      .search(seededVector(1, DIM), { k: 10 })
+      .map((h) => h.id)
+      .sort(),
+    [ids[1], ids[3]].sort(),
+  );
   assert.equal(s.removeByPath('b'), 1);
   assert.equal(s.count(), 1);
   s.close();
@@ -134,7 +182,10 @@ test('needsUpdate: skips by size+mtime, then by hash, and only hashes when neede
   const s = fresh();
   s.addItems([item('f', 1, 'vision', { mtime: 5000, size: 77, hash: 'abc' })]);
   let hashed = 0;
-  const h = (v: string) => () => { hashed++; return v; };
+  const h = (v: string) => () => {
+    hashed++;
+    return v;
+  };
   assert.equal(s.needsUpdate('g', 'vision', { mtime: 5000, size: 77 }), true, 'new file');
   assert.equal(s.needsUpdate('f', 'text', { mtime: 5000, size: 77 }), true, 'other modality');
   assert.equal(s.needsUpdate('f', 'vision', { mtime: 5000, size: 77, hash: h('zzz') }), false, 'unchanged');
@@ -152,16 +203,42 @@ test('needsUpdate: skips by size+mtime, then by hash, and only hashes when neede
 test('rejects bad vectors, modalities and k with StoreError, leaving the batch unwritten', () => {
   const s = fresh();
   const code = (fn: () => unknown) => {
-    try { fn(); } catch (e) { assert.ok(e instanceof StoreError, String(e)); return e.code; }
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(e instanceof StoreError, String(e));
+      return e.code;
+    }
     return 'no error';
   };
-  assert.equal(code(() => s.addItems([item('ok', 1), { ...item('bad', 2), vector: new Float32Array(DIM + 1) }])), 'STORE_DIM_MISMATCH');
-  assert.equal(code(() => s.addItems([{ ...item('z', 2), vector: new Float32Array(DIM) }])), 'STORE_BAD_VECTOR');
-  assert.equal(code(() => s.addItems([{ ...item('n', 2), vector: new Float32Array(DIM).fill(NaN) }])), 'STORE_BAD_VECTOR');
-  assert.equal(code(() => s.addItems([item('m', 2, 'smell' as StoreModality)])), 'STORE_BAD_MODALITY');
-  assert.equal(code(() => s.search(new Float32Array(DIM - 1), { k: 1 })), 'STORE_DIM_MISMATCH');
-  assert.equal(code(() => s.search(seededVector(1, DIM), { k: 1, modalities: ['smell'] })), 'STORE_BAD_MODALITY');
-  assert.equal(code(() => s.search(seededVector(1, DIM), { k: 5000 })), 'STORE_BAD_QUERY');
+  assert.equal(
+    code(() => s.addItems([item('ok', 1), { ...item('bad', 2), vector: new Float32Array(DIM + 1) }])),
+    'STORE_DIM_MISMATCH',
+  );
+  assert.equal(
+    code(() => s.addItems([{ ...item('z', 2), vector: new Float32Array(DIM) }])),
+    'STORE_BAD_VECTOR',
+  );
+  assert.equal(
+    code(() => s.addItems([{ ...item('n', 2), vector: new Float32Array(DIM).fill(NaN) }])),
+    'STORE_BAD_VECTOR',
+  );
+  assert.equal(
+    code(() => s.addItems([item('m', 2, 'smell' as StoreModality)])),
+    'STORE_BAD_MODALITY',
+  );
+  assert.equal(
+    code(() => s.search(new Float32Array(DIM - 1), { k: 1 })),
+    'STORE_DIM_MISMATCH',
+  );
+  assert.equal(
+    code(() => s.search(seededVector(1, DIM), { k: 1, modalities: ['smell'] })),
+    'STORE_BAD_MODALITY',
+  );
+  assert.equal(
+    code(() => s.search(seededVector(1, DIM), { k: 5000 })),
+    'STORE_BAD_QUERY',
+  );
   assert.equal(s.count(), 0);
   s.close();
 });

@@ -8,20 +8,37 @@ import type { VectorIndex } from './vector-index.ts';
 import { dot64, normalise } from './vector-math.ts';
 
 interface ItemRow {
-  id: number; path: string; modality: string; hash: string; mtime: number; size: number;
-  metadata: string; norm: number; updated_at: number;
+  id: number;
+  path: string;
+  modality: string;
+  hash: string;
+  mtime: number;
+  size: number;
+  metadata: string;
+  norm: number;
+  updated_at: number;
 }
 
 function toItem(r: ItemRow): Item {
   return {
-    id: r.id, path: r.path, modality: r.modality as StoreModality, hash: r.hash, mtime: r.mtime, size: r.size,
-    metadata: JSON.parse(r.metadata) as Metadata, norm: r.norm, updatedAt: r.updated_at,
+    id: r.id,
+    path: r.path,
+    modality: r.modality as StoreModality,
+    hash: r.hash,
+    mtime: r.mtime,
+    size: r.size,
+    metadata: JSON.parse(r.metadata) as Metadata,
+    norm: r.norm,
+    updatedAt: r.updated_at,
   };
 }
 
 function checkModality(m: string): StoreModality {
   if (!isStoreModality(m)) {
-    throw new StoreError('STORE_BAD_MODALITY', `unknown modality "${m}"; expected one of vision, text, audio, video, depth, thermal, imu`);
+    throw new StoreError(
+      'STORE_BAD_MODALITY',
+      `unknown modality "${m}"; expected one of vision, text, audio, video, depth, thermal, imu`,
+    );
   }
   return m;
 }
@@ -90,31 +107,46 @@ export class VectorStore {
   addItems(batch: readonly ItemInput[]): number[] {
     const prepared = batch.map((it, i) => {
       const what = `item ${i} (${it.path})`;
-      if (typeof it.path !== 'string' || it.path === '') throw new StoreError('STORE_BAD_ITEM', `${what} has an empty path`);
+      if (typeof it.path !== 'string' || it.path === '')
+        throw new StoreError('STORE_BAD_ITEM', `${what} has an empty path`);
       checkModality(it.modality);
       if (!Number.isFinite(it.mtime) || !Number.isFinite(it.size)) {
         throw new StoreError('STORE_BAD_ITEM', `${what} needs finite mtime and size`);
       }
       const { unit, norm } = this.unitOf(it.vector, `the vector of ${what}`);
       const metadata = JSON.stringify(it.metadata ?? {});
-      return { it, unit, row: { path: it.path, modality: it.modality, hash: it.hash, mtime: Math.round(it.mtime), size: it.size, metadata, norm } };
+      return {
+        it,
+        unit,
+        row: {
+          path: it.path,
+          modality: it.modality,
+          hash: it.hash,
+          mtime: Math.round(it.mtime),
+          size: it.size,
+          metadata,
+          norm,
+        },
+      };
     });
     return this.guard(`adding ${batch.length} items`, () =>
-      this.db.transaction(() => {
-        const now = Date.now();
-        return prepared.map(({ it, unit, row }) => {
-          const old = this.q.byKey.get(it.path, it.modality) as ItemRow | undefined;
-          let id: number;
-          if (old) {
-            id = old.id;
-            this.q.update.run({ ...row, now, id });
-          } else {
-            id = Number(this.q.insert.run({ ...row, now }).lastInsertRowid);
-          }
-          this.index.put(id, it.modality, unit);
-          return id;
-        });
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const now = Date.now();
+          return prepared.map(({ it, unit, row }) => {
+            const old = this.q.byKey.get(it.path, it.modality) as ItemRow | undefined;
+            let id: number;
+            if (old) {
+              id = old.id;
+              this.q.update.run({ ...row, now, id });
+            } else {
+              id = Number(this.q.insert.run({ ...row, now }).lastInsertRowid);
+            }
+            this.index.put(id, it.modality, unit);
+            return id;
+          });
+        })
+        .immediate(),
     );
   }
 
@@ -153,7 +185,10 @@ export class VectorStore {
 
   /** Records a new mtime for an item whose content did not change. */
   touch(path: string, modality: StoreModality, mtime: number): boolean {
-    return this.guard('updating an mtime', () => this.q.touch.run(Math.round(mtime), path, checkModality(modality)).changes > 0);
+    return this.guard(
+      'updating an mtime',
+      () => this.q.touch.run(Math.round(mtime), path, checkModality(modality)).changes > 0,
+    );
   }
 
   remove(id: number): boolean {
@@ -162,27 +197,32 @@ export class VectorStore {
 
   /** Removes the item at `path` for one modality, or for all modalities when none is given. */
   removeByPath(path: string, modality?: StoreModality): number {
-    const ids = this.guard('finding items', () =>
-      (modality ? this.q.idsByKey.all(path, checkModality(modality)) : this.q.idsByPath.all(path)) as number[]);
+    const ids = this.guard(
+      'finding items',
+      () => (modality ? this.q.idsByKey.all(path, checkModality(modality)) : this.q.idsByPath.all(path)) as number[],
+    );
     return this.removeIds(ids);
   }
 
   private removeIds(ids: readonly number[]): number {
     return this.guard(`removing ${ids.length} items`, () =>
-      this.db.transaction(() => {
-        let n = 0;
-        for (const id of ids) {
-          n += this.q.del.run(id).changes;
-          this.index.delete(id);
-        }
-        return n;
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          let n = 0;
+          for (const id of ids) {
+            n += this.q.del.run(id).changes;
+            this.index.delete(id);
+          }
+          return n;
+        })
+        .immediate(),
     );
   }
 
   count(modality?: StoreModality): number {
     return this.guard('counting items', () =>
-      Number(modality ? this.q.countBy.get(checkModality(modality)) : this.q.count.get()));
+      Number(modality ? this.q.countBy.get(checkModality(modality)) : this.q.count.get()),
+    );
   }
 
   /** One page of items in id order; pass the last id as `afterId` for the next page. */
@@ -190,9 +230,12 @@ export class VectorStore {
     const after = opts.afterId ?? 0;
     const limit = Math.max(0, Math.floor(opts.limit ?? 100));
     return this.guard('listing items', () =>
-      ((opts.modality
-        ? this.q.listBy.all(checkModality(opts.modality), after, limit)
-        : this.q.list.all(after, limit)) as ItemRow[]).map(toItem));
+      (
+        (opts.modality
+          ? this.q.listBy.all(checkModality(opts.modality), after, limit)
+          : this.q.list.all(after, limit)) as ItemRow[]
+      ).map(toItem),
+    );
   }
 
   /** The k items most similar (cosine) to `query`, best first. */
@@ -212,17 +255,28 @@ export class VectorStore {
     return this.guard('searching', () => {
       const hits = this.index.search({ unit, k, modalities: mods, excludeIds });
       // An approximate index's scores are replaced by float64 cosines of the stored vectors.
-      const scored = this.index.exactScores ? hits.map((h) => ({ ...h })) : hits.map((h) => {
-        const v = this.index.get(h.id);
-        return { id: h.id, score: v ? dot64(v, query) / norm : h.score };
-      });
-      const rows = this.q.byIds.all(JSON.stringify(scored.map((h) => h.id))) as Pick<ItemRow, 'id' | 'path' | 'modality' | 'metadata'>[];
+      const scored = this.index.exactScores
+        ? hits.map((h) => ({ ...h }))
+        : hits.map((h) => {
+            const v = this.index.get(h.id);
+            return { id: h.id, score: v ? dot64(v, query) / norm : h.score };
+          });
+      const rows = this.q.byIds.all(JSON.stringify(scored.map((h) => h.id))) as Pick<
+        ItemRow,
+        'id' | 'path' | 'modality' | 'metadata'
+      >[];
       const byId = new Map(rows.map((r) => [r.id, r]));
       const out: SearchHit[] = [];
       for (const h of scored.sort((a, b) => b.score - a.score || a.id - b.id)) {
         const r = byId.get(h.id);
         if (!r || (opts.minScore !== undefined && h.score < opts.minScore)) continue;
-        out.push({ id: h.id, path: r.path, modality: r.modality as StoreModality, score: h.score, metadata: JSON.parse(r.metadata) as Metadata });
+        out.push({
+          id: h.id,
+          path: r.path,
+          modality: r.modality as StoreModality,
+          score: h.score,
+          metadata: JSON.parse(r.metadata) as Metadata,
+        });
       }
       return out;
     });
@@ -231,10 +285,19 @@ export class VectorStore {
   /** Empty when healthy; else SQLite's integrity problems and items whose vector row is missing (or vice versa). */
   integrityCheck(): string[] {
     return this.guard('checking integrity', () => {
-      const problems = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-      const orphans = Number(this.db.prepare(`SELECT
+      const problems = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map(
+        (r) => r.integrity_check,
+      );
+      const orphans = Number(
+        this.db
+          .prepare(
+            `SELECT
         (SELECT count(*) FROM items WHERE id NOT IN (SELECT rowid FROM item_vectors_rowids)) +
-        (SELECT count(*) FROM item_vectors_rowids WHERE rowid NOT IN (SELECT id FROM items))`).pluck().get());
+        (SELECT count(*) FROM item_vectors_rowids WHERE rowid NOT IN (SELECT id FROM items))`,
+          )
+          .pluck()
+          .get(),
+      );
       if (orphans > 0) problems.push(`${orphans} items and vectors do not match up`);
       return problems.length === 1 && problems[0] === 'ok' ? [] : problems.filter((p) => p !== 'ok');
     });

@@ -20,7 +20,9 @@ export function seededVector(seed: number, dim: number, scale = 3): Float32Array
 
 /** Cosine similarity in float64 of the raw vectors, the reference the store's scores must match. */
 export function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     ab += a[i] * b[i];
     aa += a[i] * a[i];

@@ -30,10 +30,18 @@ class CoarseIndex implements VectorIndex {
   readonly maxK = 100;
   calls = 0;
   constructor(private readonly inner: VectorIndex) {}
-  get dim(): number { return this.inner.dim; }
-  put(id: number, m: StoreModality, unit: Float32Array): void { this.inner.put(id, m, unit); }
-  delete(id: number): void { this.inner.delete(id); }
-  get(id: number): Float32Array | null { return this.inner.get(id); }
+  get dim(): number {
+    return this.inner.dim;
+  }
+  put(id: number, m: StoreModality, unit: Float32Array): void {
+    this.inner.put(id, m, unit);
+  }
+  delete(id: number): void {
+    this.inner.delete(id);
+  }
+  get(id: number): Float32Array | null {
+    return this.inner.get(id);
+  }
   search(q: IndexQuery): IndexHit[] {
     this.calls++;
     return this.inner.search(q).map((h) => ({ id: h.id, score: Math.round(h.score * 10) / 10 }));

@@ -27,7 +27,10 @@ async function loadEsbuild(): Promise<EsbuildModule> {
   try {
     return await import('esbuild');
   } catch (e) {
-    throw new Error(`the web UI is bundled with esbuild, which is not installed (${(e as Error).message}). Install dev dependencies: npm install --include=dev`, { cause: e });
+    throw new Error(
+      `the web UI is bundled with esbuild, which is not installed (${(e as Error).message}). Install dev dependencies: npm install --include=dev`,
+      { cause: e },
+    );
   }
 }
 
@@ -61,7 +64,8 @@ async function build(): Promise<Map<string, WebAsset>> {
     hash.update(body);
     assets.set(name, { contentType: TYPES[ext] ?? 'application/octet-stream', body });
   }
-  for (const need of ['/app.js', '/app.css', '/local.js']) if (!assets.has(need)) throw new Error(`web UI build produced no ${need}`);
+  for (const need of ['/app.js', '/app.css', '/local.js'])
+    if (!assets.has(need)) throw new Error(`web UI build produced no ${need}`);
   // A version query makes browsers refetch after an upgrade even if the server lets them cache.
   const version = hash.digest('hex').slice(0, 12);
   const html = (await readFile(`${CLIENT_DIR}index.html`, 'utf8'))

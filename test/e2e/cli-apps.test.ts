@@ -26,12 +26,44 @@ async function makeMixedFolder(): Promise<void> {
   for (const n of ['dog', 'car', 'bird']) copyFileSync(ref('assets', `${n}_image.jpg`), join(media, `${n}.jpg`));
   copyFileSync(ref('assets', 'dog_audio.wav'), join(media, 'sub', 'dog.wav'));
   copyFileSync(ref('assets', 'car_audio.wav'), join(media, 'car.wav'));
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', ref('assets', 'bird_audio.wav'), '-c:a', 'libmp3lame', '-q:a', '4', join(media, 'bird.mp3')]);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10:duration=3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(media, 'clip.mp4')]);
-  const w = 160, h = 120;
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    ref('assets', 'bird_audio.wav'),
+    '-c:a',
+    'libmp3lame',
+    '-q:a',
+    '4',
+    join(media, 'bird.mp3'),
+  ]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x240:rate=10:duration=3',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    join(media, 'clip.mp4'),
+  ]);
+  const w = 160,
+    h = 120;
   const depth = new Uint16Array(w * h).map((_, i) => 800 + (i % w) * 10);
-  await sharp(Buffer.from(depth.buffer), { raw: { width: w, height: h, channels: 1 } }).toColourspace('grey16').png().toFile(join(media, 'room.depth.png'));
-  await sharp(Buffer.from(new Uint8Array(w * h).map((_, i) => (i * 3) % 256)), { raw: { width: w, height: h, channels: 1 } }).png().toFile(join(media, 'person.thermal.png'));
+  await sharp(Buffer.from(depth.buffer), { raw: { width: w, height: h, channels: 1 } })
+    .toColourspace('grey16')
+    .png()
+    .toFile(join(media, 'room.depth.png'));
+  await sharp(Buffer.from(new Uint8Array(w * h).map((_, i) => (i * 3) % 256)), {
+    raw: { width: w, height: h, channels: 1 },
+  })
+    .png()
+    .toFile(join(media, 'person.thermal.png'));
   const rows = ['t,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z'];
   for (let i = 0; i < 1000; i++) rows.push([i / 200, Math.sin(i / 9), 0.1, 9.8, 0.01, Math.cos(i / 7), 0].join(','));
   writeFileSync(join(media, 'walk.imu.csv'), rows.join('\n'));
@@ -51,22 +83,48 @@ test('index a mixed folder: every modality lands in SQLite, re-indexing touches 
   assert.equal(report.added, 10);
   assert.deepEqual(report.failed, []);
   const store = openStore(db, { readonly: true });
-  const kinds = store.list({ limit: 100 }).map((i) => i.modality).sort();
-  assert.deepEqual(kinds, ['audio', 'audio', 'audio', 'depth', 'imu', 'thermal', 'video', 'vision', 'vision', 'vision']);
+  const kinds = store
+    .list({ limit: 100 })
+    .map((i) => i.modality)
+    .sort();
+  assert.deepEqual(kinds, [
+    'audio',
+    'audio',
+    'audio',
+    'depth',
+    'imu',
+    'thermal',
+    'video',
+    'vision',
+    'vision',
+    'vision',
+  ]);
   const before = new Map(store.list({ limit: 100 }).map((i) => [i.path, i.updatedAt]));
   store.close();
   // Touch a file without changing it: the content hash keeps it from being re-embedded.
   utimesSync(join(media, 'dog.jpg'), new Date(), new Date(Date.now() + 5000));
   r = await runCli(['index', media, '--db', db, '--model', modelDir, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual({ ...JSON.parse(r.stdout), failed: undefined }, { found: 10, added: 0, skipped: 10, failed: undefined });
+  assert.deepEqual(
+    { ...JSON.parse(r.stdout), failed: undefined },
+    { found: 10, added: 0, skipped: 10, failed: undefined },
+  );
   const again = openStore(db, { readonly: true });
-  for (const item of again.list({ limit: 100 })) assert.equal(item.updatedAt, before.get(item.path), `${item.path} was rewritten`);
+  for (const item of again.list({ limit: 100 }))
+    assert.equal(item.updatedAt, before.get(item.path), `${item.path} was rewritten`);
   again.close();
 });
 
 test('search by each modality: the indexed file itself ranks first', async () => {
-  const queries: [string, string][] = [['--image', 'dog.jpg'], ['--audio', 'sub/dog.wav'], ['--audio', 'bird.mp3'], ['--video', 'clip.mp4'], ['--depth', 'room.depth.png'], ['--thermal', 'person.thermal.png'], ['--imu', 'walk.imu.csv']];
+  const queries: [string, string][] = [
+    ['--image', 'dog.jpg'],
+    ['--audio', 'sub/dog.wav'],
+    ['--audio', 'bird.mp3'],
+    ['--video', 'clip.mp4'],
+    ['--depth', 'room.depth.png'],
+    ['--thermal', 'person.thermal.png'],
+    ['--imu', 'walk.imu.csv'],
+  ];
   for (const [flag, file] of queries) {
     const r = await runCli(['search', flag, join(media, file), '--db', db, '--model', modelDir, '-k', '3', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -76,7 +134,20 @@ test('search by each modality: the indexed file itself ranks first', async () =>
     assert.ok(Math.abs(hits[0].score - 1) < 1e-4, `${file} scores ${hits[0].score}`);
     assert.ok(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);
   }
-  const r = await runCli(['search', '--text', 'a dog', '--db', db, '--model', modelDir, '--modality', 'audio', '-k', '5', '--json']);
+  const r = await runCli([
+    'search',
+    '--text',
+    'a dog',
+    '--db',
+    db,
+    '--model',
+    modelDir,
+    '--modality',
+    'audio',
+    '-k',
+    '5',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const hits = JSON.parse(r.stdout) as { modality: string }[];
   assert.equal(hits.length, 3);
@@ -86,13 +157,36 @@ test('search by each modality: the indexed file itself ranks first', async () =>
 test('composed queries equal the hand-computed weighted sum of normalised embeddings', async () => {
   const model = await ImageBind.load(modelDir);
   try {
-    const img = join(media, 'car.jpg'), wav = join(media, 'car.wav');
+    const img = join(media, 'car.jpg'),
+      wav = join(media, 'car.wav');
     const out = await model.embed({ vision: [img], audio: [wav], text: ['a bird'] });
     const [v, a, t] = [out.vision![0]!, out.audio![0]!, out.text![0]!].map(l2normalize);
     const expected = l2normalize(v.map((x, i) => 1 * x + 0.5 * a[i] - t[i]));
-    const got = await composeQuery(model, [{ kind: 'vision', input: img, weight: 1 }, { kind: 'audio', input: wav, weight: 0.5 }, { kind: 'text', input: 'a bird', negate: true }]);
+    const got = await composeQuery(model, [
+      { kind: 'vision', input: img, weight: 1 },
+      { kind: 'audio', input: wav, weight: 0.5 },
+      { kind: 'text', input: 'a bird', negate: true },
+    ]);
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - expected[i]) < 1e-6);
-    const r = await runCli(['search', '--image', img, '--audio', wav, '--weights', '1,0.5', '--minus', '--text', 'a bird', '--db', db, '--model', modelDir, '-k', '10', '--json']);
+    const r = await runCli([
+      'search',
+      '--image',
+      img,
+      '--audio',
+      wav,
+      '--weights',
+      '1,0.5',
+      '--minus',
+      '--text',
+      'a bird',
+      '--db',
+      db,
+      '--model',
+      modelDir,
+      '-k',
+      '10',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const hits = JSON.parse(r.stdout) as { path: string; score: number }[];
     const store = openStore(db, { readonly: true });
@@ -109,7 +203,16 @@ test('composed queries equal the hand-computed weighted sum of normalised embedd
 });
 
 test('classify prints probabilities per file; bad inputs name the file', async () => {
-  const r = await runCli(['classify', '--labels', 'dog,car,bird', join(media, 'dog.jpg'), join(media, 'car.wav'), '--model', modelDir, '--json']);
+  const r = await runCli([
+    'classify',
+    '--labels',
+    'dog,car,bird',
+    join(media, 'dog.jpg'),
+    join(media, 'car.wav'),
+    '--model',
+    modelDir,
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout) as { input: string; probs: Record<string, number> }[];
   assert.equal(res.length, 2);
@@ -123,10 +226,23 @@ test('kill -9 during indexing, then resume: no duplicates, nothing missing, file
   const many = join(work, 'many');
   mkdirSync(many);
   for (let i = 0; i < 48; i++) {
-    await sharp({ create: { width: 64 + i, height: 48, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: i * 5 } } }).png().toFile(join(many, `img${String(i).padStart(2, '0')}.png`));
+    await sharp({
+      create: {
+        width: 64 + i,
+        height: 48,
+        channels: 3,
+        background: { r: (i * 37) % 256, g: (i * 91) % 256, b: i * 5 },
+      },
+    })
+      .png()
+      .toFile(join(many, `img${String(i).padStart(2, '0')}.png`));
   }
   const killDb = join(work, 'killed.db');
-  const child = spawn(process.execPath, [join(repoDir, 'bin', 'imagebind.js'), 'index', many, '--db', killDb, '--model', modelDir, '--batch-size', '4'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [join(repoDir, 'bin', 'imagebind.js'), 'index', many, '--db', killDb, '--model', modelDir, '--batch-size', '4'],
+    { stdio: 'ignore' },
+  );
   let killedAt = -1;
   for (let t = 0; t < 600 && killedAt < 0; t++) {
     await new Promise((r) => setTimeout(r, 25));
@@ -134,8 +250,13 @@ test('kill -9 during indexing, then resume: no duplicates, nothing missing, file
       const s = openStore(killDb, { readonly: true });
       const n = s.count();
       s.close();
-      if (n >= 8) { child.kill('SIGKILL'); killedAt = n; }
-    } catch { /* not created yet */ }
+      if (n >= 8) {
+        child.kill('SIGKILL');
+        killedAt = n;
+      }
+    } catch {
+      /* not created yet */
+    }
   }
   await new Promise((r) => child.once('exit', r));
   assert.ok(killedAt >= 8 && killedAt < 48, `killed with ${killedAt} rows`);

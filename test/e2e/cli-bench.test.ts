@@ -8,7 +8,8 @@ for (const m of ['vision', 'text', 'audio', 'depth', 'thermal', 'imu']) {
     const r = await runCli(['bench', '--modality', m, '--batch', '2', '--runs', '2', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, number>;
-    for (const k of ['median_ms', 'p90_ms', 'peak_rss_mib']) assert.ok(Number.isFinite(out[k]) && out[k] > 0, `${k}: ${out[k]}`);
+    for (const k of ['median_ms', 'p90_ms', 'peak_rss_mib'])
+      assert.ok(Number.isFinite(out[k]) && out[k] > 0, `${k}: ${out[k]}`);
     assert.equal(out.batch, 2);
   });
 }

@@ -14,7 +14,16 @@ const work = mkdtempSync(join(tmpdir(), 'imagebind-cli-'));
 const modelDir = join(work, 'tiny');
 
 before(async () => {
-  const r = await runCli(['convert', ref('tiny', 'imagebind_tiny.pth'), '--config', ref('tiny', 'config.json'), '--out', modelDir, '--vocab', ref('vocab', 'bpe_simple_vocab_16e6.txt.gz')]);
+  const r = await runCli([
+    'convert',
+    ref('tiny', 'imagebind_tiny.pth'),
+    '--config',
+    ref('tiny', 'config.json'),
+    '--out',
+    modelDir,
+    '--vocab',
+    ref('vocab', 'bpe_simple_vocab_16e6.txt.gz'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -32,10 +41,24 @@ test('convert writes a self-describing model directory', async () => {
   assert.match(manifest.identity, /^[0-9a-f]{64}$/);
 });
 
-for (const [m, input, output] of [['audio', 'input_audio.npy', 'output_audio.npy'], ['text', 'input_text.npy', 'output_text.npy'], ['vision', 'input_vision_6d.npy', 'output_vision_6d.npy']] as const) {
+for (const [m, input, output] of [
+  ['audio', 'input_audio.npy', 'output_audio.npy'],
+  ['text', 'input_text.npy', 'output_text.npy'],
+  ['vision', 'input_vision_6d.npy', 'output_vision_6d.npy'],
+] as const) {
   test(`embed-tensor ${m} reproduces the official output`, async () => {
     const out = join(work, `${m}.npy`);
-    const r = await runCli(['embed-tensor', '--model', modelDir, '--modality', m, '--input', ref('tiny', input), '--output', out]);
+    const r = await runCli([
+      'embed-tensor',
+      '--model',
+      modelDir,
+      '--modality',
+      m,
+      '--input',
+      ref('tiny', input),
+      '--output',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const got = await readNpy(out);
     const expected = await refNpy('tiny', output);
@@ -49,17 +72,44 @@ for (const [m, input, output] of [['audio', 'input_audio.npy', 'output_audio.npy
 test('embed-tensor names the expected shape for a wrong shape, and the dtype for a wrong dtype', async () => {
   const bad = join(work, 'bad.npy');
   await writeNpy(bad, { dtype: 'float32', shape: [2, 1, 128, 200], data: new Float32Array(2 * 128 * 200) });
-  let r = await runCli(['embed-tensor', '--model', modelDir, '--modality', 'audio', '--input', bad, '--output', join(work, 'x.npy')]);
+  let r = await runCli([
+    'embed-tensor',
+    '--model',
+    modelDir,
+    '--modality',
+    'audio',
+    '--input',
+    bad,
+    '--output',
+    join(work, 'x.npy'),
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /INPUT_SHAPE.*expected float32 \[B, 1, 128, 204\].*got float32 \[2, 1, 128, 200\]/);
-  r = await runCli(['embed-tensor', '--model', modelDir, '--modality', 'text', '--input', ref('tiny', 'input_imu.npy'), '--output', join(work, 'x.npy')]);
+  r = await runCli([
+    'embed-tensor',
+    '--model',
+    modelDir,
+    '--modality',
+    'text',
+    '--input',
+    ref('tiny', 'input_imu.npy'),
+    '--output',
+    join(work, 'x.npy'),
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /wrong dtype: expected int64 \[B, 77\]/);
   assert.ok(!existsSync(join(work, 'x.npy')), 'no output written on error');
 });
 
 test('convert refuses to overwrite without --force, and a corrupt checkpoint leaves no model behind', async () => {
-  let r = await runCli(['convert', ref('tiny', 'imagebind_tiny.pth'), '--config', ref('tiny', 'config.json'), '--out', modelDir]);
+  let r = await runCli([
+    'convert',
+    ref('tiny', 'imagebind_tiny.pth'),
+    '--config',
+    ref('tiny', 'config.json'),
+    '--out',
+    modelDir,
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /already holds a model directory; pass --force/);
   const broken = join(work, 'broken.pth');
@@ -77,11 +127,30 @@ test('convert refuses to overwrite without --force, and a corrupt checkpoint lea
 
 test('convert --random-init builds a model of any config, and a modality subset', async () => {
   const out = join(work, 'random');
-  const r = await runCli(['convert', '--random-init', '--config', ref('tiny', 'config.json'), '--modalities', 'imu,depth', '--out', out]);
+  const r = await runCli([
+    'convert',
+    '--random-init',
+    '--config',
+    ref('tiny', 'config.json'),
+    '--modalities',
+    'imu,depth',
+    '--out',
+    out,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const manifest = await readManifest(out);
   assert.deepEqual(Object.keys(manifest.modalities).sort(), ['depth', 'imu']);
-  const e = await runCli(['embed-tensor', '--model', out, '--modality', 'vision', '--input', ref('tiny', 'input_vision.npy'), '--output', join(work, 'v.npy')]);
+  const e = await runCli([
+    'embed-tensor',
+    '--model',
+    out,
+    '--modality',
+    'vision',
+    '--input',
+    ref('tiny', 'input_vision.npy'),
+    '--output',
+    join(work, 'v.npy'),
+  ]);
   assert.equal(e.code, 2);
   assert.match(e.stderr, /no vision encoder/);
 });

@@ -24,8 +24,17 @@ before(async () => {
   for (const c of CLASSES) {
     const img = sharp(original(c));
     const { width = 0, height = 0 } = await img.metadata();
-    await sharp(original(c)).flop().toFile(join(work, `${c}-flip.png`));
-    await sharp(original(c)).extract({ left: Math.round(width * 0.1), top: Math.round(height * 0.1), width: Math.round(width * 0.8), height: Math.round(height * 0.8) }).toFile(join(work, `${c}-crop.jpg`));
+    await sharp(original(c))
+      .flop()
+      .toFile(join(work, `${c}-flip.png`));
+    await sharp(original(c))
+      .extract({
+        left: Math.round(width * 0.1),
+        top: Math.round(height * 0.1),
+        width: Math.round(width * 0.8),
+        height: Math.round(height * 0.8),
+      })
+      .toFile(join(work, `${c}-crop.jpg`));
     // Relative paths resolve from the manifest's folder; the originals are absolute.
     rows.push(`${c}-flip.png,${c}`, `${c}-crop.jpg,${c}`, `${original(c)},${c}`);
   }
@@ -33,14 +42,37 @@ before(async () => {
   writeFileSync(join(work, 'broken.jpg'), readFileSync(original('car')).subarray(0, 4000));
 });
 
-interface Row { input: string; label: string | null; probs: Record<string, number> | null; error?: { code: string; message: string } }
+interface Row {
+  input: string;
+  label: string | null;
+  probs: Record<string, number> | null;
+  error?: { code: string; message: string };
+}
 
 test('fewshot --method knn --k 1 --json: exact duplicates get their own class', async () => {
-  const r = await runCli(['fewshot', '--model', model, '--train', join(work, 'train.csv'), '--method', 'knn', '--k', '1', '--json', ...CLASSES.map(original)]);
+  const r = await runCli([
+    'fewshot',
+    '--model',
+    model,
+    '--train',
+    join(work, 'train.csv'),
+    '--method',
+    'knn',
+    '--k',
+    '1',
+    '--json',
+    ...CLASSES.map(original),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as Row[];
-  assert.deepEqual(rows.map((x) => x.input), CLASSES.map(original));
-  assert.deepEqual(rows.map((x) => x.label), CLASSES);
+  assert.deepEqual(
+    rows.map((x) => x.input),
+    CLASSES.map(original),
+  );
+  assert.deepEqual(
+    rows.map((x) => x.label),
+    CLASSES,
+  );
   for (const [i, row] of rows.entries()) {
     assert.deepEqual(Object.keys(row.probs ?? {}).sort(), ['bird', 'car', 'dog']);
     assert.equal(row.probs?.[CLASSES[i]], 1);
@@ -48,10 +80,27 @@ test('fewshot --method knn --k 1 --json: exact duplicates get their own class', 
 });
 
 test('fewshot prototype and logreg (JSONL manifest): probabilities over every class, summing to 1', async () => {
-  const jsonl = CLASSES.flatMap((c) => [JSON.stringify({ path: `${c}-flip.png`, label: c }), JSON.stringify({ path: `${c}-crop.jpg`, label: c, modality: 'image' })]).join('\n');
+  const jsonl = CLASSES.flatMap((c) => [
+    JSON.stringify({ path: `${c}-flip.png`, label: c }),
+    JSON.stringify({ path: `${c}-crop.jpg`, label: c, modality: 'image' }),
+  ]).join('\n');
   writeFileSync(join(work, 'train.jsonl'), jsonl);
-  const [proto, logreg] = await Promise.all(['prototype', 'logreg'].map((m) =>
-    runCli(['fewshot', '--model', model, '--train', join(work, 'train.jsonl'), '--method', m, '--json', original('dog'), ref('assets', 'bird_audio.wav')])));
+  const [proto, logreg] = await Promise.all(
+    ['prototype', 'logreg'].map((m) =>
+      runCli([
+        'fewshot',
+        '--model',
+        model,
+        '--train',
+        join(work, 'train.jsonl'),
+        '--method',
+        m,
+        '--json',
+        original('dog'),
+        ref('assets', 'bird_audio.wav'),
+      ]),
+    ),
+  );
   for (const r of [proto, logreg]) {
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as Row[];
@@ -63,7 +112,18 @@ test('fewshot prototype and logreg (JSONL manifest): probabilities over every cl
       assert.equal(Math.max(...Object.values(p)), p[row.label ?? '']);
     }
   }
-  const text = await runCli(['fewshot', '--model', model, '--train', join(work, 'train.csv'), '--method', 'knn', '--k', '1', original('car')]);
+  const text = await runCli([
+    'fewshot',
+    '--model',
+    model,
+    '--train',
+    join(work, 'train.csv'),
+    '--method',
+    'knn',
+    '--k',
+    '1',
+    original('car'),
+  ]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /car_image\.jpg: car {2}\(car 100\.0%/);
 });
@@ -71,7 +131,20 @@ test('fewshot prototype and logreg (JSONL manifest): probabilities over every cl
 test('fewshot errors: a bad query is named and the rest still printed; an emptied class and an empty manifest exit 2', async () => {
   const bad = join(work, 'broken.jpg');
   const [query, emptied] = await Promise.all([
-    runCli(['fewshot', '--model', model, '--train', join(work, 'train.csv'), '--method', 'knn', '--k', '1', '--json', original('dog'), bad]),
+    runCli([
+      'fewshot',
+      '--model',
+      model,
+      '--train',
+      join(work, 'train.csv'),
+      '--method',
+      'knn',
+      '--k',
+      '1',
+      '--json',
+      original('dog'),
+      bad,
+    ]),
     (async () => {
       writeFileSync(join(work, 'emptied.csv'), `dog-flip.png,dog\nbroken.jpg,car\n`);
       return runCli(['fewshot', '--model', model, '--train', join(work, 'emptied.csv'), original('dog')]);
@@ -101,9 +174,26 @@ test('fewshot errors: a bad query is named and the rest still printed; an emptie
 
 test('locate --text: a PNG of the image size and a box inside the image', async () => {
   const out = join(work, 'heat.png');
-  const r = await runCli(['locate', '--model', model, '--text', 'a dog', '--out', out, '--json', ref('assets', 'dog_image.jpg')]);
+  const r = await runCli([
+    'locate',
+    '--model',
+    model,
+    '--text',
+    'a dog',
+    '--out',
+    out,
+    '--json',
+    ref('assets', 'dog_image.jpg'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const res = JSON.parse(r.stdout) as { image: string; box: { x: number; y: number; w: number; h: number }; score: number; heatmap: string; width: number; height: number };
+  const res = JSON.parse(r.stdout) as {
+    image: string;
+    box: { x: number; y: number; w: number; h: number };
+    score: number;
+    heatmap: string;
+    width: number;
+    height: number;
+  };
   assert.equal(res.image, ref('assets', 'dog_image.jpg'));
   assert.equal(res.heatmap, out);
   const meta = await sharp(out).metadata();

@@ -12,24 +12,51 @@ import { ref, refNpy } from '../helpers/shared.ts';
 const work = mkdtempSync(join(tmpdir(), 'imagebind-pre-'));
 
 test('text: ids equal the official tokenizer for the README captions', async () => {
-  const cases = JSON.parse(readFileSync(ref('preprocess', 'text_tokens.json'), 'utf8')) as { text: string; ids: number[] }[];
+  const cases = JSON.parse(readFileSync(ref('preprocess', 'text_tokens.json'), 'utf8')) as {
+    text: string;
+    ids: number[];
+  }[];
   const picked = cases.slice(0, 5);
   const out = join(work, 'ids.npy');
-  const r = await runCli(['preprocess', '--modality', 'text', '--vocab', ref('vocab', 'bpe_simple_vocab_16e6.txt.gz'), '--output', out, '--', ...picked.map((c) => c.text)]);
+  const r = await runCli([
+    'preprocess',
+    '--modality',
+    'text',
+    '--vocab',
+    ref('vocab', 'bpe_simple_vocab_16e6.txt.gz'),
+    '--output',
+    out,
+    '--',
+    ...picked.map((c) => c.text),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const ids = await readNpy(out);
   assert.equal(ids.dtype, 'int64');
   assert.deepEqual(ids.shape, [picked.length, 77]);
-  assert.deepEqual(Array.from(ids.data as BigInt64Array, Number), picked.flatMap((c) => c.ids));
+  assert.deepEqual(
+    Array.from(ids.data as BigInt64Array, Number),
+    picked.flatMap((c) => c.ids),
+  );
 });
 
 test('vision and audio: stacked tensors match the official loaders', async () => {
   const vout = join(work, 'vision.npy');
-  let r = await runCli(['preprocess', '--modality', 'vision', ref('assets', 'dog_image.jpg'), ref('assets', 'extra_wide_645x360.jpg'), '--output', vout]);
+  let r = await runCli([
+    'preprocess',
+    '--modality',
+    'vision',
+    ref('assets', 'dog_image.jpg'),
+    ref('assets', 'extra_wide_645x360.jpg'),
+    '--output',
+    vout,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const v = await readNpy(vout);
   assert.deepEqual(v.shape, [2, 3, 224, 224]);
-  const expected = new Float32Array([...(await refNpy('preprocess', 'vision_dog.npy')).data as Float32Array, ...(await refNpy('preprocess', 'vision_wide.npy')).data as Float32Array]);
+  const expected = new Float32Array([
+    ...((await refNpy('preprocess', 'vision_dog.npy')).data as Float32Array),
+    ...((await refNpy('preprocess', 'vision_wide.npy')).data as Float32Array),
+  ]);
   const dv = diff(v.data as Float32Array, expected);
   console.log(`# preprocess vision: max abs diff ${dv.maxAbs.toExponential(2)}`);
   assert.ok(dv.maxAbs <= 1e-5);
@@ -52,7 +79,16 @@ test('a bad file fails the batch with its name, or is skipped with --skip-errors
   assert.equal(r.code, 2);
   assert.match(r.stderr, /broken\.jpg/);
   assert.match(r.stderr, /1 of 2 inputs could not be preprocessed/);
-  r = await runCli(['preprocess', '--modality', 'vision', ref('assets', 'dog_image.jpg'), bad, '--output', out, '--skip-errors']);
+  r = await runCli([
+    'preprocess',
+    '--modality',
+    'vision',
+    ref('assets', 'dog_image.jpg'),
+    bad,
+    '--output',
+    out,
+    '--skip-errors',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual((await readNpy(out)).shape, [1, 3, 224, 224]);
 });

@@ -20,12 +20,32 @@ before(async () => {
   const world = new World(3);
   for (let i = 0; i < 10; i++) await writeSampleFiles(pairsDir, world.sample(i), ['image', 'thermal']);
   // An image whose thermal half is missing must be reported, not silently dropped.
-  unlinkSync(join(pairsDir, (await import('node:fs')).readdirSync(pairsDir).find((f) => f.endsWith('.thermal.png'))!));
+  unlinkSync(
+    join(
+      pairsDir,
+      (await import('node:fs')).readdirSync(pairsDir).find((f) => f.endsWith('.thermal.png'))!,
+    ),
+  );
 });
 
 test('binds a thermal-like sensor to the base space; the result is a model directory like any other', async () => {
   const out = join(work, 'bound');
-  const r = await runCli(['train', '--pairs', pairsDir, '--as', 'thermal', '--base', base, '--out', out, '--steps', '4', '--batch-size', '4', '--json']);
+  const r = await runCli([
+    'train',
+    '--pairs',
+    pairsDir,
+    '--as',
+    'thermal',
+    '--base',
+    base,
+    '--out',
+    out,
+    '--steps',
+    '4',
+    '--batch-size',
+    '4',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.pairs, 9);
@@ -36,21 +56,69 @@ test('binds a thermal-like sensor to the base space; the result is a model direc
   assert.deepEqual(Object.keys(m.modalities).sort(), Object.keys(b.modalities).sort());
   assert.notEqual(m.modalities.thermal!.weightsSha256, b.modalities.thermal!.weightsSha256);
   assert.equal(m.modalities.vision!.weightsSha256, b.modalities.vision!.weightsSha256);
-  const e = await runCli(['embed', join(pairsDir, (await import('node:fs')).readdirSync(pairsDir).find((f) => f.endsWith('.thermal.png'))!), '--model', out, '--output', join(work, 'e.json')]);
+  const e = await runCli([
+    'embed',
+    join(
+      pairsDir,
+      (await import('node:fs')).readdirSync(pairsDir).find((f) => f.endsWith('.thermal.png'))!,
+    ),
+    '--model',
+    out,
+    '--output',
+    join(work, 'e.json'),
+  ]);
   assert.equal(e.code, 0, e.stderr);
 });
 
 test('a manifest with missing files, an empty dataset and a diverging run give clear errors', async () => {
   const manifest = join(work, 'pairs.csv');
   writeFileSync(manifest, 'image,sensor\nnope.png,nope.thermal.png\n');
-  let r = await runCli(['train', '--pairs', manifest, '--as', 'thermal', '--base', base, '--out', join(work, 'x'), '--steps', '2']);
+  let r = await runCli([
+    'train',
+    '--pairs',
+    manifest,
+    '--as',
+    'thermal',
+    '--base',
+    base,
+    '--out',
+    join(work, 'x'),
+    '--steps',
+    '2',
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /EMPTY_DATASET/);
   assert.match(r.stderr, /missing file .*nope\.png/);
-  r = await runCli(['train', '--pairs', join(work, 'nowhere'), '--as', 'thermal', '--base', base, '--out', join(work, 'y')]);
+  r = await runCli([
+    'train',
+    '--pairs',
+    join(work, 'nowhere'),
+    '--as',
+    'thermal',
+    '--base',
+    base,
+    '--out',
+    join(work, 'y'),
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /nowhere: no such folder or manifest/);
-  r = await runCli(['train', '--pairs', pairsDir, '--as', 'thermal', '--base', base, '--out', join(work, 'z'), '--steps', '3', '--batch-size', '4', '--lr', '1e30']);
+  r = await runCli([
+    'train',
+    '--pairs',
+    pairsDir,
+    '--as',
+    'thermal',
+    '--base',
+    base,
+    '--out',
+    join(work, 'z'),
+    '--steps',
+    '3',
+    '--batch-size',
+    '4',
+    '--lr',
+    '1e30',
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /NON_FINITE/);
 });

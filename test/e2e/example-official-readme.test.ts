@@ -8,11 +8,23 @@ import { tinyModelDir } from '../helpers/tiny-model.ts';
 
 test('the official README example runs end to end', async () => {
   const model = await tinyModelDir(false);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoDir, 'examples/official-readme.ts'), '--model', model, '--assets', ref('assets')], { encoding: 'utf8', cwd: repoDir });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(repoDir, 'examples/official-readme.ts'), '--model', model, '--assets', ref('assets')],
+    { encoding: 'utf8', cwd: repoDir },
+  );
   assert.equal(r.status, 0, r.stderr);
   for (const label of ['Vision x Text', 'Audio x Text', 'Vision x Audio']) {
     const block = r.stdout.split(`${label}:\n`)[1].split('\n\n')[0];
-    const rows = block.replace(/[[\]]/g, '').split('\n').map((l) => l.split(',').filter((v) => v.trim() !== '').map(Number));
+    const rows = block
+      .replace(/[[\]]/g, '')
+      .split('\n')
+      .map((l) =>
+        l
+          .split(',')
+          .filter((v) => v.trim() !== '')
+          .map(Number),
+      );
     assert.equal(rows.length, 3, `${label}: ${block}`);
     for (const row of rows) {
       assert.equal(row.length, 3);

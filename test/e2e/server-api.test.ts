@@ -21,7 +21,11 @@ const jpg = readFileSync(ref('assets', 'dog_image.jpg'));
 const wav = readFileSync(ref('assets', 'dog_audio.wav'));
 
 type Json = Record<string, unknown>;
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; headers: Headers }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json; headers: Headers }> {
   const init: RequestInit = { method };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
@@ -30,12 +34,22 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
   }
   const res = await fetch(server.url + path, init);
   const text = await res.text();
-  return { status: res.status, json: text.startsWith('{') ? (JSON.parse(text) as Json) : { text }, headers: res.headers };
+  return {
+    status: res.status,
+    json: text.startsWith('{') ? (JSON.parse(text) as Json) : { text },
+    headers: res.headers,
+  };
 }
 
 function cosine(a: readonly number[], b: ArrayLike<number>): number {
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] ** 2; nb += b[i] ** 2; }
+  let d = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += a[i] * b[i];
+    na += a[i] ** 2;
+    nb += b[i] ** 2;
+  }
   return d / Math.sqrt(na * nb);
 }
 
@@ -45,7 +59,16 @@ before(async () => {
   for (const n of ['dog', 'car', 'bird']) copyFileSync(ref('assets', `${n}_image.jpg`), join(root, `${n}.jpg`));
   copyFileSync(ref('assets', 'car_audio.wav'), join(root, 'car.wav'));
   model = await ImageBind.load(dir);
-  server = await spawnServer(['--model', dir, '--db', join(work, 'index.db'), '--root', root, '--batch-window-ms', '20']);
+  server = await spawnServer([
+    '--model',
+    dir,
+    '--db',
+    join(work, 'index.db'),
+    '--root',
+    root,
+    '--batch-window-ms',
+    '20',
+  ]);
 });
 
 after(async () => {
@@ -72,7 +95,11 @@ test('probes, info and the UI placeholder', async () => {
 
 test('POST /v1/embed (JSON and multipart) returns what the library returns', async () => {
   const want = await model.embed({ text: ['a dog'], vision: [jpg], audio: [wav] });
-  const r = await call('POST', '/v1/embed', { text: ['a dog'], image: [jpg.toString('base64')], audio: [wav.toString('base64')] });
+  const r = await call('POST', '/v1/embed', {
+    text: ['a dog'],
+    image: [jpg.toString('base64')],
+    audio: [wav.toString('base64')],
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   const vectors = r.json.vectors as Record<string, number[][]>;
   assert.deepEqual(Object.keys(vectors).sort(), ['audio', 'text', 'vision']);
@@ -83,7 +110,11 @@ test('POST /v1/embed (JSON and multipart) returns what the library returns', asy
     for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - exp[i]) < 1e-4, `${k}[${i}]`);
   }
   assert.deepEqual(r.json.errors, []);
-  assert.deepEqual(r.json.model, { name: model.manifest.name, identity: model.identity, dim: model.manifest.config.out_embed_dim });
+  assert.deepEqual(r.json.model, {
+    name: model.manifest.name,
+    identity: model.identity,
+    dim: model.manifest.config.out_embed_dim,
+  });
   const form = new FormData();
   form.append('text', 'a dog');
   form.append('text', 'a car');
@@ -119,8 +150,17 @@ test('items: index by path, search (JSON, multipart, minus, weights, itemId), me
   assert.equal(again.json.skipped, 4, 'unchanged files are skipped');
   const dog = items.find((i) => i.path.endsWith('dog.jpg'))!;
 
-  const byImage = await call('POST', '/v1/search', { queries: [{ kind: 'image', data: jpg.toString('base64') }], k: 2 });
-  const hits = byImage.json.results as { id: number; path: string; score: number; mediaUrl: string; modality: string }[];
+  const byImage = await call('POST', '/v1/search', {
+    queries: [{ kind: 'image', data: jpg.toString('base64') }],
+    k: 2,
+  });
+  const hits = byImage.json.results as {
+    id: number;
+    path: string;
+    score: number;
+    mediaUrl: string;
+    modality: string;
+  }[];
   assert.equal(hits[0].id, dog.id);
   assert.ok(Math.abs(hits[0].score - 1) < 1e-4);
   assert.equal(hits[0].mediaUrl, `/v1/items/${dog.id}/media`);
@@ -128,19 +168,31 @@ test('items: index by path, search (JSON, multipart, minus, weights, itemId), me
   // The server's arithmetic equals Σ ± w·unit(v), normalised, against the library's vectors.
   const lib = await model.embed({ text: ['a dog', 'grass'], vision: [jpg] });
   const q = new Float64Array(lib.text![0]!.length);
-  const parts: [Float32Array, number][] = [[lib.vision![0]!, 1], [lib.text![0]!, 0.5], [lib.text![1]!, -1]];
+  const parts: [Float32Array, number][] = [
+    [lib.vision![0]!, 1],
+    [lib.text![0]!, 0.5],
+    [lib.text![1]!, -1],
+  ];
   for (const [v, w] of parts) l2normalize(v).forEach((x, i) => (q[i] += w * x));
   const expected = l2normalize(Float32Array.from(q));
   const composed = await call('POST', '/v1/search', {
-    queries: [{ kind: 'image', data: jpg.toString('base64') }, { kind: 'text', text: 'a dog', weight: 0.5 }, { kind: 'text', text: 'grass', negate: true }],
-    k: 4, modalities: ['image'],
+    queries: [
+      { kind: 'image', data: jpg.toString('base64') },
+      { kind: 'text', text: 'a dog', weight: 0.5 },
+      { kind: 'text', text: 'grass', negate: true },
+    ],
+    k: 4,
+    modalities: ['image'],
   });
   const ch = composed.json.results as { id: number; modality: string; score: number }[];
   assert.equal(ch.length, 3);
   assert.ok(ch.every((h) => h.modality === 'vision'));
   const dogStored = l2normalize(lib.vision![0]!);
   const want = expected.reduce((a, x, i) => a + x * dogStored[i], 0);
-  assert.ok(Math.abs(ch.find((h) => h.id === dog.id)!.score - want) < 1e-4, 'composed score matches the library arithmetic');
+  assert.ok(
+    Math.abs(ch.find((h) => h.id === dog.id)!.score - want) < 1e-4,
+    'composed score matches the library arithmetic',
+  );
 
   const form = new FormData();
   form.append('image', new Blob([jpg]), 'q.jpg');
@@ -151,7 +203,10 @@ test('items: index by path, search (JSON, multipart, minus, weights, itemId), me
   form.append('modalities', 'image');
   const mp = await call('POST', '/v1/search', form);
   assert.equal(mp.status, 200, JSON.stringify(mp.json));
-  assert.deepEqual((mp.json.results as { id: number; score: number }[]).map((h) => [h.id, h.score.toFixed(5)]), ch.map((h) => [h.id, h.score.toFixed(5)]));
+  assert.deepEqual(
+    (mp.json.results as { id: number; score: number }[]).map((h) => [h.id, h.score.toFixed(5)]),
+    ch.map((h) => [h.id, h.score.toFixed(5)]),
+  );
 
   const byItem = await call('POST', '/v1/search', { queries: [{ itemId: dog.id }], k: 1 });
   assert.equal((byItem.json.results as { id: number }[])[0].id, dog.id);
@@ -190,7 +245,14 @@ test('upload: saved under uploads, sniffed, indexed, served, deleted with its fi
 });
 
 test('POST /v1/classify gives a softmax over the labels per input', async () => {
-  const r = await call('POST', '/v1/classify', { labels: ['dog', 'car', 'bird'], inputs: [{ kind: 'image', data: jpg.toString('base64') }, { kind: 'audio', data: wav.toString('base64') }, { kind: 'text', text: 'woof' }] });
+  const r = await call('POST', '/v1/classify', {
+    labels: ['dog', 'car', 'bird'],
+    inputs: [
+      { kind: 'image', data: jpg.toString('base64') },
+      { kind: 'audio', data: wav.toString('base64') },
+      { kind: 'text', text: 'woof' },
+    ],
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   const results = r.json.results as { label: string; probs: Record<string, number> }[];
   assert.equal(results.length, 3);
@@ -199,20 +261,27 @@ test('POST /v1/classify gives a softmax over the labels per input', async () => 
     assert.ok(Math.abs(sum - 1) < 1e-6);
     assert.ok(['dog', 'car', 'bird'].includes(res.label));
   }
-  assert.equal((await call('POST', '/v1/classify', { labels: ['one'], inputs: [{ kind: 'text', text: 'x' }] })).status, 400);
+  assert.equal(
+    (await call('POST', '/v1/classify', { labels: ['one'], inputs: [{ kind: 'text', text: 'x' }] })).status,
+    400,
+  );
 });
 
 test('concurrent requests share encoder runs (dynamic batching), visible in /metrics', async () => {
   const before = await (await fetch(`${server.url}/metrics`)).text();
   const count = (t: string) => Number(/imagebind_batch_size_count\{modality="text"\} (\d+)/.exec(t)?.[1] ?? 0);
   const sum = (t: string) => Number(/imagebind_batch_size_sum\{modality="text"\} (\d+)/.exec(t)?.[1] ?? 0);
-  const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => call('POST', '/v1/embed', { text: [`caption number ${i}`] })));
+  const rs = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => call('POST', '/v1/embed', { text: [`caption number ${i}`] })),
+  );
   assert.ok(rs.every((r) => r.status === 200));
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.equal(sum(metrics) - sum(before), 12);
   assert.ok(count(metrics) - count(before) < 12, `12 requests ran in ${count(metrics) - count(before)} encoder runs`);
   assert.match(metrics, /imagebind_http_requests_total\{method="POST",route="\/v1\/embed",status="200"\} \d+/);
-  assert.match(metrics, /imagebind_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/embed",le="0.5"\} \d+/);
+  assert.match(
+    metrics,
+    /imagebind_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/embed",le="0.5"\} \d+/,
+  );
   assert.match(metrics, /imagebind_batch_queue_depth|imagebind_preprocess_queue_depth/);
 });
-

@@ -15,7 +15,10 @@ import { rawGet } from '../helpers/http.ts';
 
 const TOKEN = 'model-files-token-0123';
 const work = mkdtempSync(join(tmpdir(), 'imagebind-model-files-'));
-const manifest = JSON.parse(readFileSync(join(defaultModelDir(), 'manifest.json'), 'utf8')) as { identity: string; config: { out_embed_dim: number } };
+const manifest = JSON.parse(readFileSync(join(defaultModelDir(), 'manifest.json'), 'utf8')) as {
+  identity: string;
+  config: { out_embed_dim: number };
+};
 const dim = manifest.config.out_embed_dim;
 const auth = { authorization: `Bearer ${TOKEN}` };
 let open: SpawnedServer;
@@ -41,12 +44,23 @@ test('/v1/model/ serves the manifest (without server paths) and exactly the file
   const graph = await fetch(`${open.url}/v1/model/imu.onnx`);
   assert.equal(graph.status, 200);
   assert.ok(Buffer.from(await graph.arrayBuffer()).equals(readFileSync(join(defaultModelDir(), 'imu.onnx'))));
-  const again = await fetch(`${open.url}/v1/model/imu.onnx`, { headers: { 'if-none-match': graph.headers.get('etag')! } });
+  const again = await fetch(`${open.url}/v1/model/imu.onnx`, {
+    headers: { 'if-none-match': graph.headers.get('etag')! },
+  });
   assert.equal(again.status, 304);
-  for (const path of ['/v1/model/../manifest.json', '/v1/model/..%2F..%2Fpackage.json', '/v1/model/%2e%2e/%2e%2e/package.json', '/v1/model/upper-bound/imu.onnx', '/v1/model/open.db']) {
+  for (const path of [
+    '/v1/model/../manifest.json',
+    '/v1/model/..%2F..%2Fpackage.json',
+    '/v1/model/%2e%2e/%2e%2e/package.json',
+    '/v1/model/upper-bound/imu.onnx',
+    '/v1/model/open.db',
+  ]) {
     const r = await rawGet(open.url, path);
     assert.ok(r.status === 404 || r.status === 400, `${path}: ${r.status}`);
-    assert.ok(!r.body.includes(work) && !r.body.includes(defaultModelDir()), `${path}: the answer names no server path`);
+    assert.ok(
+      !r.body.includes(work) && !r.body.includes(defaultModelDir()),
+      `${path}: the answer names no server path`,
+    );
   }
 });
 
@@ -57,7 +71,12 @@ test('/v1/model/ needs the token like the rest of /v1; /ort/ and the UI shell do
   const wasm = await fetch(`${guarded.url}/ort/ort-wasm-simd-threaded.jsep.wasm`, { method: 'HEAD' });
   assert.equal(wasm.status, 200);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
-  for (const bad of ['/ort/package.json', '/ort/ort.min.mjs', '/ort/..%2Fpackage.json', '/ort/ort-wasm-simd-threaded.wasm.map']) {
+  for (const bad of [
+    '/ort/package.json',
+    '/ort/ort.min.mjs',
+    '/ort/..%2Fpackage.json',
+    '/ort/ort-wasm-simd-threaded.wasm.map',
+  ]) {
     assert.equal((await rawGet(guarded.url, bad)).status, 404, bad);
   }
   const page = await fetch(`${guarded.url}/`);
@@ -67,8 +86,15 @@ test('/v1/model/ needs the token like the rest of /v1; /ort/ and the UI shell do
 
 test('POST /v1/search vector queries: identity required and checked, float32 range, no zero vector, right size', async () => {
   const post = async (q: Record<string, unknown>) => {
-    const res = await fetch(`${open.url}/v1/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queries: [q] }) });
-    return { status: res.status, message: ((await res.json()) as { error?: { message: string } }).error?.message ?? '' };
+    const res = await fetch(`${open.url}/v1/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ queries: [q] }),
+    });
+    return {
+      status: res.status,
+      message: ((await res.json()) as { error?: { message: string } }).error?.message ?? '',
+    };
   };
   const v = new Array(dim).fill(0.1);
   const cases: [Record<string, unknown>, number, RegExp][] = [

@@ -23,8 +23,21 @@ let small: SpawnedServer;
 const jpg = readFileSync(ref('assets', 'dog_image.jpg'));
 const wav = readFileSync(ref('assets', 'dog_audio.wav'));
 
-async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown>; headers: Headers }> {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  json: { error?: { code: string; message: string } } & Record<string, unknown>;
+  headers: Headers;
+}> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as never, headers: res.headers };
 }
 
@@ -37,7 +50,22 @@ before(async () => {
   symlinkSync(join(outside, 'secret.jpg'), join(root, 'link.jpg'));
   [guarded, small] = await Promise.all([
     spawnServer(['--model', modelDir, '--db', join(work, 'a.db'), '--root', root], { env: { IMAGEBIND_TOKEN: TOKEN } }),
-    spawnServer(['--model', modelDir, '--db', join(work, 'b.db'), '--root', root, '--max-body-mb', '1', '--max-queue', '2', '--max-batch', '4', '--batch-window-ms', '100']),
+    spawnServer([
+      '--model',
+      modelDir,
+      '--db',
+      join(work, 'b.db'),
+      '--root',
+      root,
+      '--max-body-mb',
+      '1',
+      '--max-queue',
+      '2',
+      '--max-batch',
+      '4',
+      '--batch-window-ms',
+      '100',
+    ]),
   ]);
 });
 
@@ -47,24 +75,38 @@ after(async () => {
 
 test('token: required everywhere but probes and the UI shell; 401 JSON when missing or wrong', async () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
-  for (const headers of [{}, { authorization: 'Bearer wrong-token-000000000' }, { authorization: TOKEN }] as Record<string, string>[]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-000000000' }, { authorization: TOKEN }] as Record<
+    string,
+    string
+  >[]) {
     const res = await fetch(`${guarded.url}/v1/info`, { headers });
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer');
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED');
   }
-  for (const p of ['/v1/items/1/media', '/metrics', '/meta']) assert.equal((await fetch(guarded.url + p)).status, 401, p);
+  for (const p of ['/v1/items/1/media', '/metrics', '/meta'])
+    assert.equal((await fetch(guarded.url + p)).status, 401, p);
   assert.equal((await post(guarded.url, '/v1/embed', { text: ['x'] })).status, 401);
   assert.equal((await post(guarded.url, '/vectorize', { texts: ['x'] })).status, 401);
   assert.equal((await fetch(`${guarded.url}/v1/info`, { headers: auth })).status, 200);
-  assert.equal((await fetch(`${guarded.url}/v1/info`, { headers: { cookie: `imagebind_token=${TOKEN}` } })).status, 200);
+  assert.equal(
+    (await fetch(`${guarded.url}/v1/info`, { headers: { cookie: `imagebind_token=${TOKEN}` } })).status,
+    200,
+  );
   for (const p of ['/healthz', '/readyz', '/']) assert.equal((await fetch(guarded.url + p)).status, 200, p);
-  for (const p of ['/.well-known/live', '/.well-known/ready']) assert.equal((await fetch(guarded.url + p)).status, 204, p);
+  for (const p of ['/.well-known/live', '/.well-known/ready'])
+    assert.equal((await fetch(guarded.url + p)).status, 204, p);
 });
 
 test('path traversal: server-side paths and media never reach outside the roots', async () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
-  for (const p of ['/etc/passwd', join(root, '..', 'outside', 'secret.jpg'), `${root}/../outside`, join(root, 'link.jpg'), outside]) {
+  for (const p of [
+    '/etc/passwd',
+    join(root, '..', 'outside', 'secret.jpg'),
+    `${root}/../outside`,
+    join(root, 'link.jpg'),
+    outside,
+  ]) {
     const r = await post(guarded.url, '/v1/items', { paths: [p] }, auth);
     assert.equal(r.status, 403, p);
     assert.equal(r.json.error?.code, 'PATH_OUTSIDE_ROOTS');
@@ -72,11 +114,23 @@ test('path traversal: server-side paths and media never reach outside the roots'
   // Indexing the root skips the symlink that points outside it.
   const r = await post(guarded.url, '/v1/items', { paths: [root] }, auth);
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  assert.deepEqual((r.json.items as { path: string }[]).map((i) => i.path), [join(root, 'dog.jpg')]);
-  assert.deepEqual((r.json.errors as { code: string }[]).map((e) => e.code), ['PATH_OUTSIDE_ROOTS']);
+  assert.deepEqual(
+    (r.json.items as { path: string }[]).map((i) => i.path),
+    [join(root, 'dog.jpg')],
+  );
+  assert.deepEqual(
+    (r.json.errors as { code: string }[]).map((e) => e.code),
+    ['PATH_OUTSIDE_ROOTS'],
+  );
   const id = (r.json.items as { id: number }[])[0].id;
   assert.equal((await rawGet(guarded.url, `/v1/items/${id}/media`, auth)).status, 200);
-  for (const p of ['/v1/items/..%2F..%2Fetc%2Fpasswd/media', '/v1/items/../../etc/passwd', '/assets/..%2F..%2F..%2Fpackage.json', '/assets/../../package.json', '/%2e%2e/%2e%2e/etc/passwd']) {
+  for (const p of [
+    '/v1/items/..%2F..%2Fetc%2Fpasswd/media',
+    '/v1/items/../../etc/passwd',
+    '/assets/..%2F..%2F..%2Fpackage.json',
+    '/assets/../../package.json',
+    '/%2e%2e/%2e%2e/etc/passwd',
+  ]) {
     const res = await rawGet(guarded.url, p, auth);
     assert.ok([400, 404].includes(res.status), `${p}: ${res.status}`);
     assert.doesNotMatch(res.body, /root:|"name": "imagebind-ts"/);
@@ -97,7 +151,11 @@ test('bodies: 413 over the limit, 400 for malformed multipart / JSON, 400 naming
   form.append('image', new Blob([Buffer.concat([jpg, Buffer.alloc(1_100_000)])]), 'big.jpg');
   const bigFile = await fetch(`${small.url}/v1/items`, { method: 'POST', body: form });
   assert.equal(bigFile.status, 413);
-  const broken = await fetch(`${small.url}/v1/embed`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XYZ' }, body: '--XYZ\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc' });
+  const broken = await fetch(`${small.url}/v1/embed`, {
+    method: 'POST',
+    headers: { 'content-type': 'multipart/form-data; boundary=XYZ' },
+    body: '--XYZ\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\nabc',
+  });
   assert.equal(broken.status, 400);
   assert.equal(((await broken.json()) as { error: { code: string } }).error.code, 'MULTIPART_MALFORMED');
   const badJson = await post(small.url, '/v1/embed', '{"text": [');
@@ -129,11 +187,16 @@ test('media that lie about their type are refused with 415', async () => {
 });
 
 test('a full queue answers 429 with Retry-After, never crashes', async () => {
-  const rs = await Promise.all(Array.from({ length: 24 }, (_, i) => post(small.url, '/v1/embed', { text: [`item ${i}`] })));
+  const rs = await Promise.all(
+    Array.from({ length: 24 }, (_, i) => post(small.url, '/v1/embed', { text: [`item ${i}`] })),
+  );
   const codes = rs.map((r) => r.status);
   assert.ok(codes.includes(429), codes.join(','));
   assert.ok(codes.includes(200), codes.join(','));
-  assert.ok(codes.every((c) => c === 200 || c === 429), codes.join(','));
+  assert.ok(
+    codes.every((c) => c === 200 || c === 429),
+    codes.join(','),
+  );
   const limited = rs.find((r) => r.status === 429)!;
   assert.equal(limited.headers.get('retry-after'), '1');
   assert.equal(limited.json.error?.code, 'QUEUE_FULL');

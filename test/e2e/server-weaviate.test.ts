@@ -16,7 +16,15 @@ import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
 import { ref } from '../helpers/shared.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
 
-const RESPONSE_KEYS = ['audioVectors', 'depthVectors', 'imageVectors', 'imuVectors', 'textVectors', 'thermalVectors', 'videoVectors'];
+const RESPONSE_KEYS = [
+  'audioVectors',
+  'depthVectors',
+  'imageVectors',
+  'imuVectors',
+  'textVectors',
+  'thermalVectors',
+  'videoVectors',
+];
 const work = mkdtempSync(join(tmpdir(), 'imagebind-weaviate-'));
 let server: SpawnedServer;
 let model: ImageBind;
@@ -24,7 +32,11 @@ let dim: number;
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 async function vectorize(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${server.url}/vectorize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${server.url}/vectorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -70,7 +82,10 @@ test('POST /vectorize: a Weaviate-style request gets all seven keys, raw outputs
     assert.ok(Array.isArray(v[k]), k);
     for (const row of v[k]) {
       assert.equal(row.length, dim, k);
-      assert.ok(row.every((x) => typeof x === 'number' && Number.isFinite(x)), k);
+      assert.ok(
+        row.every((x) => typeof x === 'number' && Number.isFinite(x)),
+        k,
+      );
     }
   }
   assert.equal(v.textVectors.length, 2);
@@ -82,18 +97,49 @@ test('POST /vectorize: a Weaviate-style request gets all seven keys, raw outputs
   v.textVectors[0].forEach((x, i) => assert.ok(Math.abs(x - lib.text![0]![i]) < 1e-4));
   v.imageVectors[0].forEach((x, i) => assert.ok(Math.abs(x - lib.vision![0]![i]) < 1e-4));
   const textNorm = Math.hypot(...v.textVectors[0]);
-  assert.ok(Math.abs(textNorm - (model.manifest.modalities.text?.outputScale ?? 1)) < 1e-3, `text norm ${textNorm} is the logit scale`);
+  assert.ok(
+    Math.abs(textNorm - (model.manifest.modalities.text?.outputScale ?? 1)) < 1e-3,
+    `text norm ${textNorm} is the logit scale`,
+  );
 });
 
 test('POST /vectorize: video, depth, thermal and IMU fields', async () => {
-  const w = 64, h = 48;
-  const depth = await sharp(Buffer.from(new Uint16Array(w * h).map((_, i) => 900 + (i % w) * 9).buffer), { raw: { width: w, height: h, channels: 1 } }).toColourspace('grey16').png().toBuffer();
-  const thermal = await sharp(Buffer.from(new Uint8Array(w * h).map((_, i) => i % 251)), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
+  const w = 64,
+    h = 48;
+  const depth = await sharp(Buffer.from(new Uint16Array(w * h).map((_, i) => 900 + (i % w) * 9).buffer), {
+    raw: { width: w, height: h, channels: 1 },
+  })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
+  const thermal = await sharp(Buffer.from(new Uint8Array(w * h).map((_, i) => i % 251)), {
+    raw: { width: w, height: h, channels: 1 },
+  })
+    .png()
+    .toBuffer();
   const rows = ['acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z'];
   for (let i = 0; i < 400; i++) rows.push([Math.sin(i / 9), 0.1, 9.8, 0.01, Math.cos(i / 7), 0].join(','));
   const mp4 = join(work, 'clip.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=8:duration=2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', mp4]);
-  const r = await vectorize({ video: [b64(readFileSync(mp4))], depth: [b64(depth)], thermal: [b64(thermal)], imu: [b64(Buffer.from(rows.join('\n')))] });
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=96x64:rate=8:duration=2',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    mp4,
+  ]);
+  const r = await vectorize({
+    video: [b64(readFileSync(mp4))],
+    depth: [b64(depth)],
+    thermal: [b64(thermal)],
+    imu: [b64(Buffer.from(rows.join('\n')))],
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   const v = r.json as Record<string, number[][]>;
   for (const k of ['videoVectors', 'depthVectors', 'thermalVectors', 'imuVectors']) assert.equal(v[k].length, 1, k);

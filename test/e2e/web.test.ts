@@ -20,7 +20,9 @@ async function whyNot(): Promise<string | null> {
   const missing = chromiumMissing();
   if (missing) return missing;
   const help = await runCli(['serve', '--help'], { timeoutMs: 60_000 });
-  return help.code === 0 ? null : 'the `imagebind serve` command does not exist yet (src/server/ missing): nothing real to test the UI against';
+  return help.code === 0
+    ? null
+    : 'the `imagebind serve` command does not exist yet (src/server/ missing): nothing real to test the UI against';
 }
 
 const skip = await whyNot();
@@ -33,17 +35,27 @@ let toIndex = '';
 /** Spawns `serve` and resolves with the URL from its "listening on http://HOST:PORT" line. */
 function serve(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoDir, 'bin', 'imagebind.js'), 'serve', ...args], { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoDir, 'bin', 'imagebind.js'), 'serve', ...args], {
+      cwd: repoDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server = child;
-    let out = '', err = '';
+    let out = '',
+      err = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s\n${out}\n${err}`)), 30_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1].replace(/\/$/, '')); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace(/\/$/, ''));
+      }
     });
     child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve exited with ${code}\n${out}\n${err}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}\n${out}\n${err}`));
+    });
   });
 }
 
@@ -55,7 +67,10 @@ before(async () => {
   const pending = join(work, 'pending');
   mkdirSync(pending);
   toIndex = join(pending, 'car.jpg');
-  renameSync(folder.files.find((f) => f.endsWith('car.jpg'))!, toIndex);
+  renameSync(
+    folder.files.find((f) => f.endsWith('car.jpg'))!,
+    toIndex,
+  );
   const modelDir = await tinyModelDir(false);
   const db = join(work, 'index.db');
   const indexed = await runCli(['index', media, '--db', db, '--model', modelDir]);
@@ -74,20 +89,33 @@ after(async () => {
   }
 });
 
-test('UI on the real server: text search, image query, image+audio weighted, upload-and-index, screenshots', { skip: skip ?? false, timeout: 60_000 }, async () => {
-  await runScenario(browser!, url, {
-    image: join(work, 'media', 'dog.jpg'),
-    audio: join(work, 'media', 'bird.wav'),
-    toIndex,
-    text: 'a dog barking',
-  }, join(repoDir, 'test-artifacts', 'web'));
-});
+test(
+  'UI on the real server: text search, image query, image+audio weighted, upload-and-index, screenshots',
+  { skip: skip ?? false, timeout: 60_000 },
+  async () => {
+    await runScenario(
+      browser!,
+      url,
+      {
+        image: join(work, 'media', 'dog.jpg'),
+        audio: join(work, 'media', 'bird.wav'),
+        toIndex,
+        text: 'a dog barking',
+      },
+      join(repoDir, 'test-artifacts', 'web'),
+    );
+  },
+);
 
-test('UI on the real server: a microphone recording (webm/opus) becomes an audio query', { skip: skip ?? false, timeout: 30_000 }, async () => {
-  const withMic = await launchChromium(FAKE_MICROPHONE);
-  try {
-    await runRecording(withMic, url);
-  } finally {
-    await withMic.close();
-  }
-});
+test(
+  'UI on the real server: a microphone recording (webm/opus) becomes an audio query',
+  { skip: skip ?? false, timeout: 30_000 },
+  async () => {
+    const withMic = await launchChromium(FAKE_MICROPHONE);
+    try {
+      await runRecording(withMic, url);
+    } finally {
+      await withMic.close();
+    }
+  },
+);

@@ -40,7 +40,10 @@ export function opCase(inputs: readonly CaseInput[], build: (g: Graph, x: Record
   return { graph: g, feeds, wrt, loss: 'loss' };
 }
 
-export async function assertGradients(c: ReturnType<typeof opCase>, extra: Partial<GradCheckOptions> = {}): Promise<GradCheckResult> {
+export async function assertGradients(
+  c: ReturnType<typeof opCase>,
+  extra: Partial<GradCheckOptions> = {},
+): Promise<GradCheckResult> {
   const r = await gradCheck(c.graph, { loss: c.loss, wrt: c.wrt, feeds: c.feeds, ...extra });
   assert.deepEqual(r.failures, [], `gradient mismatches (worst rel ${r.worstRelError.toExponential(2)})`);
   assert.ok(r.entries.length > 0);

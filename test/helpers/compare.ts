@@ -1,6 +1,11 @@
 import type { Tensor } from '../../src/core/tensor.ts';
 
-export interface DiffStats { maxAbs: number; meanAbs: number; count: number; fractionAbove: (t: number) => number }
+export interface DiffStats {
+  maxAbs: number;
+  meanAbs: number;
+  count: number;
+  fractionAbove: (t: number) => number;
+}
 
 /** Element-wise comparison of two numeric arrays of equal length. */
 export function diff(a: ArrayLike<number>, b: ArrayLike<number>): DiffStats {
@@ -15,7 +20,9 @@ export function diff(a: ArrayLike<number>, b: ArrayLike<number>): DiffStats {
     sum += abs[i];
   }
   return {
-    maxAbs, meanAbs: sum / Math.max(1, a.length), count: a.length,
+    maxAbs,
+    meanAbs: sum / Math.max(1, a.length),
+    count: a.length,
     fractionAbove: (t) => abs.reduce((n, v) => n + (v > t ? 1 : 0), 0) / Math.max(1, a.length),
   };
 }

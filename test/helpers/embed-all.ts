@@ -2,7 +2,12 @@
 import { ImageBind, type LoadOptions } from '../../src/embed/imagebind.ts';
 import { randomInput } from '../../src/runtime/benchmark.ts';
 
-export async function embedEveryEncoder(dir: string, opts: LoadOptions = {}, batch = 2, seed = 7): Promise<Map<string, Float32Array>> {
+export async function embedEveryEncoder(
+  dir: string,
+  opts: LoadOptions = {},
+  batch = 2,
+  seed = 7,
+): Promise<Map<string, Float32Array>> {
   const model = await ImageBind.load(dir, { threads: 1, ...opts });
   const out = new Map<string, Float32Array>();
   try {

@@ -2,7 +2,11 @@
 import { request } from 'node:http';
 
 /** GETs `path` byte for byte (fetch would normalise `..` away before sending). */
-export function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+export function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {

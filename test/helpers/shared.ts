@@ -13,7 +13,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 function findShared(): string {
   const candidates = [process.env.IMAGEBIND_SHARED, join(repoRoot, '../shared'), join(repoRoot, 'shared')];
   for (const c of candidates) if (c && existsSync(join(c, 'reference', 'README.md'))) return resolve(c);
-  throw new Error(`shared reference data not found (looked in ${candidates.filter(Boolean).join(', ')}); set IMAGEBIND_SHARED`);
+  throw new Error(
+    `shared reference data not found (looked in ${candidates.filter(Boolean).join(', ')}); set IMAGEBIND_SHARED`,
+  );
 }
 
 export const sharedDir = findShared();

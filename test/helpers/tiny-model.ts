@@ -22,7 +22,14 @@ export function tinyModelDir(debug = true, fused = true): Promise<string> {
       const outDir = join(mkdtempSync(join(tmpdir(), 'imagebind-tiny-')), 'model');
       const reader = await openCheckpoint(ref('tiny', 'imagebind_tiny.pth'));
       try {
-        await convertCheckpoint(reader, { config: await loadConfigFile(ref('tiny', 'config.json')), modalities: MODALITIES, outDir, debug, fusedAttention: fused, vocabPath: ref('vocab', 'bpe_simple_vocab_16e6.txt.gz') });
+        await convertCheckpoint(reader, {
+          config: await loadConfigFile(ref('tiny', 'config.json')),
+          modalities: MODALITIES,
+          outDir,
+          debug,
+          fusedAttention: fused,
+          vocabPath: ref('vocab', 'bpe_simple_vocab_16e6.txt.gz'),
+        });
       } finally {
         await reader.close();
       }

@@ -50,9 +50,17 @@ export interface BindReport {
   readonly manifest: Manifest;
 }
 
-function mergedConfig(base: ImageBindConfig, family: BindFamily, encoder: Record<string, number> = {}): ImageBindConfig {
+function mergedConfig(
+  base: ImageBindConfig,
+  family: BindFamily,
+  encoder: Record<string, number> = {},
+): ImageBindConfig {
   for (const k of Object.keys(encoder)) {
-    if (!k.startsWith(`${family}_`)) throw new ConfigError('BAD_ARGUMENT', `encoder override "${k}" does not belong to the ${family} encoder (keys start with ${family}_).`);
+    if (!k.startsWith(`${family}_`))
+      throw new ConfigError(
+        'BAD_ARGUMENT',
+        `encoder override "${k}" does not belong to the ${family} encoder (keys start with ${family}_).`,
+      );
   }
   return resolveConfig({ ...base, ...encoder }, 'bind encoder config');
 }
@@ -61,14 +69,22 @@ function mergedConfig(base: ImageBindConfig, family: BindFamily, encoder: Record
 function flattenClips(family: BindFamily, t: Float32Tensor): Float32Tensor[] {
   if (family !== 'audio') return [t];
   const per = t.data.length / t.shape[0];
-  return Array.from({ length: t.shape[0] }, (_, i) => ({ dtype: 'float32', shape: t.shape.slice(1), data: t.data.slice(i * per, (i + 1) * per) }));
+  return Array.from({ length: t.shape[0] }, (_, i) => ({
+    dtype: 'float32',
+    shape: t.shape.slice(1),
+    data: t.data.slice(i * per, (i + 1) * per),
+  }));
 }
 
 export async function bindModality(o: BindOptions): Promise<BindReport> {
   const log = o.log ?? (() => {});
   const base = await ImageBind.load(o.base);
   try {
-    if (!base.manifest.modalities.vision) throw new ConfigError('BASE_NO_VISION', `${o.base}: the base model has no vision encoder, which binding needs as the frozen anchor.`);
+    if (!base.manifest.modalities.vision)
+      throw new ConfigError(
+        'BASE_NO_VISION',
+        `${o.base}: the base model has no vision encoder, which binding needs as the frozen anchor.`,
+      );
     const { pairs, problems } = await findPairs(o.source, o.as, o.overrides);
     const skipped = [...problems];
     const images: Float32Tensor[] = [];
@@ -79,27 +95,50 @@ export async function bindModality(o: BindOptions): Promise<BindReport> {
         const img = await loadFile('vision', p.image, o.loaders);
         const items = flattenClips(o.as, await loadFile(o.as, p.sensor, o.loaders));
         images.push(img);
-        for (const s of items) { sensors.push(s); owner.push(images.length - 1); }
+        for (const s of items) {
+          sensors.push(s);
+          owner.push(images.length - 1);
+        }
       } catch (e) {
         if (!(e instanceof ImageBindError)) throw e;
         skipped.push({ path: `${p.image} + ${p.sensor}`, message: e.message });
       }
     }
     if (sensors.length < 2) {
-      throw new TrainingError('EMPTY_DATASET', `${o.source}: ${images.length} usable pairs; binding needs at least 2 (InfoNCE contrasts pairs within a batch). ${skipped.length} problems: ${skipped.slice(0, 3).map((s) => `${s.path}: ${s.message}`).join('; ')}`);
+      throw new TrainingError(
+        'EMPTY_DATASET',
+        `${o.source}: ${images.length} usable pairs; binding needs at least 2 (InfoNCE contrasts pairs within a batch). ${skipped.length} problems: ${skipped
+          .slice(0, 3)
+          .map((s) => `${s.path}: ${s.message}`)
+          .join('; ')}`,
+      );
     }
-    log(`${images.length} pairs (${sensors.length} samples), ${skipped.length} skipped; embedding the images with the frozen vision encoder ...`);
+    log(
+      `${images.length} pairs (${sensors.length} samples), ${skipped.length} skipped; embedding the images with the frozen vision encoder ...`,
+    );
     const imageStack = stack(images);
-    const imageTargets = await computeTargets(base, images.length, async (rows) => takeRows(imageStack, rows), { batchSize: 16 });
+    const imageTargets = await computeTargets(base, images.length, async (rows) => takeRows(imageStack, rows), {
+      batchSize: 16,
+    });
     const targets = takeRows(imageTargets, owner);
     const inputs = stack(sensors);
     const config = mergedConfig(base.manifest.config, o.as, o.encoder);
     const batchSize = Math.min(o.batchSize ?? 32, sensors.length);
     const trainer = await Trainer.create({
-      config, setup: { kind: 'binding', modality: o.as },
-      data: withTargets({ size: inputs.shape[0], get: async (idx) => ({ inputs: { [o.as]: takeRows(inputs, idx) } }) }, targets),
-      batchSize, steps: o.steps ?? 300, lr: o.lr ?? 1e-3, warmupSteps: Math.min(50, Math.floor((o.steps ?? 300) / 10)),
-      seed: o.seed ?? 0, checkpointDir: o.checkpointDir, onStep: o.onStep, progress: false,
+      config,
+      setup: { kind: 'binding', modality: o.as },
+      data: withTargets(
+        { size: inputs.shape[0], get: async (idx) => ({ inputs: { [o.as]: takeRows(inputs, idx) } }) },
+        targets,
+      ),
+      batchSize,
+      steps: o.steps ?? 300,
+      lr: o.lr ?? 1e-3,
+      warmupSteps: Math.min(50, Math.floor((o.steps ?? 300) / 10)),
+      seed: o.seed ?? 0,
+      checkpointDir: o.checkpointDir,
+      onStep: o.onStep,
+      progress: false,
     });
     let finalLoss = NaN;
     try {
@@ -116,7 +155,12 @@ export async function bindModality(o: BindOptions): Promise<BindReport> {
 }
 
 /** The base's files for every other modality, the new encoder, and a merged manifest (written last). */
-async function writeBoundModel(base: ImageBind, trainer: Trainer, config: ImageBindConfig, o: BindOptions): Promise<Manifest> {
+async function writeBoundModel(
+  base: ImageBind,
+  trainer: Trainer,
+  config: ImageBindConfig,
+  o: BindOptions,
+): Promise<Manifest> {
   const tmp = join(o.outDir, '.bind-tmp');
   await mkdir(o.outDir, { recursive: true });
   await rm(join(o.outDir, 'manifest.json'), { force: true });
@@ -135,8 +179,16 @@ async function writeBoundModel(base: ImageBind, trainer: Trainer, config: ImageB
     await copyFile(join(base.dir, base.manifest.tokenizer.merges), join(o.outDir, base.manifest.tokenizer.merges));
   }
   const manifest: Manifest = {
-    ...base.manifest, name: `${base.manifest.name}+${o.as}`, config, modalities, identity: spaceIdentity(modalities),
-    source: { checkpoint: base.manifest.source.checkpoint, createdBy: `imagebind-ts train (bound ${o.as} to ${base.manifest.name})`, createdAt: new Date().toISOString() },
+    ...base.manifest,
+    name: `${base.manifest.name}+${o.as}`,
+    config,
+    modalities,
+    identity: spaceIdentity(modalities),
+    source: {
+      checkpoint: base.manifest.source.checkpoint,
+      createdBy: `imagebind-ts train (bound ${o.as} to ${base.manifest.name})`,
+      createdAt: new Date().toISOString(),
+    },
   };
   await writeFile(join(o.outDir, 'manifest.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
   await rename(join(o.outDir, 'manifest.json.tmp'), join(o.outDir, 'manifest.json'));

@@ -44,13 +44,18 @@ function fromManifest(file: string): { pairs: Pair[]; problems: PairProblem[] } 
     }
     const abs = { image: resolve(dir, image), sensor: resolve(dir, sensor) };
     const missing = [abs.image, abs.sensor].filter((p) => !existsSync(p));
-    if (missing.length > 0) problems.push({ path: `${file}:${i + 1}`, message: `missing file ${missing.join(' and ')}` });
+    if (missing.length > 0)
+      problems.push({ path: `${file}:${i + 1}`, message: `missing file ${missing.join(' and ')}` });
     else pairs.push(abs);
   });
   return { pairs, problems };
 }
 
-async function fromFolder(dir: string, sensorKind: FileKind, overrides?: KindOverrides): Promise<{ pairs: Pair[]; problems: PairProblem[] }> {
+async function fromFolder(
+  dir: string,
+  sensorKind: FileKind,
+  overrides?: KindOverrides,
+): Promise<{ pairs: Pair[]; problems: PairProblem[] }> {
   const groups = new Map<string, { image?: string; sensor?: string; extra: string[] }>();
   for (const f of await discoverFiles([dir], overrides)) {
     const key = `${dirname(f.path)}/${basename(f.path).split('.')[0]}`;
@@ -64,13 +69,22 @@ async function fromFolder(dir: string, sensorKind: FileKind, overrides?: KindOve
   const problems: PairProblem[] = [];
   for (const [key, g] of [...groups].sort()) {
     if (g.image && g.sensor) pairs.push({ image: g.image, sensor: g.sensor });
-    else if (g.image || g.sensor) problems.push({ path: (g.image ?? g.sensor)!, message: `no matching ${g.image ? sensorKind : 'image'} file for stem ${basename(key)}` });
-    for (const x of g.extra) problems.push({ path: x, message: 'ignored: a stem may pair one image with one sensor file' });
+    else if (g.image || g.sensor)
+      problems.push({
+        path: (g.image ?? g.sensor)!,
+        message: `no matching ${g.image ? sensorKind : 'image'} file for stem ${basename(key)}`,
+      });
+    for (const x of g.extra)
+      problems.push({ path: x, message: 'ignored: a stem may pair one image with one sensor file' });
   }
   return { pairs, problems };
 }
 
-export async function findPairs(source: string, sensorKind: FileKind, overrides?: KindOverrides): Promise<{ pairs: Pair[]; problems: PairProblem[] }> {
+export async function findPairs(
+  source: string,
+  sensorKind: FileKind,
+  overrides?: KindOverrides,
+): Promise<{ pairs: Pair[]; problems: PairProblem[] }> {
   if (!existsSync(source)) throw new TrainingError('PAIRS_NOT_FOUND', `${source}: no such folder or manifest.`);
   return statSync(source).isDirectory() ? fromFolder(source, sensorKind, overrides) : fromManifest(source);
 }

@@ -52,20 +52,35 @@ export interface FewShotResult {
 }
 
 const describe = (input: MediaInput): string =>
-  typeof input === 'string' ? input : input instanceof Uint8Array ? `<${input.length} bytes>` : `<tensor [${input.shape.join(', ')}]>`;
+  typeof input === 'string'
+    ? input
+    : input instanceof Uint8Array
+      ? `<${input.length} bytes>`
+      : `<tensor [${input.shape.join(', ')}]>`;
 
 /** Embeds mixed-kind items in one `embed` call; a failed item is null with its error recorded. */
-async function embedItems(model: FewShotBackend, items: readonly FewShotItem[], set: 'train' | 'query', loaders: LoaderOptions | undefined, errors: FewShotItemError[]): Promise<(Float32Array | null)[]> {
+async function embedItems(
+  model: FewShotBackend,
+  items: readonly FewShotItem[],
+  set: 'train' | 'query',
+  loaders: LoaderOptions | undefined,
+  errors: FewShotItemError[],
+): Promise<(Float32Array | null)[]> {
   const out: (Float32Array | null)[] = new Array(items.length).fill(null);
   const groups = new Map<InputKind, { index: number; input: MediaInput }[]>();
   for (const [index, item] of items.entries()) {
     try {
       let kind = item.kind;
       if (kind === undefined) {
-        if (typeof item.input !== 'string') throw new MediaError('FEWSHOT_NO_MODALITY', `${describe(item.input)}: bytes and tensors need an explicit kind.`);
+        if (typeof item.input !== 'string')
+          throw new MediaError(
+            'FEWSHOT_NO_MODALITY',
+            `${describe(item.input)}: bytes and tensors need an explicit kind.`,
+          );
         kind = await detectKind(item.input);
       }
-      if (kind === 'text' && typeof item.input !== 'string') throw new MediaError('FEWSHOT_BAD_INPUT', `${describe(item.input)}: text examples must be strings.`);
+      if (kind === 'text' && typeof item.input !== 'string')
+        throw new MediaError('FEWSHOT_BAD_INPUT', `${describe(item.input)}: text examples must be strings.`);
       const g = groups.get(kind) ?? [];
       g.push({ index, input: item.input });
       groups.set(kind, g);
@@ -79,7 +94,9 @@ async function embedItems(model: FewShotBackend, items: readonly FewShotItem[], 
   const res = await model.embed(inputs as EmbedInputs, { normalize: true, loaders });
   for (const [kind, g] of groups) {
     const vecs = res[kind] ?? [];
-    g.forEach((x, j) => { out[x.index] = vecs[j] ?? null; });
+    g.forEach((x, j) => {
+      out[x.index] = vecs[j] ?? null;
+    });
   }
   for (const e of res.errors) {
     const g = groups.get(e.kind);
@@ -93,14 +110,21 @@ async function embedItems(model: FewShotBackend, items: readonly FewShotItem[], 
 export async function fewShot(model: FewShotBackend, req: FewShotRequest): Promise<FewShotResult> {
   const errors: FewShotItemError[] = [];
   const trainVecs = await embedItems(model, req.train, 'train', req.loaders, errors);
-  const usable = req.train.flatMap((t, i) => (trainVecs[i] ? [{ vector: trainVecs[i] as Float32Array, label: t.label }] : []));
+  const usable = req.train.flatMap((t, i) =>
+    trainVecs[i] ? [{ vector: trainVecs[i] as Float32Array, label: t.label }] : [],
+  );
   // A class whose every example failed would silently vanish from the label set; refuse instead.
   const labels = [...new Set(req.train.map((t) => t.label))];
   const empty = labels.filter((l) => !usable.some((u) => u.label === l));
   if (req.train.length > 0 && empty.length > 0) {
-    const why = errors.filter((e) => e.set === 'train' && empty.includes(req.train[e.index].label)).map((e) => `  ${e.message}`);
-    throw new MediaError('FEWSHOT_CLASS_EMPTY', `class${empty.length > 1 ? 'es' : ''} ${empty.map((l) => `"${l}"`).join(', ')} ` +
-      `${empty.length > 1 ? 'have' : 'has'} no usable training example; fix or replace these files:\n${why.join('\n')}`);
+    const why = errors
+      .filter((e) => e.set === 'train' && empty.includes(req.train[e.index].label))
+      .map((e) => `  ${e.message}`);
+    throw new MediaError(
+      'FEWSHOT_CLASS_EMPTY',
+      `class${empty.length > 1 ? 'es' : ''} ${empty.map((l) => `"${l}"`).join(', ')} ` +
+        `${empty.length > 1 ? 'have' : 'has'} no usable training example; fix or replace these files:\n${why.join('\n')}`,
+    );
   }
   const space = model.identity;
   const classifier = fitFewShot(usable, req.method ?? 'prototype', { ...req.options, space });

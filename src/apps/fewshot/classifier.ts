@@ -4,7 +4,14 @@ import { fitKnn } from './knn.ts';
 import { fitLogReg } from './logreg.ts';
 import { fitPrototype } from './prototype.ts';
 import { prepareTrainingSet } from './training-set.ts';
-import { FEWSHOT_METHODS, type FewShotClassifier, type FewShotMethod, type FewShotOptions, type LabeledVector, type Prediction } from './types.ts';
+import {
+  FEWSHOT_METHODS,
+  type FewShotClassifier,
+  type FewShotMethod,
+  type FewShotOptions,
+  type LabeledVector,
+  type Prediction,
+} from './types.ts';
 
 export function parseFewShotMethod(s: string): FewShotMethod {
   if (!(FEWSHOT_METHODS as readonly string[]).includes(s)) {
@@ -14,13 +21,21 @@ export function parseFewShotMethod(s: string): FewShotMethod {
 }
 
 /** Fits a classifier on labelled vectors (any length, normalised internally). */
-export function fitFewShot(train: readonly LabeledVector[], method: FewShotMethod = 'prototype', opts: FewShotOptions = {}): FewShotClassifier {
+export function fitFewShot(
+  train: readonly LabeledVector[],
+  method: FewShotMethod = 'prototype',
+  opts: FewShotOptions = {},
+): FewShotClassifier {
   const set = prepareTrainingSet(train);
   switch (method) {
-    case 'prototype': return fitPrototype(set, opts.temperature, opts.space);
-    case 'knn': return fitKnn(set, opts.k, opts.space);
-    case 'logreg': return fitLogReg(set, opts, opts.space);
-    default: return parseFewShotMethod(method as string) as never;
+    case 'prototype':
+      return fitPrototype(set, opts.temperature, opts.space);
+    case 'knn':
+      return fitKnn(set, opts.k, opts.space);
+    case 'logreg':
+      return fitLogReg(set, opts, opts.space);
+    default:
+      return parseFewShotMethod(method as string) as never;
   }
 }
 
@@ -30,8 +45,11 @@ export function fitFewShot(train: readonly LabeledVector[], method: FewShotMetho
  */
 export function predictOne(clf: FewShotClassifier, query: ArrayLike<number>, space?: string): Prediction {
   if (space !== undefined && clf.space !== undefined && space !== clf.space) {
-    throw new ShapeError('FEWSHOT_SPACE_MISMATCH', `the query comes from embedding space ${space} but the classifier was trained in ${clf.space}. ` +
-      'Embed queries and training examples with the same model.');
+    throw new ShapeError(
+      'FEWSHOT_SPACE_MISMATCH',
+      `the query comes from embedding space ${space} but the classifier was trained in ${clf.space}. ` +
+        'Embed queries and training examples with the same model.',
+    );
   }
   const probs = clf.probs(query);
   let index = 0;

@@ -12,13 +12,24 @@ import { chooseColumns } from '../../preprocess/imu/columns.ts';
 import { parseCsv, parseJson } from '../../preprocess/imu/parse.ts';
 
 const ALIASES: Record<string, InputKind> = {
-  text: 'text', vision: 'vision', image: 'vision', audio: 'audio', video: 'video', depth: 'depth', thermal: 'thermal', imu: 'imu',
+  text: 'text',
+  vision: 'vision',
+  image: 'vision',
+  audio: 'audio',
+  video: 'video',
+  depth: 'depth',
+  thermal: 'thermal',
+  imu: 'imu',
 };
 
 /** An explicit modality name (manifest column or flag) → input kind; `image` means vision. */
 export function parseInputKind(name: string, where: string): InputKind {
   const k = ALIASES[name.trim().toLowerCase()];
-  if (!k) throw new ConfigError('FEWSHOT_BAD_MODALITY', `${where}: unknown modality "${name}"; use one of: ${Object.keys(ALIASES).join(', ')}.`);
+  if (!k)
+    throw new ConfigError(
+      'FEWSHOT_BAD_MODALITY',
+      `${where}: unknown modality "${name}"; use one of: ${Object.keys(ALIASES).join(', ')}.`,
+    );
   return k;
 }
 
@@ -58,7 +69,10 @@ export async function detectKind(path: string): Promise<InputKind> {
   const k = kindFromName(path);
   if (k === 'maybe-imu' && (await hasImuColumns(path))) return 'imu';
   if (k !== undefined && k !== 'maybe-imu') return k;
-  throw new ConfigError('FEWSHOT_UNKNOWN_MODALITY', `${path}: cannot tell the modality from the name` +
-    (k === 'maybe-imu' ? ' (a .csv/.json without accelerometer and gyroscope columns)' : '') +
-    '. Give it explicitly (manifest "modality" field) or rename it (e.g. x.depth.png, x.thermal.png, x.imu.csv).');
+  throw new ConfigError(
+    'FEWSHOT_UNKNOWN_MODALITY',
+    `${path}: cannot tell the modality from the name` +
+      (k === 'maybe-imu' ? ' (a .csv/.json without accelerometer and gyroscope columns)' : '') +
+      '. Give it explicitly (manifest "modality" field) or rename it (e.g. x.depth.png, x.thermal.png, x.imu.csv).',
+  );
 }

@@ -16,7 +16,10 @@ export function fitKnn(set: TrainingSet, k = 5, space?: string): FewShotClassifi
   if (!Number.isInteger(k) || k < 1) throw new ConfigError('BAD_ARGUMENT', `k must be a positive integer, got ${k}.`);
   const kk = Math.min(k, set.x.length);
   return {
-    method: 'knn', labels: set.labels, dim: set.dim, space,
+    method: 'knn',
+    labels: set.labels,
+    dim: set.dim,
+    space,
     probs(query) {
       checkVector(query, set.dim, 'query');
       const q = unit(query);
@@ -25,10 +28,14 @@ export function fitKnn(set: TrainingSet, k = 5, space?: string): FewShotClassifi
       dist.sort((a, b) => a.d - b.d || a.i - b.i);
       const nearest = dist.slice(0, kk);
       const exact = nearest.filter((n) => n.d <= EXACT);
-      const voters = exact.length > 0 ? exact.map((n) => ({ i: n.i, w: 1 })) : nearest.map((n) => ({ i: n.i, w: 1 / n.d }));
+      const voters =
+        exact.length > 0 ? exact.map((n) => ({ i: n.i, w: 1 })) : nearest.map((n) => ({ i: n.i, w: 1 / n.d }));
       const out = new Float64Array(set.labels.length);
       let total = 0;
-      for (const v of voters) { out[set.y[v.i]] += v.w; total += v.w; }
+      for (const v of voters) {
+        out[set.y[v.i]] += v.w;
+        total += v.w;
+      }
       for (let c = 0; c < out.length; c++) out[c] /= total;
       return out;
     },

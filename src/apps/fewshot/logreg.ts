@@ -16,10 +16,14 @@ export interface LogRegOptions {
   readonly standardize?: boolean;
 }
 
-interface Scaler { mean: Float64Array; std: Float64Array }
+interface Scaler {
+  mean: Float64Array;
+  std: Float64Array;
+}
 
 function fitScaler(x: readonly Float64Array[], dim: number): Scaler {
-  const mean = new Float64Array(dim), std = new Float64Array(dim);
+  const mean = new Float64Array(dim),
+    std = new Float64Array(dim);
   for (const v of x) for (let d = 0; d < dim; d++) mean[d] += v[d] / x.length;
   for (const v of x) for (let d = 0; d < dim; d++) std[d] += (v[d] - mean[d]) ** 2 / x.length;
   // A feature constant across the training set carries no information; dividing by ~0 would only
@@ -45,19 +49,29 @@ function logits(w: Float64Array, b: Float64Array, x: Float64Array, classes: numb
 }
 
 export function fitLogReg(set: TrainingSet, opts: LogRegOptions = {}, space?: string): FewShotClassifier {
-  const l2 = opts.l2 ?? 1e-3, epochs = opts.epochs ?? 300, lr = opts.learningRate ?? 0.05;
+  const l2 = opts.l2 ?? 1e-3,
+    epochs = opts.epochs ?? 300,
+    lr = opts.learningRate ?? 0.05;
   if (!(l2 >= 0)) throw new ConfigError('BAD_ARGUMENT', `l2 must be ≥ 0, got ${l2}.`);
-  if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError('BAD_ARGUMENT', `epochs must be a positive integer, got ${epochs}.`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new ConfigError('BAD_ARGUMENT', `epochs must be a positive integer, got ${epochs}.`);
   if (!(lr > 0)) throw new ConfigError('BAD_ARGUMENT', `learningRate must be > 0, got ${lr}.`);
-  const classes = set.labels.length, dim = set.dim, n = set.x.length;
+  const classes = set.labels.length,
+    dim = set.dim,
+    n = set.x.length;
   const scaler = opts.standardize ? fitScaler(set.x, dim) : null;
   const x = set.x.map((v) => scale(v, scaler));
   const nParams = classes * dim + classes;
   // Parameters, gradient and Adam moments live in flat arrays: [W (classes×dim) | b (classes)].
-  const theta = new Float64Array(nParams), grad = new Float64Array(nParams);
-  const m = new Float64Array(nParams), v = new Float64Array(nParams);
-  const w = theta.subarray(0, classes * dim), b = theta.subarray(classes * dim);
-  const beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  const theta = new Float64Array(nParams),
+    grad = new Float64Array(nParams);
+  const m = new Float64Array(nParams),
+    v = new Float64Array(nParams);
+  const w = theta.subarray(0, classes * dim),
+    b = theta.subarray(classes * dim);
+  const beta1 = 0.9,
+    beta2 = 0.999,
+    eps = 1e-8;
   for (let t = 1; t <= epochs; t++) {
     grad.fill(0);
     for (let i = 0; i < n; i++) {
@@ -74,7 +88,8 @@ export function fitLogReg(set: TrainingSet, opts: LogRegOptions = {}, space?: st
     for (let j = 0; j < classes * dim; j++) grad[j] += l2 * theta[j];
     for (let j = 0; j < nParams; j++) maxGrad = Math.max(maxGrad, Math.abs(grad[j]));
     if (maxGrad < 1e-7) break;
-    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
+    const c1 = 1 - beta1 ** t,
+      c2 = 1 - beta2 ** t;
     for (let j = 0; j < nParams; j++) {
       m[j] = beta1 * m[j] + (1 - beta1) * grad[j];
       v[j] = beta2 * v[j] + (1 - beta2) * grad[j] * grad[j];
@@ -82,7 +97,10 @@ export function fitLogReg(set: TrainingSet, opts: LogRegOptions = {}, space?: st
     }
   }
   return {
-    method: 'logreg', labels: set.labels, dim, space,
+    method: 'logreg',
+    labels: set.labels,
+    dim,
+    space,
     probs(query) {
       checkVector(query, dim, 'query');
       return softmax(logits(w, b, scale(unit(query), scaler), classes, dim));

@@ -17,11 +17,17 @@ export function fitPrototype(set: TrainingSet, temperature = 0.05, space?: strin
   });
   const prototypes = sums.map((s) => unit(s));
   return {
-    method: 'prototype', labels: set.labels, dim: set.dim, space,
+    method: 'prototype',
+    labels: set.labels,
+    dim: set.dim,
+    space,
     probs(query) {
       checkVector(query, set.dim, 'query');
       const q = unit(query);
-      return softmax(prototypes.map((p) => dot(p, q)), temperature);
+      return softmax(
+        prototypes.map((p) => dot(p, q)),
+        temperature,
+      );
     },
   };
 }

@@ -15,18 +15,30 @@ export interface TrainingSet {
 
 export function prepareTrainingSet(train: readonly LabeledVector[]): TrainingSet {
   if (train.length === 0) {
-    throw new ConfigError('FEWSHOT_EMPTY', 'the training set is empty. Give at least one labelled example for each of two or more classes.');
+    throw new ConfigError(
+      'FEWSHOT_EMPTY',
+      'the training set is empty. Give at least one labelled example for each of two or more classes.',
+    );
   }
   const dim = train[0].vector.length;
   if (dim === 0) throw new ShapeError('FEWSHOT_SPACE_MISMATCH', 'training example 0 has an empty vector.');
   train.forEach((t, i) => {
-    if (typeof t.label !== 'string' || t.label === '') throw new ConfigError('FEWSHOT_BAD_LABEL', `training example ${i} has no label.`);
+    if (typeof t.label !== 'string' || t.label === '')
+      throw new ConfigError('FEWSHOT_BAD_LABEL', `training example ${i} has no label.`);
     checkVector(t.vector, dim, `training example ${i} (label "${t.label}")`);
   });
   const labels = [...new Set(train.map((t) => t.label))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (labels.length < 2) {
-    throw new ConfigError('FEWSHOT_ONE_CLASS', `the training set has only one class ("${labels[0]}"); few-shot classification needs at least two.`);
+    throw new ConfigError(
+      'FEWSHOT_ONE_CLASS',
+      `the training set has only one class ("${labels[0]}"); few-shot classification needs at least two.`,
+    );
   }
   const index = new Map(labels.map((l, i) => [l, i]));
-  return { labels, dim, x: train.map((t) => unit(t.vector)), y: Int32Array.from(train, (t) => index.get(t.label) as number) };
+  return {
+    labels,
+    dim,
+    x: train.map((t) => unit(t.vector)),
+    y: Int32Array.from(train, (t) => index.get(t.label) as number),
+  };
 }

@@ -24,7 +24,10 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] / temperature);
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) { out[i] = Math.exp(logits[i] / temperature - max); sum += out[i]; }
+  for (let i = 0; i < logits.length; i++) {
+    out[i] = Math.exp(logits[i] / temperature - max);
+    sum += out[i];
+  }
   for (let i = 0; i < out.length; i++) out[i] /= sum;
   return out;
 }
@@ -35,10 +38,14 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
  */
 export function checkVector(v: ArrayLike<number>, dim: number, what: string): void {
   if (v.length !== dim) {
-    throw new ShapeError('FEWSHOT_SPACE_MISMATCH', `${what}: the vector has ${v.length} dimensions but the training set has ${dim}. ` +
-      'Queries and training examples must come from the same model; re-embed them with one model.');
+    throw new ShapeError(
+      'FEWSHOT_SPACE_MISMATCH',
+      `${what}: the vector has ${v.length} dimensions but the training set has ${dim}. ` +
+        'Queries and training examples must come from the same model; re-embed them with one model.',
+    );
   }
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) throw new ShapeError('FEWSHOT_NOT_FINITE', `${what}: component ${i} is ${v[i]}. Re-embed the input.`);
+    if (!Number.isFinite(v[i]))
+      throw new ShapeError('FEWSHOT_NOT_FINITE', `${what}: component ${i} is ${v[i]}. Re-embed the input.`);
   }
 }

@@ -30,20 +30,29 @@ export interface LocateAppOptions extends LocateOptions {
 }
 
 /** The unit query vector for audio and/or text. */
-export async function queryEmbedding(model: LocateBackend, query: LocateQuery, loaders?: LoaderOptions): Promise<Float32Array> {
+export async function queryEmbedding(
+  model: LocateBackend,
+  query: LocateQuery,
+  loaders?: LoaderOptions,
+): Promise<Float32Array> {
   const inputs: { text?: string[]; audio?: MediaInput[] } = {};
   if (query.text !== undefined) {
-    if (query.text.trim() === '') throw new ConfigError('LOCATE_NO_QUERY', 'the text query is empty; pass a phrase such as "a dog".');
+    if (query.text.trim() === '')
+      throw new ConfigError('LOCATE_NO_QUERY', 'the text query is empty; pass a phrase such as "a dog".');
     inputs.text = [query.text];
   }
   if (query.audio !== undefined) inputs.audio = [query.audio];
-  if (!inputs.text && !inputs.audio) throw new ConfigError('LOCATE_NO_QUERY', 'no query: give an audio clip and/or a text phrase to look for.');
+  if (!inputs.text && !inputs.audio)
+    throw new ConfigError('LOCATE_NO_QUERY', 'no query: give an audio clip and/or a text phrase to look for.');
   const out = await model.embed(inputs, { normalize: true, loaders });
   const first = out.errors[0];
   if (first) throw new MediaError(first.code, `${first.kind} query: ${first.message}`);
   const parts = [out.text?.[0], out.audio?.[0]].filter((v): v is Float32Array => v instanceof Float32Array);
   if (parts.length === 2 && parts[0].length !== parts[1].length) {
-    throw new ShapeError('LOCATE_SPACE_MISMATCH', `text (${parts[0].length}) and audio (${parts[1].length}) embeddings differ in size.`);
+    throw new ShapeError(
+      'LOCATE_SPACE_MISMATCH',
+      `text (${parts[0].length}) and audio (${parts[1].length}) embeddings differ in size.`,
+    );
   }
   const sum = new Float32Array(parts[0].length);
   for (const p of parts) for (let i = 0; i < sum.length; i++) sum[i] += p[i];
@@ -59,10 +68,18 @@ export interface LocateImageResult extends LocateResult {
   readonly query: Float32Array;
 }
 
-export async function locate(model: LocateBackend, imagePath: string, query: LocateQuery, opts: LocateAppOptions = {}): Promise<LocateImageResult> {
+export async function locate(
+  model: LocateBackend,
+  imagePath: string,
+  query: LocateQuery,
+  opts: LocateAppOptions = {},
+): Promise<LocateImageResult> {
   // The image first: a bad path should fail before any encoder is loaded.
   const image = await decodeImage(await readInputFile(imagePath), imagePath, opts.decode);
   const q = await queryEmbedding(model, query, opts.loaders);
-  const result = await locateInImage(image, q, (batch) => model.embedTensor('vision', batch), { batchSize: model.batchSize, ...opts });
+  const result = await locateInImage(image, q, (batch) => model.embedTensor('vision', batch), {
+    batchSize: model.batchSize,
+    ...opts,
+  });
   return { ...result, image, query: q };
 }

@@ -9,13 +9,15 @@ import { locateInImage } from './locate.ts';
 import { renderHeatmapPng } from './render.ts';
 import { slidingWindows } from './windows.ts';
 
-const W = 200, H = 160;
+const W = 200,
+  H = 160;
 const RED = { x: 120, y: 20, w: 60, h: 60 };
 
 /** Grey noise-free image with one red square: the "special" region. */
 function scene(): RgbImage {
   const data = new Uint8Array(W * H * 3).fill(128);
-  for (let y = RED.y; y < RED.y + RED.h; y++) for (let x = RED.x; x < RED.x + RED.w; x++) data.set([230, 20, 20], (y * W + x) * 3);
+  for (let y = RED.y; y < RED.y + RED.h; y++)
+    for (let x = RED.x; x < RED.x + RED.w; x++) data.set([230, 20, 20], (y * W + x) * 3);
   return { width: W, height: H, data };
 }
 
@@ -45,7 +47,10 @@ test('windows: four scales, squares inside the image, edges covered', () => {
   assert.deepEqual([...new Set(boxes.map((b) => b.w))], [160, 120, 80, 56]);
   for (const b of boxes) assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.w <= W && b.y + b.h <= H && b.w === b.h);
   for (const side of [160, 120, 80, 56]) {
-    assert.ok(boxes.some((b) => b.w === side && b.x + b.w === W && b.y + b.h === H), `corner covered at ${side}`);
+    assert.ok(
+      boxes.some((b) => b.w === side && b.x + b.w === W && b.y + b.h === H),
+      `corner covered at ${side}`,
+    );
   }
   assert.deepEqual(slidingWindows(1, 1), [{ x: 0, y: 0, w: 1, h: 1 }]);
   assert.throws(() => slidingWindows(W, H, [0]), ImageBindError);
@@ -55,13 +60,19 @@ test('locate: the best box and the heatmap peak sit on the special region', asyn
   const r = await locateInImage(scene(), [1, 0], embedRedness, { batchSize: 7 });
   assert.equal(r.crops.length, slidingWindows(W, H).length);
   const c = { x: r.box.x + r.box.w / 2, y: r.box.y + r.box.h / 2 };
-  assert.ok(c.x >= RED.x && c.x <= RED.x + RED.w && c.y >= RED.y && c.y <= RED.y + RED.h, `box centre ${JSON.stringify(c)}`);
+  assert.ok(
+    c.x >= RED.x && c.x <= RED.x + RED.w && c.y >= RED.y && c.y <= RED.y + RED.h,
+    `box centre ${JSON.stringify(c)}`,
+  );
   assert.ok(iou(r.box, RED) > 0.5, `IoU ${iou(r.box, RED)}`);
   assert.ok(r.score === Math.max(...r.crops.map((x) => x.score)));
   for (const reduce of ['mean', 'max'] as const) {
     const hm = reduce === 'mean' ? r.heatmap : (await locateInImage(scene(), [1, 0], embedRedness, { reduce })).heatmap;
     const peak = heatmapPeak(hm, W, H);
-    assert.ok(peak.x >= RED.x && peak.x <= RED.x + RED.w && peak.y >= RED.y && peak.y <= RED.y + RED.h, `${reduce} peak ${JSON.stringify(peak)}`);
+    assert.ok(
+      peak.x >= RED.x && peak.x <= RED.x + RED.w && peak.y >= RED.y && peak.y <= RED.y + RED.h,
+      `${reduce} peak ${JSON.stringify(peak)}`,
+    );
   }
   assert.equal(r.heatmap.width, W);
   assert.equal(r.heatmap.height, H);
@@ -82,5 +93,8 @@ test('locate: deterministic, and the overlay PNG has the image size', async () =
 });
 
 test('locate: a query from another space is refused', async () => {
-  await assert.rejects(locateInImage(scene(), [1, 0, 0], embedRedness), (e: ImageBindError) => e.code === 'LOCATE_SPACE_MISMATCH');
+  await assert.rejects(
+    locateInImage(scene(), [1, 0, 0], embedRedness),
+    (e: ImageBindError) => e.code === 'LOCATE_SPACE_MISMATCH',
+  );
 });

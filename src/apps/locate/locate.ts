@@ -59,12 +59,21 @@ function unitVector(v: ArrayLike<number>): Float64Array {
 }
 
 function cosine(row: Float32Array, q: Float64Array): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < row.length; i++) { d += row[i] * q[i]; s += row[i] * row[i]; }
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < row.length; i++) {
+    d += row[i] * q[i];
+    s += row[i] * row[i];
+  }
   return s > 0 ? d / Math.sqrt(s) : 0;
 }
 
-export async function locateInImage(img: RgbImage, query: ArrayLike<number>, embedVision: VisionEmbedder, opts: LocateOptions = {}): Promise<LocateResult> {
+export async function locateInImage(
+  img: RgbImage,
+  query: ArrayLike<number>,
+  embedVision: VisionEmbedder,
+  opts: LocateOptions = {},
+): Promise<LocateResult> {
   const boxes = slidingWindows(img.width, img.height, opts.scales ?? DEFAULT_SCALES, opts.stride ?? DEFAULT_STRIDE);
   const q = unitVector(query);
   const batch = Math.max(1, opts.batchSize ?? 16);
@@ -74,10 +83,16 @@ export async function locateInImage(img: RgbImage, query: ArrayLike<number>, emb
     const emb = await embedVision(stack(part.map((b) => preprocessVisionRgb(cropRgb(img, b)))));
     const dim = emb.shape[emb.shape.length - 1];
     if (emb.shape.length !== 2 || emb.shape[0] !== part.length) {
-      throw new ShapeError('LOCATE_BAD_EMBEDDING', `the vision embedder returned [${emb.shape.join(', ')}] for ${part.length} crops; expected [${part.length}, D].`);
+      throw new ShapeError(
+        'LOCATE_BAD_EMBEDDING',
+        `the vision embedder returned [${emb.shape.join(', ')}] for ${part.length} crops; expected [${part.length}, D].`,
+      );
     }
     if (dim !== q.length) {
-      throw new ShapeError('LOCATE_SPACE_MISMATCH', `the query has ${q.length} dimensions but the vision embeddings have ${dim}; embed both with the same model.`);
+      throw new ShapeError(
+        'LOCATE_SPACE_MISMATCH',
+        `the query has ${q.length} dimensions but the vision embeddings have ${dim}; embed both with the same model.`,
+      );
     }
     part.forEach((box, j) => crops.push({ box, score: cosine(emb.data.subarray(j * dim, (j + 1) * dim), q) }));
     opts.onProgress?.(crops.length, boxes.length);

@@ -15,17 +15,25 @@ export function jet(v: number): [number, number, number] {
 
 /** Heatmap values at image resolution in [0, 1] (bilinear on cell centres, edges clamped). */
 export function upsampleNormalized(h: Heatmap, width: number, height: number): Float32Array {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of h.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of h.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   const range = hi - lo > 1e-12 ? hi - lo : 1;
   const out = new Float32Array(width * height);
   const at = (x: number, y: number): number => (h.data[y * h.width + x] - lo) / range;
   for (let y = 0; y < height; y++) {
     const fy = Math.min(h.height - 1, Math.max(0, ((y + 0.5) * h.height) / height - 0.5));
-    const y0 = Math.floor(fy), y1 = Math.min(h.height - 1, y0 + 1), ty = fy - y0;
+    const y0 = Math.floor(fy),
+      y1 = Math.min(h.height - 1, y0 + 1),
+      ty = fy - y0;
     for (let x = 0; x < width; x++) {
       const fx = Math.min(h.width - 1, Math.max(0, ((x + 0.5) * h.width) / width - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(h.width - 1, x0 + 1), tx = fx - x0;
+      const x0 = Math.floor(fx),
+        x1 = Math.min(h.width - 1, x0 + 1),
+        tx = fx - x0;
       const top = at(x0, y0) * (1 - tx) + at(x1, y0) * tx;
       const bottom = at(x0, y1) * (1 - tx) + at(x1, y1) * tx;
       out[y * width + x] = top * (1 - ty) + bottom * ty;
@@ -40,8 +48,14 @@ function outline(rgb: Uint8Array, width: number, height: number, box: Box, thick
     rgb.set([255, 255, 255], (y * width + x) * 3);
   };
   for (let t = 0; t < thickness; t++) {
-    for (let x = box.x; x < box.x + box.w; x++) { paint(x, box.y + t); paint(x, box.y + box.h - 1 - t); }
-    for (let y = box.y; y < box.y + box.h; y++) { paint(box.x + t, y); paint(box.x + box.w - 1 - t, y); }
+    for (let x = box.x; x < box.x + box.w; x++) {
+      paint(x, box.y + t);
+      paint(x, box.y + box.h - 1 - t);
+    }
+    for (let y = box.y; y < box.y + box.h; y++) {
+      paint(box.x + t, y);
+      paint(box.x + box.w - 1 - t, y);
+    }
   }
 }
 
@@ -59,5 +73,7 @@ export function overlayPixels(img: RgbImage, heatmap: Heatmap, box: Box | null, 
 
 /** PNG bytes of the overlay. */
 export function renderHeatmapPng(img: RgbImage, heatmap: Heatmap, box: Box | null, alpha = 0.5): Promise<Buffer> {
-  return sharp(overlayPixels(img, heatmap, box, alpha), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return sharp(overlayPixels(img, heatmap, box, alpha), { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

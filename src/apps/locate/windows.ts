@@ -24,12 +24,21 @@ function starts(length: number, side: number, stride: number): number[] {
 }
 
 /** Square windows, largest scale first, each scale in raster order (row by row). */
-export function slidingWindows(width: number, height: number, scales: readonly number[] = DEFAULT_SCALES, stride = DEFAULT_STRIDE): Box[] {
+export function slidingWindows(
+  width: number,
+  height: number,
+  scales: readonly number[] = DEFAULT_SCALES,
+  stride = DEFAULT_STRIDE,
+): Box[] {
   if (!(width >= 1 && height >= 1)) throw new ConfigError('BAD_ARGUMENT', `image size ${width}x${height} is empty.`);
   if (scales.length === 0 || scales.some((s) => !(s > 0 && s <= 1))) {
-    throw new ConfigError('BAD_ARGUMENT', `window scales must be in (0, 1] of the short side, got [${scales.join(', ')}].`);
+    throw new ConfigError(
+      'BAD_ARGUMENT',
+      `window scales must be in (0, 1] of the short side, got [${scales.join(', ')}].`,
+    );
   }
-  if (!(stride > 0 && stride <= 1)) throw new ConfigError('BAD_ARGUMENT', `window stride must be in (0, 1] of the window, got ${stride}.`);
+  if (!(stride > 0 && stride <= 1))
+    throw new ConfigError('BAD_ARGUMENT', `window stride must be in (0, 1] of the window, got ${stride}.`);
   const short = Math.min(width, height);
   const seen = new Set<string>();
   const out: Box[] = [];

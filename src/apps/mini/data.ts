@@ -11,13 +11,21 @@ import { worldInput } from '../world/tensors.ts';
 export type SensorModality = 'audio' | 'depth' | 'thermal' | 'imu';
 
 /** Renders `indices` of one modality into one [N, ...] tensor (audio as one 2 s clip). */
-export function renderStack(world: World, indices: readonly number[], modality: 'image' | SensorModality, onItem?: (i: number) => void): Float32Tensor {
+export function renderStack(
+  world: World,
+  indices: readonly number[],
+  modality: 'image' | SensorModality,
+  onItem?: (i: number) => void,
+): Float32Tensor {
   let out: Float32Array | null = null;
   let shape: readonly number[] = [];
   indices.forEach((index, i) => {
     const t = worldInput(world, index, modality, { audioClips: 1 }) as Float32Tensor;
     const item = modality === 'audio' ? { ...t, shape: t.shape.slice(1) } : t;
-    if (!out) { shape = item.shape; out = new Float32Array(indices.length * numel(shape)); }
+    if (!out) {
+      shape = item.shape;
+      out = new Float32Array(indices.length * numel(shape));
+    }
     out.set(item.data, i * numel(shape));
     onItem?.(i);
   });
@@ -32,7 +40,9 @@ export function captionIds(world: World, indices: readonly number[], tokenizer: 
 export function imageTextDataset(images: Float32Tensor, ids: Int64Tensor, frames: number): Dataset {
   return {
     size: images.shape[0],
-    get: async (idx) => ({ inputs: { vision: imagesToClips(takeRows(images, idx), frames), text: takeRows(ids, idx) } }),
+    get: async (idx) => ({
+      inputs: { vision: imagesToClips(takeRows(images, idx), frames), text: takeRows(ids, idx) },
+    }),
   };
 }
 

@@ -47,12 +47,17 @@ export function miniModelConfig(vocabSize: number): ImageBindConfig {
 
 async function train(label: string, trainer: Trainer, o: RecipeOptions): Promise<ParamMap> {
   let last = { loss: NaN, samplesPerSecond: 0 };
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   while (trainer.step < trainer.opts.steps) {
     const s = await trainer.trainStep();
     last = s;
-    sum += s.samplesPerSecond; count++;
-    if (s.step % 50 === 0 || s.step === trainer.opts.steps) o.log?.(`${label}: step ${s.step}/${trainer.opts.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.samplesPerSecond.toFixed(0)} samples/s`);
+    sum += s.samplesPerSecond;
+    count++;
+    if (s.step % 50 === 0 || s.step === trainer.opts.steps)
+      o.log?.(
+        `${label}: step ${s.step}/${trainer.opts.steps} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)} ${s.samplesPerSecond.toFixed(0)} samples/s`,
+      );
   }
   o.onStats?.(label, sum / Math.max(1, count), last.loss);
   return trainer.params;
@@ -80,8 +85,15 @@ export async function trainMiniModel(o: RecipeOptions): Promise<void> {
   const images = renderStack(world, jointIdx, 'image');
   const ids = captionIds(world, jointIdx, tokenizer);
   const joint = await Trainer.create({
-    config, setup: { kind: 'joint', query: 'text', key: 'vision' }, data: imageTextDataset(images, ids, config.video_frames),
-    batchSize: bs, steps: o.jointSteps ?? 800, lr: o.jointLr ?? 3e-4, warmupSteps: 100, seed, progress: false,
+    config,
+    setup: { kind: 'joint', query: 'text', key: 'vision' },
+    data: imageTextDataset(images, ids, config.video_frames),
+    batchSize: bs,
+    steps: o.jointSteps ?? 800,
+    lr: o.jointLr ?? 3e-4,
+    warmupSteps: 100,
+    seed,
+    progress: false,
   });
   const visionText = await train('vision+text', joint, o);
   await joint.close();
@@ -99,11 +111,31 @@ export async function trainMiniModel(o: RecipeOptions): Promise<void> {
     const inputs = renderStack(world, idx, m);
     const pairedImages = renderStack(world, idx, 'image');
     const imageTargets = await computeTargets(frozen, nBind, async (r) => takeRows(pairedImages, r), { batchSize: 32 });
-    const captionTargets = await computeTargets(frozen, nBind, async (r) => captionIds(world, r.map((i) => idx[i]), tokenizer), { batchSize: 64, modality: 'text' });
-    for (const [kind, targets, sink] of [['image', imageTargets, all], ['text', captionTargets, upper]] as const) {
+    const captionTargets = await computeTargets(
+      frozen,
+      nBind,
+      async (r) =>
+        captionIds(
+          world,
+          r.map((i) => idx[i]),
+          tokenizer,
+        ),
+      { batchSize: 64, modality: 'text' },
+    );
+    for (const [kind, targets, sink] of [
+      ['image', imageTargets, all],
+      ['text', captionTargets, upper],
+    ] as const) {
       const trainer = await Trainer.create({
-        config, setup: { kind: 'binding', modality: m }, data: withTargets(sensorDataset(m, inputs), targets as Float32Tensor),
-        batchSize: bs, steps: o.bindSteps ?? 600, lr: o.bindLr ?? 5e-4, warmupSteps: 50, seed: seed + k + 1, progress: false,
+        config,
+        setup: { kind: 'binding', modality: m },
+        data: withTargets(sensorDataset(m, inputs), targets as Float32Tensor),
+        batchSize: bs,
+        steps: o.bindSteps ?? 600,
+        lr: o.bindLr ?? 5e-4,
+        warmupSteps: 50,
+        seed: seed + k + 1,
+        progress: false,
       });
       const p = await train(`${m} (${kind}-paired)`, trainer, o);
       for (const [name, t] of p) if (name.includes(`.${m}.`)) sink.set(name, t);
@@ -111,8 +143,19 @@ export async function trainMiniModel(o: RecipeOptions): Promise<void> {
     }
   }
   await frozen.close();
-  await saveModel(all, { config, modalities: ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'], outDir: o.outDir, name: 'imagebind-mini', vocabPath: mergesPath });
-  await saveModel(upper, { config, modalities: SENSORS, outDir: join(o.outDir, 'upper-bound'), name: 'imagebind-mini-text-paired' });
+  await saveModel(all, {
+    config,
+    modalities: ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'],
+    outDir: o.outDir,
+    name: 'imagebind-mini',
+    vocabPath: mergesPath,
+  });
+  await saveModel(upper, {
+    config,
+    modalities: SENSORS,
+    outDir: join(o.outDir, 'upper-bound'),
+    name: 'imagebind-mini-text-paired',
+  });
   await rm(work, { recursive: true, force: true });
   log(`wrote ${o.outDir}`);
 }

@@ -37,8 +37,12 @@ export function clipGlobalNorm(grads: ReadonlyMap<string, Float32Array>, maxNorm
  * v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
  */
 export function adamwStep(
-  params: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, state: AdamWState,
-  lr: number, o: AdamWOptions, decays: (name: string) => boolean,
+  params: ReadonlyMap<string, Float32Array>,
+  grads: ReadonlyMap<string, Float32Array>,
+  state: AdamWState,
+  lr: number,
+  o: AdamWOptions,
+  decays: (name: string) => boolean,
 ): void {
   state.t += 1;
   const c1 = 1 - o.beta1 ** state.t;
@@ -46,7 +50,8 @@ export function adamwStep(
   for (const [name, g] of grads) {
     const p = params.get(name);
     if (!p) throw new Error(`adamw: no parameter ${name}`);
-    let m = state.m.get(name), v = state.v.get(name);
+    let m = state.m.get(name),
+      v = state.v.get(name);
     if (!m || !v) {
       m = new Float32Array(p.length);
       v = new Float32Array(p.length);

@@ -15,27 +15,52 @@ import { GraphSession } from '../../runtime/graph-session.ts';
 import { randomInput } from './testing.ts';
 import { Trainer } from './trainer.ts';
 
-const [batch, threads, steps] = [Number(process.argv[2] ?? 32), Number(process.argv[3] ?? 2), Number(process.argv[4] ?? 5)];
+const [batch, threads, steps] = [
+  Number(process.argv[2] ?? 32),
+  Number(process.argv[3] ?? 2),
+  Number(process.argv[4] ?? 5),
+];
 
 export const MINI = resolveConfig({
-  out_embed_dim: 64, video_frames: 2, kernel_size: [2, 32, 32],
-  vision_embed_dim: 64, vision_num_blocks: 4, vision_num_heads: 4,
-  text_embed_dim: 64, text_num_blocks: 4, text_num_heads: 4, text_vocab_size: 1024,
-  audio_embed_dim: 64, audio_num_blocks: 4, audio_num_heads: 4, audio_kernel_size: 16, audio_stride: 16,
-  depth_embed_dim: 64, depth_num_blocks: 4, depth_num_heads: 4, depth_kernel_size: 32,
-  thermal_embed_dim: 64, thermal_num_blocks: 4, thermal_num_heads: 4, thermal_kernel_size: 32,
-  imu_embed_dim: 64, imu_num_blocks: 4, imu_num_heads: 4,
+  out_embed_dim: 64,
+  video_frames: 2,
+  kernel_size: [2, 32, 32],
+  vision_embed_dim: 64,
+  vision_num_blocks: 4,
+  vision_num_heads: 4,
+  text_embed_dim: 64,
+  text_num_blocks: 4,
+  text_num_heads: 4,
+  text_vocab_size: 1024,
+  audio_embed_dim: 64,
+  audio_num_blocks: 4,
+  audio_num_heads: 4,
+  audio_kernel_size: 16,
+  audio_stride: 16,
+  depth_embed_dim: 64,
+  depth_num_blocks: 4,
+  depth_num_heads: 4,
+  depth_kernel_size: 32,
+  thermal_embed_dim: 64,
+  thermal_num_blocks: 4,
+  thermal_num_heads: 4,
+  thermal_kernel_size: 32,
+  imu_embed_dim: 64,
+  imu_num_blocks: 4,
+  imu_num_heads: 4,
 });
 
 async function matmulGflops(): Promise<number> {
   const n = 1024;
   const g = new Graph('mm');
-  const a = g.input('a', 'float32', [n, n]), b = g.input('b', 'float32', [n, n]);
+  const a = g.input('a', 'float32', [n, n]),
+    b = g.input('b', 'float32', [n, n]);
   g.output(g.op('MatMul', [a, b]), 'float32', [n, n]);
   const s = await GraphSession.create(g, { threads });
   const x: Tensor = { dtype: 'float32', shape: [n, n], data: new Rng(1).fillNormal(new Float32Array(n * n)) };
   await s.run({ a: x, b: x });
-  const reps = 20, t0 = performance.now();
+  const reps = 20,
+    t0 = performance.now();
   for (let i = 0; i < reps; i++) await s.run({ a: x, b: x });
   await s.release();
   return (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
@@ -48,7 +73,16 @@ async function bench(setup: TrainSetup, label: string): Promise<string> {
   const targets = { dtype: 'float32' as const, shape: [batch, 64], data: rng.fillNormal(new Float32Array(batch * 64)) };
   const data = tensorDataset(inputs, setup.kind === 'binding' ? targets : undefined);
   const t0 = performance.now();
-  const t = await Trainer.create({ config: MINI, setup, data, batchSize: batch, steps: steps + 1, lr: 1e-3, threads, progress: false });
+  const t = await Trainer.create({
+    config: MINI,
+    setup,
+    data,
+    batchSize: batch,
+    steps: steps + 1,
+    lr: 1e-3,
+    threads,
+    progress: false,
+  });
   const build = (performance.now() - t0) / 1000;
   await t.trainStep();
   const t1 = performance.now();
@@ -65,9 +99,12 @@ async function bench(setup: TrainSetup, label: string): Promise<string> {
   return `| ${label} | ${tokens} | ${(params / 1e6).toFixed(2)} M | ${(sec * 1000).toFixed(0)} ms | ${(batch / sec).toFixed(1)} | ${(fwd * 1000).toFixed(0)} ms | ${build.toFixed(1)} s |`;
 }
 
-console.log(`${cpus()[0]?.model ?? 'unknown CPU'}; batch ${batch}, ${threads} threads, mean of ${steps} steps after one warm-up`);
+console.log(
+  `${cpus()[0]?.model ?? 'unknown CPU'}; batch ${batch}, ${threads} threads, mean of ${steps} steps after one warm-up`,
+);
 console.log(`onnxruntime MatMul 1024³: ${(await matmulGflops()).toFixed(0)} GFLOP/s\n`);
 console.log('| setup | tokens | trainable | step | samples/s | forward+loss | graph build + session |');
 console.log('|---|---|---|---|---|---|---|');
-for (const m of ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] as const) console.log(await bench({ kind: 'binding', modality: m }, `${m} (binding)`));
+for (const m of ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] as const)
+  console.log(await bench({ kind: 'binding', modality: m }, `${m} (binding)`));
 console.log(await bench({ kind: 'joint', query: 'text', key: 'vision' }, 'text+vision (joint)'));

@@ -25,7 +25,12 @@ export interface TrainState {
   readonly adam: AdamWState;
 }
 
-interface Entry { name: string; shape: number[]; offset: number; length: number }
+interface Entry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
 
 async function writeBin(path: string, arrays: readonly Float32Array[]): Promise<void> {
   const fh = await open(path, 'w');
@@ -57,15 +62,40 @@ export async function saveTrainState(dir: string, s: TrainState): Promise<void> 
   await mkdir(tmp, { recursive: true });
   const names = [...s.params.keys()];
   const moments = [...s.adam.m.keys()];
-  const params = table(names, (n) => { const t = s.params.get(n)!; return { shape: t.shape, length: t.data.length }; });
+  const params = table(names, (n) => {
+    const t = s.params.get(n)!;
+    return { shape: t.shape, length: t.data.length };
+  });
   const adam = table(moments, (n) => ({ shape: s.params.get(n)!.shape, length: s.adam.m.get(n)!.length }));
-  await writeBin(join(tmp, 'params.bin'), names.map((n) => s.params.get(n)!.data));
-  await writeBin(join(tmp, 'adam_m.bin'), moments.map((n) => s.adam.m.get(n)!));
-  await writeBin(join(tmp, 'adam_v.bin'), moments.map((n) => s.adam.v.get(n)!));
-  const json = { format: STATE_FORMAT, version: 1, step: s.step, seed: s.seed, adamT: s.adam.t, config: s.config, setup: s.setup, params, adam };
+  await writeBin(
+    join(tmp, 'params.bin'),
+    names.map((n) => s.params.get(n)!.data),
+  );
+  await writeBin(
+    join(tmp, 'adam_m.bin'),
+    moments.map((n) => s.adam.m.get(n)!),
+  );
+  await writeBin(
+    join(tmp, 'adam_v.bin'),
+    moments.map((n) => s.adam.v.get(n)!),
+  );
+  const json = {
+    format: STATE_FORMAT,
+    version: 1,
+    step: s.step,
+    seed: s.seed,
+    adamT: s.adam.t,
+    config: s.config,
+    setup: s.setup,
+    params,
+    adam,
+  };
   await writeFile(join(tmp, 'state.json'), `${JSON.stringify(json, null, 1)}\n`);
   const old = `${dir}.old-${process.pid}`;
-  const exists = await stat(dir).then(() => true, () => false);
+  const exists = await stat(dir).then(
+    () => true,
+    () => false,
+  );
   if (exists) await rename(dir, old);
   await rename(tmp, dir);
   if (exists) await rm(old, { recursive: true, force: true });
@@ -74,23 +104,46 @@ export async function saveTrainState(dir: string, s: TrainState): Promise<void> 
 function slices(buf: Buffer, entries: readonly Entry[], file: string): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const e of entries) {
-    if ((e.offset + e.length) * 4 > buf.byteLength) throw new TrainingError('CHECKPOINT_TRUNCATED', `${file}: too short for tensor ${e.name}.`);
-    out.set(e.name, new Float32Array(buf.buffer.slice(buf.byteOffset + e.offset * 4, buf.byteOffset + (e.offset + e.length) * 4)));
+    if ((e.offset + e.length) * 4 > buf.byteLength)
+      throw new TrainingError('CHECKPOINT_TRUNCATED', `${file}: too short for tensor ${e.name}.`);
+    out.set(
+      e.name,
+      new Float32Array(buf.buffer.slice(buf.byteOffset + e.offset * 4, buf.byteOffset + (e.offset + e.length) * 4)),
+    );
   }
   return out;
 }
 
 export async function loadTrainState(dir: string): Promise<TrainState> {
-  let json: { format?: string; step: number; seed: number; adamT: number; config: ImageBindConfig; setup: TrainSetup; params: Entry[]; adam: Entry[] };
+  let json: {
+    format?: string;
+    step: number;
+    seed: number;
+    adamT: number;
+    config: ImageBindConfig;
+    setup: TrainSetup;
+    params: Entry[];
+    adam: Entry[];
+  };
   try {
     json = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
   } catch (e) {
-    throw new TrainingError('CHECKPOINT_UNREADABLE', `${dir}: not a training checkpoint (${(e as Error).message}).`, { cause: e });
+    throw new TrainingError('CHECKPOINT_UNREADABLE', `${dir}: not a training checkpoint (${(e as Error).message}).`, {
+      cause: e,
+    });
   }
-  if (json.format !== STATE_FORMAT) throw new TrainingError('CHECKPOINT_FORMAT', `${dir}/state.json: format "${json.format}" is not ${STATE_FORMAT}.`);
+  if (json.format !== STATE_FORMAT)
+    throw new TrainingError('CHECKPOINT_FORMAT', `${dir}/state.json: format "${json.format}" is not ${STATE_FORMAT}.`);
   const p = slices(await readFile(join(dir, 'params.bin')), json.params, join(dir, 'params.bin'));
   const m = slices(await readFile(join(dir, 'adam_m.bin')), json.adam, join(dir, 'adam_m.bin'));
   const v = slices(await readFile(join(dir, 'adam_v.bin')), json.adam, join(dir, 'adam_v.bin'));
   const params: ParamMap = new Map(json.params.map((e) => [e.name, { shape: e.shape, data: p.get(e.name)! }]));
-  return { step: json.step, seed: json.seed, config: json.config, setup: json.setup, params, adam: { t: json.adamT, m, v } };
+  return {
+    step: json.step,
+    seed: json.seed,
+    config: json.config,
+    setup: json.setup,
+    params,
+    adam: { t: json.adamT, m, v },
+  };
 }

@@ -52,7 +52,11 @@ export function takeRows<T extends Tensor>(t: T, indices: readonly number[]): T 
 /** A dataset over tensors already in memory (row i of each is item i). */
 export function tensorDataset(inputs: Partial<Record<Modality, Tensor>>, targets?: Float32Tensor): Dataset {
   const sizes = [...Object.values(inputs), ...(targets ? [targets] : [])].map((t) => t.shape[0]);
-  if (sizes.some((s) => s !== sizes[0])) throw new TrainingError('DATA_MISMATCH', `tensor dataset: every tensor needs the same number of rows, got ${sizes.join(', ')}.`);
+  if (sizes.some((s) => s !== sizes[0]))
+    throw new TrainingError(
+      'DATA_MISMATCH',
+      `tensor dataset: every tensor needs the same number of rows, got ${sizes.join(', ')}.`,
+    );
   return {
     size: sizes[0] ?? 0,
     get: async (idx) => ({

@@ -19,6 +19,10 @@ export interface SaveModelOptions {
 
 export function saveModel(params: ParamMap, o: SaveModelOptions): Promise<Manifest> {
   return convertCheckpoint(memoryCheckpoint(params, '<trained>'), {
-    config: o.config, modalities: o.modalities, outDir: o.outDir, name: o.name, vocabPath: o.vocabPath,
+    config: o.config,
+    modalities: o.modalities,
+    outDir: o.outDir,
+    name: o.name,
+    vocabPath: o.vocabPath,
   });
 }

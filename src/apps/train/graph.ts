@@ -55,9 +55,14 @@ export interface TrainingGraphOptions {
 }
 
 /** The forward half: encoders + loss with weights bound, before differentiation. */
-export function buildLossGraph(config: ImageBindConfig, setup: TrainSetup, opts: TrainingGraphOptions): TrainingGraph & { readonly loss: string } {
+export function buildLossGraph(
+  config: ImageBindConfig,
+  setup: TrainSetup,
+  opts: TrainingGraphOptions,
+): TrainingGraph & { readonly loss: string } {
   const mods = setupModalities(setup);
-  if (new Set(mods).size !== mods.length) throw new TrainingError('TRAIN_SETUP', `joint training needs two different modalities, got ${mods.join(' and ')}.`);
+  if (new Set(mods).size !== mods.length)
+    throw new TrainingError('TRAIN_SETUP', `joint training needs two different modalities, got ${mods.join(' and ')}.`);
   const g = new Graph(`imagebind_train_${mods.join('_')}`);
   const outs = new Map<Modality, string>();
   for (const m of mods) {
@@ -74,7 +79,8 @@ export function buildLossGraph(config: ImageBindConfig, setup: TrainSetup, opts:
   else key = g.input(TARGET_INPUT, 'float32', ['batch', opts.outDim]);
   const { loss, keyUnit } = symmetricInfoNce(g, query, key);
   g.output(g.op('Identity', [query], {}, embeddingName(mods[0])), 'float32', ['batch', opts.outDim]);
-  if (setup.kind === 'joint') g.output(g.op('Identity', [keyUnit], {}, embeddingName(setup.key)), 'float32', ['batch', opts.outDim]);
+  if (setup.kind === 'joint')
+    g.output(g.op('Identity', [keyUnit], {}, embeddingName(setup.key)), 'float32', ['batch', opts.outDim]);
   g.output(loss, 'float32', []);
   const isTrainable = opts.trainable ?? defaultTrainable;
   const trainable = bindWeights(g, (init) => (isTrainable(init) ? 'input' : opts.frozen(init.name)));
@@ -82,7 +88,16 @@ export function buildLossGraph(config: ImageBindConfig, setup: TrainSetup, opts:
 }
 
 /** Encoders + loss + backward: outputs the loss, the embeddings and `grad.<weight>` per trainable weight. */
-export function buildTrainingGraph(config: ImageBindConfig, setup: TrainSetup, opts: TrainingGraphOptions): TrainingGraph {
+export function buildTrainingGraph(
+  config: ImageBindConfig,
+  setup: TrainSetup,
+  opts: TrainingGraphOptions,
+): TrainingGraph {
   const f = buildLossGraph(config, setup, opts);
-  return { graph: gradientGraph(f.graph, { loss: f.loss, wrt: f.trainable }), setup, trainable: f.trainable, weights: f.weights };
+  return {
+    graph: gradientGraph(f.graph, { loss: f.loss, wrt: f.trainable }),
+    setup,
+    trainable: f.trainable,
+    weights: f.weights,
+  };
 }

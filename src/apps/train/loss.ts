@@ -16,7 +16,12 @@ export function l2Normalize(g: Graph, x: Value, local = 'unit'): Value {
 /** Mean over rows of −log softmax(logits)[i, i]: cross-entropy with the diagonal as the labels. */
 function diagonalCrossEntropy(g: Graph, logits: Value, eye: Value, local: string): Value {
   const logp = g.op('LogSoftmax', [logits], { axis: attr.i(-1) }, `${local}_logp`);
-  const diag = g.op('ReduceSum', [g.op('Mul', [logp, eye], {}, `${local}_masked`), g.constI64(`${local}_axis`, [1])], { keepdims: attr.i(0) }, `${local}_diag`);
+  const diag = g.op(
+    'ReduceSum',
+    [g.op('Mul', [logp, eye], {}, `${local}_masked`), g.constI64(`${local}_axis`, [1])],
+    { keepdims: attr.i(0) },
+    `${local}_diag`,
+  );
   return g.op('ReduceMean', [diag], { keepdims: attr.i(0) }, `${local}_mean`);
 }
 
@@ -30,10 +35,20 @@ export interface InfoNceValues {
 export function symmetricInfoNce(g: Graph, query: Value, key: Value): InfoNceValues {
   return g.scope('loss', () => {
     const keyUnit = l2Normalize(g, key, 'key_unit');
-    const logits = g.op('MatMul', [query, g.op('Transpose', [keyUnit], { perm: attr.ints([1, 0]) }, 'key_t')], {}, 'logits');
+    const logits = g.op(
+      'MatMul',
+      [query, g.op('Transpose', [keyUnit], { perm: attr.ints([1, 0]) }, 'key_t')],
+      {},
+      'logits',
+    );
     const eye = g.op('EyeLike', [logits], {}, 'labels');
     const qk = diagonalCrossEntropy(g, logits, eye, 'q2k');
-    const kq = diagonalCrossEntropy(g, g.op('Transpose', [logits], { perm: attr.ints([1, 0]) }, 'logits_t'), eye, 'k2q');
+    const kq = diagonalCrossEntropy(
+      g,
+      g.op('Transpose', [logits], { perm: attr.ints([1, 0]) }, 'logits_t'),
+      eye,
+      'k2q',
+    );
     const loss = g.op('Neg', [g.op('Add', [qk, kq], {}, 'sum_log_likelihood')], {}, 'infonce');
     return { loss, logits, keyUnit };
   });

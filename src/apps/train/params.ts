@@ -9,10 +9,15 @@ import { randomCheckpoint } from '../../model/random-init.ts';
 
 export type ParamMap = Map<string, MemoryTensor>;
 
-export async function initParams(config: ImageBindConfig, modalities: readonly Modality[], seed: number): Promise<ParamMap> {
+export async function initParams(
+  config: ImageBindConfig,
+  modalities: readonly Modality[],
+  seed: number,
+): Promise<ParamMap> {
   const reader = randomCheckpoint(config, seed, modalities);
   const out: ParamMap = new Map();
-  for (const info of reader.list()) out.set(info.name, { shape: info.shape, data: await reader.readFloat32(info.name) });
+  for (const info of reader.list())
+    out.set(info.name, { shape: info.shape, data: await reader.readFloat32(info.name) });
   return out;
 }
 

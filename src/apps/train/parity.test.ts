@@ -24,7 +24,17 @@ function maxAbsDiff(a: Float32Tensor, b: Float32Tensor): number {
 async function parity(setup: TrainSetup, modalities: Modality[], t: { diagnostic(s: string): void }): Promise<void> {
   const config = tinyConfig();
   const data = classDataset(config, modalities, 8, 4, 9, setup.kind === 'binding');
-  const trainer = await Trainer.create({ config, setup, data, batchSize: 4, steps: 3, lr: 1e-2, seed: 2, threads: 1, progress: false });
+  const trainer = await Trainer.create({
+    config,
+    setup,
+    data,
+    batchSize: 4,
+    steps: 3,
+    lr: 1e-2,
+    seed: 2,
+    threads: 1,
+    progress: false,
+  });
   const dir = join(mkdtempSync(join(tmpdir(), 'ibts-parity-')), 'model');
   try {
     await trainer.run();

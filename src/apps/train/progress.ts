@@ -3,7 +3,10 @@ export class ProgressLine {
   private last = 0;
   private shown = false;
 
-  constructor(private readonly enabled: boolean, private readonly minIntervalMs = 200) {}
+  constructor(
+    private readonly enabled: boolean,
+    private readonly minIntervalMs = 200,
+  ) {}
 
   update(text: string): void {
     if (!this.enabled) return;

@@ -16,7 +16,11 @@ import { randomInput, tinyConfig } from './testing.ts';
 test('targets: frozen vision embeddings are computed once, cached to .npy, and feed a binding run', async () => {
   const config = tinyConfig();
   const root = mkdtempSync(join(tmpdir(), 'ibts-targets-'));
-  await saveModel(await initParams(config, ['vision'], 4), { config, modalities: ['vision'], outDir: join(root, 'frozen') });
+  await saveModel(await initParams(config, ['vision'], 4), {
+    config,
+    modalities: ['vision'],
+    outDir: join(root, 'frozen'),
+  });
   const model = await ImageBind.load(join(root, 'frozen'), { threads: 1 });
   const rng = new Rng(3);
   const clips = randomInput(modalityArch(config, 'vision'), 6, rng);
@@ -37,7 +41,16 @@ test('targets: frozen vision embeddings are computed once, cached to .npy, and f
   const data = withTargets(tensorDataset({ audio }), targets);
   const batch = await data.get(batchIndices(6, 3, 0, 0));
   assert.deepEqual(batch.targets?.shape, [3, config.out_embed_dim]);
-  const t = await Trainer.create({ config, setup: { kind: 'binding', modality: 'audio' }, data, batchSize: 3, steps: 2, lr: 1e-3, threads: 1, progress: false });
+  const t = await Trainer.create({
+    config,
+    setup: { kind: 'binding', modality: 'audio' },
+    data,
+    batchSize: 3,
+    steps: 2,
+    lr: 1e-3,
+    threads: 1,
+    progress: false,
+  });
   try {
     const r = await t.run();
     assert.equal(r.length, 2);
@@ -51,7 +64,16 @@ test('joint: text + vision training updates the learnable text logit scale, not 
   const config = tinyConfig();
   const { classDataset } = await import('./toy.ts');
   const data = classDataset(config, ['text', 'vision'], 8, 4, 3, false);
-  const t = await Trainer.create({ config, setup: { kind: 'joint', query: 'text', key: 'vision' }, data, batchSize: 4, steps: 3, lr: 1e-2, threads: 1, progress: false });
+  const t = await Trainer.create({
+    config,
+    setup: { kind: 'joint', query: 'text', key: 'vision' },
+    data,
+    batchSize: 4,
+    steps: 3,
+    lr: 1e-2,
+    threads: 1,
+    progress: false,
+  });
   try {
     const key = 'modality_postprocessors.text.1.log_logit_scale';
     const before = t.params.get(key)!.data[0];

@@ -18,12 +18,16 @@ export interface TargetOptions {
 }
 
 export async function computeTargets(
-  model: ImageBind, size: number, images: (indices: readonly number[]) => Promise<Tensor>, o: TargetOptions = {},
+  model: ImageBind,
+  size: number,
+  images: (indices: readonly number[]) => Promise<Tensor>,
+  o: TargetOptions = {},
 ): Promise<Float32Tensor> {
   const modality = o.modality ?? 'vision';
   if (o.cachePath) {
     const cached = await readNpy(o.cachePath).catch(() => null);
-    if (cached && cached.dtype === 'float32' && cached.shape.length === 2 && cached.shape[0] === size) return cached as Float32Tensor;
+    if (cached && cached.dtype === 'float32' && cached.shape.length === 2 && cached.shape[0] === size)
+      return cached as Float32Tensor;
   }
   if (size === 0) throw new TrainingError('EMPTY_DATASET', 'cannot compute target embeddings for an empty dataset.');
   const bs = o.batchSize ?? 16;
@@ -32,7 +36,11 @@ export async function computeTargets(
   for (let at = 0; at < size; at += bs) {
     const idx = Array.from({ length: Math.min(bs, size - at) }, (_, i) => at + i);
     const out = await model.embedTensor(modality, await images(idx));
-    if (out.shape[0] !== idx.length) throw new ShapeError('TARGET_SHAPE', `${modality} provider returned ${out.shape[0]} embeddings for ${idx.length} items.`);
+    if (out.shape[0] !== idx.length)
+      throw new ShapeError(
+        'TARGET_SHAPE',
+        `${modality} provider returned ${out.shape[0]} embeddings for ${idx.length} items.`,
+      );
     dim = out.shape[1];
     rows.push(out.data);
   }
@@ -45,7 +53,8 @@ export async function computeTargets(
 
 /** `data` with each batch's `targets` filled from the cached rows. */
 export function withTargets(data: Dataset, targets: Float32Tensor): Dataset {
-  if (targets.shape[0] !== data.size) throw new TrainingError('DATA_MISMATCH', `${targets.shape[0]} target embeddings for ${data.size} items.`);
+  if (targets.shape[0] !== data.size)
+    throw new TrainingError('DATA_MISMATCH', `${targets.shape[0]} target embeddings for ${data.size} items.`);
   const dim = targets.shape[1];
   return {
     size: data.size,

@@ -9,7 +9,14 @@ import type { ImageBindConfig, Modality } from '../../model/config.ts';
 import { type Dataset, tensorDataset } from './data.ts';
 import { randomInput } from './testing.ts';
 
-export function classDataset(config: ImageBindConfig, modalities: readonly Modality[], size: number, classes: number, seed = 5, withTargets = true): Dataset {
+export function classDataset(
+  config: ImageBindConfig,
+  modalities: readonly Modality[],
+  size: number,
+  classes: number,
+  seed = 5,
+  withTargets = true,
+): Dataset {
   const rng = new Rng(seed);
   const label = Array.from({ length: size }, (_, i) => i % classes);
   const inputs: Partial<Record<Modality, Tensor>> = {};
@@ -18,15 +25,33 @@ export function classDataset(config: ImageBindConfig, modalities: readonly Modal
     const protos = randomInput(arch, classes, rng);
     const per = numel(arch.itemShape);
     if (protos.dtype === 'int64') {
-      inputs[m] = { dtype: 'int64', shape: [size, ...arch.itemShape], data: BigInt64Array.from({ length: size * per }, (_, k) => (protos.data as BigInt64Array)[label[Math.floor(k / per)] * per + (k % per)]) };
+      inputs[m] = {
+        dtype: 'int64',
+        shape: [size, ...arch.itemShape],
+        data: BigInt64Array.from(
+          { length: size * per },
+          (_, k) => (protos.data as BigInt64Array)[label[Math.floor(k / per)] * per + (k % per)],
+        ),
+      };
     } else {
       const p = protos.data as Float32Array;
-      inputs[m] = { dtype: 'float32', shape: [size, ...arch.itemShape], data: Float32Array.from({ length: size * per }, (_, k) => p[label[Math.floor(k / per)] * per + (k % per)] + 0.3 * rng.normal()) };
+      inputs[m] = {
+        dtype: 'float32',
+        shape: [size, ...arch.itemShape],
+        data: Float32Array.from(
+          { length: size * per },
+          (_, k) => p[label[Math.floor(k / per)] * per + (k % per)] + 0.3 * rng.normal(),
+        ),
+      };
     }
   }
   if (!withTargets) return tensorDataset(inputs);
   const d = config.out_embed_dim;
   const centers = rng.fillNormal(new Float32Array(classes * d));
-  const targets: Float32Tensor = { dtype: 'float32', shape: [size, d], data: Float32Array.from({ length: size * d }, (_, k) => centers[label[Math.floor(k / d)] * d + (k % d)]) };
+  const targets: Float32Tensor = {
+    dtype: 'float32',
+    shape: [size, d],
+    data: Float32Array.from({ length: size * d }, (_, k) => centers[label[Math.floor(k / d)] * d + (k % d)]),
+  };
   return tensorDataset(inputs, targets);
 }

@@ -11,14 +11,26 @@ import { classDataset } from './toy.ts';
 
 const config = tinyConfig();
 const data = classDataset(config, ['audio'], 32, 4);
-const base: TrainOptions = { config, setup: { kind: 'binding', modality: 'audio' }, data, batchSize: 8, steps: 30, lr: 3e-3, warmupSteps: 3, seed: 1, threads: 1, progress: false };
+const base: TrainOptions = {
+  config,
+  setup: { kind: 'binding', modality: 'audio' },
+  data,
+  batchSize: 8,
+  steps: 30,
+  lr: 3e-3,
+  warmupSteps: 3,
+  seed: 1,
+  threads: 1,
+  progress: false,
+};
 
 test('train: the loss decreases on a learnable class-conditioned task', async () => {
   const t = await Trainer.create(base);
   try {
     const r = await t.run();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const first = mean(r.slice(0, 4).map((s) => s.loss)), last = mean(r.slice(-4).map((s) => s.loss));
+    const first = mean(r.slice(0, 4).map((s) => s.loss)),
+      last = mean(r.slice(-4).map((s) => s.loss));
     assert.ok(last < 0.7 * first, `loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
     assert.equal(t.step, 30);
   } finally {
@@ -51,7 +63,10 @@ test('train: a NaN input stops training with a TrainingError naming the step', a
   const bad: Dataset = tensorDataset({ audio: { ...audio, data: poisoned } }, good.targets);
   const t = await Trainer.create({ ...base, data: bad, batchSize: 32 });
   try {
-    await assert.rejects(t.run(), (e: unknown) => e instanceof TrainingError && e.code === 'NON_FINITE_LOSS' && /step 1:/.test(e.message));
+    await assert.rejects(
+      t.run(),
+      (e: unknown) => e instanceof TrainingError && e.code === 'NON_FINITE_LOSS' && /step 1:/.test(e.message),
+    );
   } finally {
     await t.close();
   }
@@ -60,7 +75,10 @@ test('train: a NaN input stops training with a TrainingError naming the step', a
 test('train: an absurd learning rate ends in a clear non-finite error, not silence', async () => {
   const t = await Trainer.create({ ...base, lr: 1e30, warmupSteps: 0, clipNorm: null });
   try {
-    await assert.rejects(t.run(), (e: unknown) => e instanceof TrainingError && /NON_FINITE/.test(e.code) && /step \d+:/.test(e.message));
+    await assert.rejects(
+      t.run(),
+      (e: unknown) => e instanceof TrainingError && /NON_FINITE/.test(e.code) && /step \d+:/.test(e.message),
+    );
   } finally {
     await t.close();
   }
@@ -68,8 +86,14 @@ test('train: an absurd learning rate ends in a clear non-finite error, not silen
 
 test('train: an empty or too small dataset is a clear error', async () => {
   const empty: Dataset = { size: 0, get: async () => ({ inputs: {} }) };
-  await assert.rejects(Trainer.create({ ...base, data: empty }), (e: unknown) => e instanceof TrainingError && e.code === 'EMPTY_DATASET');
-  await assert.rejects(Trainer.create({ ...base, batchSize: 64 }), (e: unknown) => e instanceof TrainingError && e.code === 'DATASET_TOO_SMALL');
+  await assert.rejects(
+    Trainer.create({ ...base, data: empty }),
+    (e: unknown) => e instanceof TrainingError && e.code === 'EMPTY_DATASET',
+  );
+  await assert.rejects(
+    Trainer.create({ ...base, batchSize: 64 }),
+    (e: unknown) => e instanceof TrainingError && e.code === 'DATASET_TOO_SMALL',
+  );
 });
 
 test('train: binding batches without targets are refused', async () => {

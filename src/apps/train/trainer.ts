@@ -13,7 +13,16 @@ import { type AdamWOptions, type AdamWState, adamwStep, clipGlobalNorm, newAdamW
 import { loadTrainState, saveTrainState } from './checkpoint.ts';
 import { type Batch, type Dataset, batchIndices } from './data.ts';
 import { saveModel } from './export.ts';
-import { LOSS_OUTPUT, TARGET_INPUT, type TrainSetup, buildLossGraph, buildTrainingGraph, embeddingName, inputName, setupModalities } from './graph.ts';
+import {
+  LOSS_OUTPUT,
+  TARGET_INPUT,
+  type TrainSetup,
+  buildLossGraph,
+  buildTrainingGraph,
+  embeddingName,
+  inputName,
+  setupModalities,
+} from './graph.ts';
 import { type ParamMap, decays, initParams } from './params.ts';
 import { ProgressLine } from './progress.ts';
 import { learningRate } from './schedule.ts';
@@ -87,24 +96,41 @@ export class Trainer {
   }
 
   static async create(opts: TrainOptions): Promise<Trainer> {
-    const params = opts.initialParams ?? await initParams(opts.config, setupModalities(opts.setup), opts.seed ?? 0);
+    const params = opts.initialParams ?? (await initParams(opts.config, setupModalities(opts.setup), opts.seed ?? 0));
     return Trainer.open(opts, params, newAdamWState(), 0);
   }
 
   /** Continues from a checkpoint written by `saveCheckpoint` (same config and setup). */
   static async resume(dir: string, opts: TrainOptions): Promise<Trainer> {
     const s = await loadTrainState(dir);
-    if (JSON.stringify(s.config) !== JSON.stringify(opts.config) || JSON.stringify(s.setup) !== JSON.stringify(opts.setup)) {
-      throw new TrainingError('CHECKPOINT_MISMATCH', `${dir}: the checkpoint was trained with another config or setup.`);
+    if (
+      JSON.stringify(s.config) !== JSON.stringify(opts.config) ||
+      JSON.stringify(s.setup) !== JSON.stringify(opts.setup)
+    ) {
+      throw new TrainingError(
+        'CHECKPOINT_MISMATCH',
+        `${dir}: the checkpoint was trained with another config or setup.`,
+      );
     }
     return Trainer.open({ ...opts, seed: s.seed }, s.params, s.adam, s.step);
   }
 
   private static async open(opts: TrainOptions, params: ParamMap, adam: AdamWState, step: number): Promise<Trainer> {
-    if (opts.data.size === 0) throw new TrainingError('EMPTY_DATASET', 'the training dataset is empty: give the data provider at least two items.');
-    if (opts.batchSize < 2) throw new TrainingError('BATCH_SIZE', `batch size ${opts.batchSize}: InfoNCE needs at least 2 items per batch (in-batch negatives).`);
+    if (opts.data.size === 0)
+      throw new TrainingError(
+        'EMPTY_DATASET',
+        'the training dataset is empty: give the data provider at least two items.',
+      );
+    if (opts.batchSize < 2)
+      throw new TrainingError(
+        'BATCH_SIZE',
+        `batch size ${opts.batchSize}: InfoNCE needs at least 2 items per batch (in-batch negatives).`,
+      );
     if (opts.data.size < opts.batchSize) {
-      throw new TrainingError('DATASET_TOO_SMALL', `the dataset has ${opts.data.size} items, fewer than one batch of ${opts.batchSize}; lower the batch size.`);
+      throw new TrainingError(
+        'DATASET_TOO_SMALL',
+        `the dataset has ${opts.data.size} items, fewer than one batch of ${opts.batchSize}; lower the batch size.`,
+      );
     }
     const tg = buildTrainingGraph(opts.config, opts.setup, {
       outDim: opts.config.out_embed_dim,
@@ -114,7 +140,8 @@ export class Trainer {
         return p.data;
       },
     });
-    for (const n of tg.trainable) if (!params.has(n)) throw new TrainingError('PARAM_MISSING', `no initial value for weight "${n}".`);
+    for (const n of tg.trainable)
+      if (!params.has(n)) throw new TrainingError('PARAM_MISSING', `no initial value for weight "${n}".`);
     const decayNames = new Set(tg.weights.filter(decays).map((w) => w.name));
     if (tg.trainable.length === 0) throw new TrainingError('NOTHING_TO_TRAIN', 'no trainable weights in this setup.');
     const session = await GraphSession.create(tg.graph, { threads: opts.threads ?? 2 });
@@ -129,7 +156,11 @@ export class Trainer {
       feeds[inputName(m)] = t;
     }
     if (this.opts.setup.kind === 'binding') {
-      if (!batch.targets) throw new TrainingError('BATCH_TARGETS', 'binding needs frozen target embeddings in each batch (see computeTargets / withTargets).');
+      if (!batch.targets)
+        throw new TrainingError(
+          'BATCH_TARGETS',
+          'binding needs frozen target embeddings in each batch (see computeTargets / withTargets).',
+        );
       feeds[TARGET_INPUT] = batch.targets;
     }
     for (const n of this.trainable) {
@@ -141,11 +172,16 @@ export class Trainer {
 
   /** Loss and embeddings for a batch under the current weights (no update). */
   async evaluate(batch: Batch): Promise<EvalResult> {
-    this.evalSession ??= GraphSession.create(buildLossGraph(this.opts.config, this.opts.setup, {
-      outDim: this.opts.config.out_embed_dim,
-      frozen: (name) => this.params.get(name)!.data,
-    }).graph, { threads: this.opts.threads ?? 2 });
-    const out = await (await this.evalSession).run(this.feeds(batch), [LOSS_OUTPUT, ...this.modalities.map(embeddingName)]);
+    this.evalSession ??= GraphSession.create(
+      buildLossGraph(this.opts.config, this.opts.setup, {
+        outDim: this.opts.config.out_embed_dim,
+        frozen: (name) => this.params.get(name)!.data,
+      }).graph,
+      { threads: this.opts.threads ?? 2 },
+    );
+    const out = await (
+      await this.evalSession
+    ).run(this.feeds(batch), [LOSS_OUTPUT, ...this.modalities.map(embeddingName)]);
     const embeddings = new Map<Modality, Float32Tensor>(this.modalities.map((m) => [m, out.get(embeddingName(m))!]));
     return { loss: out.get(LOSS_OUTPUT)!.data[0], embeddings };
   }
@@ -159,14 +195,25 @@ export class Trainer {
     const out = await this.session.run(this.feeds(batch), [LOSS_OUTPUT, ...this.trainable.map(gradName)]);
     const loss = out.get(LOSS_OUTPUT)!.data[0];
     if (!Number.isFinite(loss)) {
-      throw new TrainingError('NON_FINITE_LOSS', `step ${step + 1}: the loss is ${loss}. Lower the learning rate (now ${o.lr}), enable gradient clipping, or check the batch for NaN/Inf inputs.`);
+      throw new TrainingError(
+        'NON_FINITE_LOSS',
+        `step ${step + 1}: the loss is ${loss}. Lower the learning rate (now ${o.lr}), enable gradient clipping, or check the batch for NaN/Inf inputs.`,
+      );
     }
     const grads = new Map(this.trainable.map((n) => [n, out.get(gradName(n))!.data]));
     const gradNorm = clipGlobalNorm(grads, o.clipNorm === undefined ? 1 : o.clipNorm);
     if (!Number.isFinite(gradNorm)) {
-      throw new TrainingError('NON_FINITE_GRADIENT', `step ${step + 1}: the gradient norm is ${gradNorm} (loss ${loss}). Check the batch for NaN/Inf inputs or lower the learning rate.`);
+      throw new TrainingError(
+        'NON_FINITE_GRADIENT',
+        `step ${step + 1}: the gradient norm is ${gradNorm} (loss ${loss}). Check the batch for NaN/Inf inputs or lower the learning rate.`,
+      );
     }
-    const lr = learningRate(step, { lr: o.lr, warmupSteps: o.warmupSteps ?? 0, totalSteps: o.steps, minRatio: o.minLrRatio ?? 0.1 });
+    const lr = learningRate(step, {
+      lr: o.lr,
+      warmupSteps: o.warmupSteps ?? 0,
+      totalSteps: o.steps,
+      minRatio: o.minLrRatio ?? 0.1,
+    });
     const data = new Map(this.trainable.map((n) => [n, this.params.get(n)!.data]));
     adamwStep(data, grads, this.adam, lr, { ...ADAM_DEFAULTS, ...o.adam }, (n) => this.decayNames.has(n));
     this.current = step + 1;
@@ -183,10 +230,13 @@ export class Trainer {
       while (this.current < o.steps) {
         const r = await this.trainStep();
         results.push(r);
-        progress.update(`step ${r.step}/${o.steps}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  |g| ${r.gradNorm.toFixed(3)}  ${r.samplesPerSecond.toFixed(1)} samples/s`);
+        progress.update(
+          `step ${r.step}/${o.steps}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  |g| ${r.gradNorm.toFixed(3)}  ${r.samplesPerSecond.toFixed(1)} samples/s`,
+        );
         await o.onStep?.(r);
         if (o.evalEvery && o.onEval && r.step % o.evalEvery === 0) await o.onEval(this, r.step);
-        if (o.checkpointDir && o.checkpointEvery && r.step % o.checkpointEvery === 0) await this.saveCheckpoint(o.checkpointDir);
+        if (o.checkpointDir && o.checkpointEvery && r.step % o.checkpointEvery === 0)
+          await this.saveCheckpoint(o.checkpointDir);
       }
       if (o.checkpointDir) await this.saveCheckpoint(o.checkpointDir);
     } finally {
@@ -196,7 +246,14 @@ export class Trainer {
   }
 
   saveCheckpoint(dir: string): Promise<void> {
-    return saveTrainState(dir, { step: this.current, seed: this.opts.seed ?? 0, config: this.opts.config, setup: this.opts.setup, params: this.params, adam: this.adam });
+    return saveTrainState(dir, {
+      step: this.current,
+      seed: this.opts.seed ?? 0,
+      config: this.opts.config,
+      setup: this.opts.setup,
+      params: this.params,
+      adam: this.adam,
+    });
   }
 
   /** Writes a model directory (official keys, the standard converter) for the trained encoders. */

@@ -44,8 +44,15 @@ export function captionScene(scene: Scene, rng: Rng): string {
   const colourIdx = rng.next() < 0.75 ? 0 : 1;
   const noun = pick(rng, c.nouns);
   const slots: Slots = {
-    noun, nouns: plural(noun), colour: c.colours[colourIdx], colour2: c.colours[1 - colourIdx],
-    adj: pick(rng, c.adjectives), size: sizeWord(o), verb: pick(rng, c.verbs), place: pick(rng, c.places), sound: pick(rng, c.sounds),
+    noun,
+    nouns: plural(noun),
+    colour: c.colours[colourIdx],
+    colour2: c.colours[1 - colourIdx],
+    adj: pick(rng, c.adjectives),
+    size: sizeWord(o),
+    verb: pick(rng, c.verbs),
+    place: pick(rng, c.places),
+    sound: pick(rng, c.sounds),
   };
   let text = pick(rng, TEMPLATES)(slots);
   const others = scene.objects.slice(0, -1);

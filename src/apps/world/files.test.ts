@@ -25,14 +25,20 @@ describe('writeSampleFiles', async () => {
   const world = new World(31);
   const sample = world.sample(13);
   const warnings: string[] = [];
-  const written = await writeSampleFiles(dir, sample, undefined, { onWarning: (m) => warnings.push(m), videoFrames: 8 });
+  const written = await writeSampleFiles(dir, sample, undefined, {
+    onWarning: (m) => warnings.push(m),
+    videoFrames: 8,
+  });
   const path = (m: keyof typeof FILE_SUFFIX): string => join(dir, written.find((e) => e.modality === m)!.file);
 
   it('names files by index, class and modality suffix, and lists them in manifest.jsonl', async () => {
     const base = `0013-${sample.className.replace(/ /g, '-')}`;
     assert.ok(written.some((e) => e.file === `${base}.png`));
     assert.ok(written.some((e) => e.file === `${base}.depth.png`));
-    const lines = (await readFile(join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
+    const lines = (await readFile(join(dir, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ManifestEntry);
     assert.deepEqual(lines, written);
     assert.ok(lines.every((e) => e.classId === sample.classId && e.className === sample.className));
     assert.equal(await readFile(path('text'), 'utf8'), sample.caption + '\n');
@@ -50,7 +56,8 @@ describe('writeSampleFiles', async () => {
     const audio = await loadAudioFile(path('audio'));
     assert.deepEqual(audio.shape, [3, 1, 128, 204]);
     let mean = 0;
-    const a = audio.data, b = toModelInput(sample, 'audio').data;
+    const a = audio.data,
+      b = toModelInput(sample, 'audio').data;
     for (let i = 0; i < a.length; i++) mean += Math.abs(a[i] - b[i]) / a.length;
     assert.ok(mean < 0.02, `audio mean |diff| ${mean}`);
     const imu = await loadImuFile(path('imu'));

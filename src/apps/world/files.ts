@@ -22,7 +22,13 @@ export type FileModality = (typeof FILE_MODALITIES)[number];
 
 /** Suffix (after the sample's base name) per modality: the modality is detectable from the name. */
 export const FILE_SUFFIX: Readonly<Record<FileModality, string>> = {
-  image: '.png', audio: '.wav', depth: '.depth.png', thermal: '.thermal.png', imu: '.imu.csv', text: '.txt', video: '.mp4',
+  image: '.png',
+  audio: '.wav',
+  depth: '.depth.png',
+  thermal: '.thermal.png',
+  imu: '.imu.csv',
+  text: '.txt',
+  video: '.mp4',
 };
 
 export interface ManifestEntry {
@@ -58,8 +64,28 @@ export function imuCsv(imu: Float32Array): string {
 
 function encodeVideo(frames: readonly RawRgb[], path: string, fps: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const args = ['-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${IMAGE_SIZE}x${IMAGE_SIZE}`, '-r', String(fps), '-i', '-',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', path];
+    const args = [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${IMAGE_SIZE}x${IMAGE_SIZE}`,
+      '-r',
+      String(fps),
+      '-i',
+      '-',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '18',
+      path,
+    ];
     const p = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     p.on('error', () => resolve(false));
     p.on('close', (code) => resolve(code === 0));
@@ -74,7 +100,12 @@ function encodeVideo(frames: readonly RawRgb[], path: string, fps: number): Prom
  * `dir/manifest.jsonl`. Returns the entries actually written (video is skipped with a warning
  * when ffmpeg is missing or fails).
  */
-export async function writeSampleFiles(dir: string, sample: Sample, modalities: readonly FileModality[] = FILE_MODALITIES, opts: WriteOptions = {}): Promise<ManifestEntry[]> {
+export async function writeSampleFiles(
+  dir: string,
+  sample: Sample,
+  modalities: readonly FileModality[] = FILE_MODALITIES,
+  opts: WriteOptions = {},
+): Promise<ManifestEntry[]> {
   await mkdir(dir, { recursive: true });
   const base = baseName(sample);
   const written: ManifestEntry[] = [];
@@ -83,24 +114,51 @@ export async function writeSampleFiles(dir: string, sample: Sample, modalities: 
     const file = base + FILE_SUFFIX[m];
     const path = join(dir, file);
     switch (m) {
-      case 'image': await writeFile(path, encodePng(S, S, { kind: 'rgb8', data: sample.image.data })); break;
-      case 'audio': await writeFile(path, encodeWav([sample.audio], AUDIO_RATE, { bits: 16 })); break;
-      case 'depth': await writeFile(path, encodePng(S, S, { kind: 'grey16', data: depthToMillimetres(sample.depth) })); break;
-      case 'thermal': await writeFile(path, encodePng(S, S, { kind: 'grey8', data: sample.thermal })); break;
-      case 'imu': await writeFile(path, imuCsv(sample.imu)); break;
-      case 'text': await writeFile(path, sample.caption + '\n'); break;
+      case 'image':
+        await writeFile(path, encodePng(S, S, { kind: 'rgb8', data: sample.image.data }));
+        break;
+      case 'audio':
+        await writeFile(path, encodeWav([sample.audio], AUDIO_RATE, { bits: 16 }));
+        break;
+      case 'depth':
+        await writeFile(path, encodePng(S, S, { kind: 'grey16', data: depthToMillimetres(sample.depth) }));
+        break;
+      case 'thermal':
+        await writeFile(path, encodePng(S, S, { kind: 'grey8', data: sample.thermal }));
+        break;
+      case 'imu':
+        await writeFile(path, imuCsv(sample.imu));
+        break;
+      case 'text':
+        await writeFile(path, sample.caption + '\n');
+        break;
       case 'video': {
         const fps = 8;
-        const frames = renderVideoFrames(sample.scene, new Rng(hashInts(sample.index, sample.classId, 0x766964)), opts.videoFrames ?? 16, 1 / fps);
+        const frames = renderVideoFrames(
+          sample.scene,
+          new Rng(hashInts(sample.index, sample.classId, 0x766964)),
+          opts.videoFrames ?? 16,
+          1 / fps,
+        );
         if (!(await encodeVideo(frames, path, fps))) {
-          opts.onWarning?.(`${path}: not written (ffmpeg with libx264 is missing or failed); install ffmpeg to get video files.`);
+          opts.onWarning?.(
+            `${path}: not written (ffmpeg with libx264 is missing or failed); install ffmpeg to get video files.`,
+          );
           continue;
         }
         break;
       }
     }
-    written.push({ file, modality: m, index: sample.index, classId: sample.classId, className: sample.className, ...(m === 'text' ? { caption: sample.caption } : {}) });
+    written.push({
+      file,
+      modality: m,
+      index: sample.index,
+      classId: sample.classId,
+      className: sample.className,
+      ...(m === 'text' ? { caption: sample.caption } : {}),
+    });
   }
-  if (written.length > 0) await appendFile(join(dir, 'manifest.jsonl'), written.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  if (written.length > 0)
+    await appendFile(join(dir, 'manifest.jsonl'), written.map((e) => JSON.stringify(e)).join('\n') + '\n');
   return written;
 }

@@ -10,14 +10,40 @@ export { renderThermal } from './render-thermal.ts';
 export { GRAVITY, IMU_RATE, IMU_STEPS, renderImu } from './render-imu.ts';
 export { captionScene } from './caption.ts';
 export {
-  SPLITS, WORLD_MODALITIES, World,
-  type RawByModality, type Sample, type SplitName, type WorldModality, type WorldOptions, type WorldSplit,
+  SPLITS,
+  WORLD_MODALITIES,
+  World,
+  type RawByModality,
+  type Sample,
+  type SplitName,
+  type WorldModality,
+  type WorldOptions,
+  type WorldSplit,
 } from './world.ts';
 export {
-  audioInput, depthInput, imageInput, imuInput, rawToModelInput, textInput, thermalInput, toModelInput, videoInput, worldInput,
-  type InputOptions, type InputTensor,
+  audioInput,
+  depthInput,
+  imageInput,
+  imuInput,
+  rawToModelInput,
+  textInput,
+  thermalInput,
+  toModelInput,
+  videoInput,
+  worldInput,
+  type InputOptions,
+  type InputTensor,
 } from './tensors.ts';
 export { learnWorldMerges, worldTokenizer } from './vocab.ts';
 export { nearestMeanAccuracy, simpleFeatures, type FeatureModality } from './features.ts';
-export { FILE_MODALITIES, FILE_SUFFIX, baseName, imuCsv, writeSampleFiles, type FileModality, type ManifestEntry, type WriteOptions } from './files.ts';
+export {
+  FILE_MODALITIES,
+  FILE_SUFFIX,
+  baseName,
+  imuCsv,
+  writeSampleFiles,
+  type FileModality,
+  type ManifestEntry,
+  type WriteOptions,
+} from './files.ts';
 export { encodePng, type PngPixels } from './png.ts';

@@ -8,7 +8,15 @@ import type { Range } from './spec.ts';
 
 /** Named sub-streams; the numbers are part of the data format (changing them changes the world). */
 export const STREAMS = {
-  scene: 1, image: 2, video: 3, audio: 4, depth: 5, thermal: 6, imu: 7, caption: 8, classOrder: 9,
+  scene: 1,
+  image: 2,
+  video: 3,
+  audio: 4,
+  depth: 5,
+  thermal: 6,
+  imu: 7,
+  caption: 8,
+  classOrder: 9,
 } as const;
 export type StreamName = keyof typeof STREAMS;
 
@@ -22,8 +30,10 @@ function mix(h: number, v: number): number {
 }
 
 function finalise(h: number): number {
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
 

@@ -15,9 +15,15 @@ export const GRAVITY = 9.80665;
 /** Body→world rotation R = Rz(rz)·Ry(ry)·Rx(rx), row-major. */
 function rotation(rx: number, ry: number, rz: number, out: Float64Array): void {
   const [cx, sx, cy, sy, cz, sz] = [Math.cos(rx), Math.sin(rx), Math.cos(ry), Math.sin(ry), Math.cos(rz), Math.sin(rz)];
-  out[0] = cz * cy; out[1] = cz * sy * sx - sz * cx; out[2] = cz * sy * cx + sz * sx;
-  out[3] = sz * cy; out[4] = sz * sy * sx + cz * cx; out[5] = sz * sy * cx - cz * sx;
-  out[6] = -sy; out[7] = cy * sx; out[8] = cy * cx;
+  out[0] = cz * cy;
+  out[1] = cz * sy * sx - sz * cx;
+  out[2] = cz * sy * cx + sz * sx;
+  out[3] = sz * cy;
+  out[4] = sz * sy * sx + cz * cx;
+  out[5] = sz * sy * cx - cz * sx;
+  out[6] = -sy;
+  out[7] = cy * sx;
+  out[8] = cy * cx;
 }
 
 export function renderImu(scene: Scene, rng: Rng, steps = IMU_STEPS): Float32Array {
@@ -31,12 +37,17 @@ export function renderImu(scene: Scene, rng: Rng, steps = IMU_STEPS): Float32Arr
   }
   const M = scene.imuMount;
   const R = new Float64Array(9);
-  const sa = 0.04 * scene.noise, sg = 0.004 * scene.noise;
+  const sa = 0.04 * scene.noise,
+    sg = 0.004 * scene.noise;
   const bias = [0, 1, 2, 3, 4, 5].map((k) => (rng.next() * 2 - 1) * (k < 3 ? 0.08 : 0.01));
   const out = new Float32Array(6 * steps);
-  const fw = [0, 0, 0], ww = [0, 0, 0], body = [0, 0, 0, 0, 0, 0];
+  const fw = [0, 0, 0],
+    ww = [0, 0, 0],
+    body = [0, 0, 0, 0, 0, 0];
   for (let i = 0; i < steps; i++) {
-    const a = (i + 1) * 6, b = i * 6, c = (i + 2) * 6;
+    const a = (i + 1) * 6,
+      b = i * 6,
+      c = (i + 2) * 6;
     for (let k = 0; k < 3; k++) {
       fw[k] = (poses[c + k] - 2 * poses[a + k] + poses[b + k]) / (h * h);
       ww[k] = (poses[c + 3 + k] - poses[b + 3 + k]) / (2 * h);

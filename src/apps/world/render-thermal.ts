@@ -12,17 +12,25 @@ import { coverage, localFrame, shapeSdf, toLocal } from './shape.ts';
 /** Temperature (°C) of a point inside object `o` at local (u, v). */
 function surfaceTemp(o: SceneObject, u: number, v: number, t: number): number {
   const h = classById(o.classId).heat;
-  const base = o.surfaceC, peak = o.peakC;
+  const base = o.surfaceC,
+    peak = o.peakC;
   switch (h.pattern) {
-    case 'uniform': return base;
-    case 'body': return base + (peak - base) * t; // warmer core, cooler fur at the rim
+    case 'uniform':
+      return base;
+    case 'body':
+      return base + (peak - base) * t; // warmer core, cooler fur at the rim
     case 'hotspot': {
       const d = Math.hypot(u - h.spot[0], v - h.spot[1]);
       return base + (peak - base) * Math.exp(-d * d * 12);
     }
-    case 'flame': return base + (peak - base) * Math.max(0, 0.5 - 0.5 * v) * (0.6 + 0.4 * Math.sin(u * 9 + v * 5));
-    case 'ring': { const r = Math.hypot(u, v); return base + (peak - base) * Math.exp(-((r - 0.45) ** 2) * 40); }
-    case 'stripes': return v > 0.5 ? peak : base;
+    case 'flame':
+      return base + (peak - base) * Math.max(0, 0.5 - 0.5 * v) * (0.6 + 0.4 * Math.sin(u * 9 + v * 5));
+    case 'ring': {
+      const r = Math.hypot(u, v);
+      return base + (peak - base) * Math.exp(-((r - 0.45) ** 2) * 40);
+    }
+    case 'stripes':
+      return v > 0.5 ? peak : base;
   }
 }
 
@@ -54,7 +62,8 @@ export function renderThermal(scene: Scene, rng: Rng, size = IMAGE_SIZE): Uint8A
     }
   }
   const [lo, hi] = scene.thermalRange;
-  const scale = 255 / (hi - lo), sigma = 3 * scene.noise;
+  const scale = 255 / (hi - lo),
+    sigma = 3 * scene.noise;
   const out = new Uint8Array(size * size);
   for (let i = 0; i < out.length; i++) {
     const v = (temp[i] - lo) * scale + (rng.next() + rng.next() - 1) * sigma;

@@ -71,7 +71,8 @@ function sampleObject(rng: Rng, classId: number, primary: boolean, ambientC: num
   const spec = classById(classId);
   const u = rng.next();
   const f = spec.form;
-  const radius = (f.scale[1] + (f.scale[0] - f.scale[1]) * u) * (0.9 + 0.2 * rng.next()) * (primary ? 1 : 0.45 + 0.2 * rng.next());
+  const radius =
+    (f.scale[1] + (f.scale[0] - f.scale[1]) * u) * (0.9 + 0.2 * rng.next()) * (primary ? 1 : 0.45 + 0.2 * rng.next());
   const margin = radius * 0.75;
   const tilt = spec.visual.maxTilt;
   return {
@@ -98,19 +99,32 @@ function sampleObject(rng: Rng, classId: number, primary: boolean, ambientC: num
 function randomRotation(rng: Rng): number[] {
   // Uniform random unit quaternion (Shoemake) → rotation matrix.
   const [u1, u2, u3] = [rng.next(), rng.next(), rng.next()];
-  const a = Math.sqrt(1 - u1), b = Math.sqrt(u1);
-  const [x, y, z, w] = [a * Math.sin(2 * Math.PI * u2), a * Math.cos(2 * Math.PI * u2), b * Math.sin(2 * Math.PI * u3), b * Math.cos(2 * Math.PI * u3)];
+  const a = Math.sqrt(1 - u1),
+    b = Math.sqrt(u1);
+  const [x, y, z, w] = [
+    a * Math.sin(2 * Math.PI * u2),
+    a * Math.cos(2 * Math.PI * u2),
+    b * Math.sin(2 * Math.PI * u3),
+    b * Math.cos(2 * Math.PI * u3),
+  ];
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-    2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-    2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
   ];
 }
 
 const BG_KINDS: readonly BackgroundKind[] = ['gradient', 'stripes', 'blobs', 'grid'];
 
 export function sampleScene(rng: Rng, classId: number, opts: SceneOptions = {}): Scene {
-  if (!Number.isInteger(classId) || classId < 0 || classId >= NUM_CLASSES) throw new RangeError(`sampleScene: bad class id ${classId}`);
+  if (!Number.isInteger(classId) || classId < 0 || classId >= NUM_CLASSES)
+    throw new RangeError(`sampleScene: bad class id ${classId}`);
   const ambientC = 15 + rng.next() * 13;
   const primary = sampleObject(rng, classId, true, ambientC);
   const distractors: SceneObject[] = [];
@@ -131,7 +145,13 @@ export function sampleScene(rng: Rng, classId: number, opts: SceneOptions = {}):
   const noise = (opts.noise ?? 1) * (0.5 + rng.next());
   return {
     objects: [...distractors.sort((a, b) => b.distance - a.distance), primary],
-    background: { kind: pick(rng, BG_KINDS), colours: [bg(), bg()], angle: rng.next() * Math.PI, freq: 2 + rng.next() * 8, seed: rng.nextU32() },
+    background: {
+      kind: pick(rng, BG_KINDS),
+      colours: [bg(), bg()],
+      angle: rng.next() * Math.PI,
+      freq: 2 + rng.next() * 8,
+      seed: rng.nextU32(),
+    },
     light: { angle: rng.next() * Math.PI * 2, strength: 0.15 + 0.35 * rng.next(), brightness: 0.75 + 0.4 * rng.next() },
     noise,
     room: { wall: 6 + rng.next() * 30, horizon: 0.45 + 0.25 * rng.next(), cameraHeight: 0.8 + rng.next() * 1.2 },

@@ -15,13 +15,23 @@ function accuracy(m: FeatureModality, perClassTrain: number, perClassTest: numbe
   const train = world.split('train').indices(NUM_CLASSES * perClassTrain);
   const test = world.split('val').indices(NUM_CLASSES * perClassTest);
   const feats = (ids: number[]): Float64Array[] => ids.map((i) => simpleFeatures(m, world.render(i, m)));
-  return nearestMeanAccuracy(feats(train), train.map((i) => world.classOf(i)), feats(test), test.map((i) => world.classOf(i)), NUM_CLASSES);
+  return nearestMeanAccuracy(
+    feats(train),
+    train.map((i) => world.classOf(i)),
+    feats(test),
+    test.map((i) => world.classOf(i)),
+    NUM_CLASSES,
+  );
 }
 
 describe('per-modality class separability (nearest class mean, 16 classes, chance 0.0625)', () => {
   // Thresholds sit well below the measured values (see the report in the commit) but far above chance.
   const cases: [FeatureModality, number, number, number][] = [
-    ['image', 12, 6, 0.35], ['depth', 12, 6, 0.25], ['thermal', 12, 6, 0.25], ['imu', 12, 6, 0.6], ['audio', 5, 3, 0.4],
+    ['image', 12, 6, 0.35],
+    ['depth', 12, 6, 0.25],
+    ['thermal', 12, 6, 0.25],
+    ['imu', 12, 6, 0.6],
+    ['audio', 5, 3, 0.4],
   ];
   for (const [m, tr, te, min] of cases) {
     it(`${m} ≥ ${min}`, () => {

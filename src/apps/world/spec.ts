@@ -8,8 +8,18 @@ export type Range = readonly [number, number];
 
 /** 2-D silhouettes with cheap signed distance functions (see shape.ts). */
 export type ShapeKind =
-  | 'circle' | 'ellipse' | 'box' | 'roundbox' | 'triangle' | 'star' | 'ring' | 'diamond'
-  | 'capsule' | 'hexagon' | 'cross' | 'dome';
+  | 'circle'
+  | 'ellipse'
+  | 'box'
+  | 'roundbox'
+  | 'triangle'
+  | 'star'
+  | 'ring'
+  | 'diamond'
+  | 'capsule'
+  | 'hexagon'
+  | 'cross'
+  | 'dome';
 export type TextureKind = 'plain' | 'stripes' | 'spots' | 'checks' | 'noise' | 'rings' | 'porthole';
 
 export interface VisualSpec {
@@ -28,7 +38,15 @@ export interface VisualSpec {
 /** One additive layer of a class's sound. Frequencies are Hz. */
 export type SoundLayer =
   /** Partials at `ratios` × f0 with `amps`; `glide` is the relative f0 change over one pulse. */
-  | { type: 'tone'; f0: Range; ratios: readonly number[]; amps: readonly number[]; vibrato?: readonly [number, number]; glide?: number; gain: number }
+  | {
+      type: 'tone';
+      f0: Range;
+      ratios: readonly number[];
+      amps: readonly number[];
+      vibrato?: readonly [number, number];
+      glide?: number;
+      gain: number;
+    }
   /** White noise through a band-pass between `band` edges. */
   | { type: 'noise'; band: Range; gain: number }
   /** Sine carrier frequency-modulated at `ratio` × carrier with modulation index `index`. */
@@ -73,8 +91,22 @@ export interface HeatSpec {
 }
 
 export type MotionKind =
-  | 'gait' | 'stalk' | 'flap' | 'drive' | 'rail' | 'hover' | 'hits' | 'bowing' | 'swing'
-  | 'turbulence' | 'flicker' | 'tick' | 'jump' | 'buzz' | 'engine' | 'spin';
+  | 'gait'
+  | 'stalk'
+  | 'flap'
+  | 'drive'
+  | 'rail'
+  | 'hover'
+  | 'hits'
+  | 'bowing'
+  | 'swing'
+  | 'turbulence'
+  | 'flicker'
+  | 'tick'
+  | 'jump'
+  | 'buzz'
+  | 'engine'
+  | 'spin';
 
 export interface MotionSpec {
   kind: MotionKind;

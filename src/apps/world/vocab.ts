@@ -7,7 +7,10 @@ import type { World } from './world.ts';
 /** Merges learned from `count` captions of the train split (captions are cheap: no rendering). */
 export function learnWorldMerges(world: World, numMerges = 1000, count = 4000): Merge[] {
   const split = world.split('train');
-  return learnMerges(split.indices(count).map((i) => world.render(i, 'text')), numMerges);
+  return learnMerges(
+    split.indices(count).map((i) => world.render(i, 'text')),
+    numMerges,
+  );
 }
 
 export function worldTokenizer(world: World, numMerges = 1000, count = 4000, contextLength = 77): ClipTokenizer {

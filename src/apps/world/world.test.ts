@@ -6,7 +6,9 @@ import { World, WORLD_MODALITIES, type RawByModality, type WorldModality } from 
 
 function digest(m: WorldModality, raw: RawByModality[WorldModality]): string {
   const h = createHash('sha256');
-  const add = (a: ArrayBufferView | string): void => { h.update(typeof a === 'string' ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength)); };
+  const add = (a: ArrayBufferView | string): void => {
+    h.update(typeof a === 'string' ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  };
   if (m === 'image') add((raw as RawByModality['image']).data);
   else if (m === 'video') for (const f of raw as RawByModality['video']) add(f.data);
   else add(raw as Float32Array | Uint8Array | string);
@@ -15,9 +17,17 @@ function digest(m: WorldModality, raw: RawByModality[WorldModality]): string {
 
 describe('World', () => {
   it('is a pure function of (seed, index) for every modality, independent of call order', () => {
-    const a = new World(42), b = new World(42);
+    const a = new World(42),
+      b = new World(42);
     const forward = [3, 4].map((i) => WORLD_MODALITIES.map((m) => digest(m, a.render(i, m))));
-    const backward = [4, 3].map((i) => [...WORLD_MODALITIES].reverse().map((m) => digest(m, b.render(i, m))).reverse()).reverse();
+    const backward = [4, 3]
+      .map((i) =>
+        [...WORLD_MODALITIES]
+          .reverse()
+          .map((m) => digest(m, b.render(i, m)))
+          .reverse(),
+      )
+      .reverse();
     assert.deepEqual(forward, backward);
     assert.deepEqual(JSON.stringify(a.scene(3)), JSON.stringify(b.scene(3)));
     const s = a.sample(3);
@@ -25,7 +35,8 @@ describe('World', () => {
   });
 
   it('differs between seeds and between indices', () => {
-    const a = new World(1), b = new World(2);
+    const a = new World(1),
+      b = new World(2);
     for (const m of WORLD_MODALITIES.filter((x) => x !== 'text')) {
       assert.notEqual(digest(m, a.render(5, m)), digest(m, b.render(5, m)), m);
       assert.notEqual(digest(m, a.render(5, m)), digest(m, a.render(6, m)), m);
@@ -38,10 +49,14 @@ describe('World', () => {
     for (let i = 0; i < NUM_CLASSES * 4; i++) counts[w.classOf(i)]++;
     assert.deepEqual(counts, new Array<number>(NUM_CLASSES).fill(4));
     for (let i = 0; i < 64; i++) {
-      const sc = w.scene(i), c = CLASSES[w.classOf(i)];
+      const sc = w.scene(i),
+        c = CLASSES[w.classOf(i)];
       assert.equal(sc.objects[sc.objects.length - 1].classId, c.id);
       const text = w.render(i, 'text');
-      assert.ok(c.caption.nouns.some((n) => text.includes(n)), `${c.name}: ${text}`);
+      assert.ok(
+        c.caption.nouns.some((n) => text.includes(n)),
+        `${c.name}: ${text}`,
+      );
       assert.ok(!sc.objects.slice(0, -1).some((o) => o.classId === c.id));
     }
     assert.ok(NUM_CLASSES >= 16);
@@ -65,8 +80,12 @@ describe('World', () => {
       assert.equal(s.video.length, 2);
       assert.ok(s.video.every((f) => f.data.length === 224 * 224 * 3));
       assert.ok(s.audio instanceof Float32Array && s.audio.length === 32000);
-      let peak = 0, energy = 0;
-      for (const v of s.audio) { peak = Math.max(peak, Math.abs(v)); energy += v * v; }
+      let peak = 0,
+        energy = 0;
+      for (const v of s.audio) {
+        peak = Math.max(peak, Math.abs(v));
+        energy += v * v;
+      }
       assert.ok(peak <= 1 && peak > 0.05 && energy > 0, `audio peak ${peak}`);
       assert.ok(s.depth instanceof Float32Array && s.depth.length === 224 * 224);
       for (const d of s.depth) assert.ok(d > 0.04 && d <= 65, `depth ${d}`);

@@ -78,20 +78,25 @@ export class World {
   readonly numClasses = NUM_CLASSES;
 
   constructor(seed: number, opts: WorldOptions = {}) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`World seed must be a non-negative integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new RangeError(`World seed must be a non-negative integer, got ${seed}`);
     this.seed = seed;
     this.opts = opts;
   }
 
   private check(index: number): void {
-    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`World index must be a non-negative integer, got ${index}`);
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new RangeError(`World index must be a non-negative integer, got ${index}`);
   }
 
   /** Classes are dealt in shuffled blocks of NUM_CLASSES, so any aligned block is balanced. */
   classOf(index: number): number {
     this.check(index);
     const block = Math.floor(index / NUM_CLASSES);
-    const order = shuffled(deriveRng(this.seed, block, 'classOrder'), Array.from({ length: NUM_CLASSES }, (_, k) => k));
+    const order = shuffled(
+      deriveRng(this.seed, block, 'classOrder'),
+      Array.from({ length: NUM_CLASSES }, (_, k) => k),
+    );
     return order[index % NUM_CLASSES];
   }
 
@@ -118,12 +123,18 @@ export class World {
     const scene = this.scene(index);
     const classId = primaryOf(scene).classId;
     return {
-      index, classId, className: CLASS_NAMES[classId],
+      index,
+      classId,
+      className: CLASS_NAMES[classId],
       distractors: scene.objects.slice(0, -1).map((o) => o.classId),
-      caption: this.render(index, 'text', scene), scene,
-      image: this.render(index, 'image', scene), video: this.render(index, 'video', scene),
-      audio: this.render(index, 'audio', scene), depth: this.render(index, 'depth', scene),
-      thermal: this.render(index, 'thermal', scene), imu: this.render(index, 'imu', scene),
+      caption: this.render(index, 'text', scene),
+      scene,
+      image: this.render(index, 'image', scene),
+      video: this.render(index, 'video', scene),
+      audio: this.render(index, 'audio', scene),
+      depth: this.render(index, 'depth', scene),
+      thermal: this.render(index, 'thermal', scene),
+      imu: this.render(index, 'imu', scene),
     };
   }
 
@@ -131,9 +142,15 @@ export class World {
     const s = SPLITS[name];
     if (!s) throw new RangeError(`unknown split '${String(name)}' (train, val, test)`);
     const index = (k: number): number => {
-      if (!Number.isSafeInteger(k) || k < 0 || k >= s.size) throw new RangeError(`${name} split has ${s.size} samples; ${k} is out of range`);
+      if (!Number.isSafeInteger(k) || k < 0 || k >= s.size)
+        throw new RangeError(`${name} split has ${s.size} samples; ${k} is out of range`);
       return s.start + k;
     };
-    return { name, ...s, index, indices: (count, offset = 0) => Array.from({ length: count }, (_, k) => index(offset + k)) };
+    return {
+      name,
+      ...s,
+      index,
+      indices: (count, offset = 0) => Array.from({ length: count }, (_, k) => index(offset + k)),
+    };
   }
 }

@@ -15,32 +15,50 @@ export function register(program: Command): void {
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
     .option('--kind-map <spec>', 'override kind detection, e.g. ".png=thermal"')
     .option('--json', 'print [{"input", "probs": {label: p}}]')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Probabilities are softmax(x · tᵀ) over the labels' text embeddings, as in the official README
 (the modality's logit scale acts as the temperature). Example:
-  imagebind classify --labels "dog,car,bird" dog.jpg bird.wav`)
-    .action(async (files: string[], flags: { labels: string; template: string; model?: string; kindMap?: string; json?: boolean }) => {
-      const labels = flags.labels.split(',').map((l) => l.trim()).filter(Boolean);
-      const overrides = parseKindOverrides(flags.kindMap);
-      const inputs = files.map((input) => {
-        const kind = detectKind(input, overrides);
-        if (!kind) throw new MediaError('UNKNOWN_KIND', `${input}: cannot tell which modality this file is; name it like x.thermal.png / x.depth.png / x.imu.csv or pass --kind-map.`);
-        return { kind, input };
-      });
-      const model = await ImageBind.load(await resolveModelDir(flags.model));
-      try {
-        const { results, errors } = await classifyZeroShot(model, inputs, labels, flags.template);
-        if (flags.json) process.stdout.write(`${JSON.stringify(results.map((r) => ({ input: r.input, probs: r.probs })))}\n`);
-        else {
-          for (const r of results) {
-            const ranked = Object.entries(r.probs).sort((a, b) => b[1] - a[1]).map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`);
-            process.stdout.write(`${r.input}: ${ranked.join(', ')}\n`);
+  imagebind classify --labels "dog,car,bird" dog.jpg bird.wav`,
+    )
+    .action(
+      async (
+        files: string[],
+        flags: { labels: string; template: string; model?: string; kindMap?: string; json?: boolean },
+      ) => {
+        const labels = flags.labels
+          .split(',')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        const overrides = parseKindOverrides(flags.kindMap);
+        const inputs = files.map((input) => {
+          const kind = detectKind(input, overrides);
+          if (!kind)
+            throw new MediaError(
+              'UNKNOWN_KIND',
+              `${input}: cannot tell which modality this file is; name it like x.thermal.png / x.depth.png / x.imu.csv or pass --kind-map.`,
+            );
+          return { kind, input };
+        });
+        const model = await ImageBind.load(await resolveModelDir(flags.model));
+        try {
+          const { results, errors } = await classifyZeroShot(model, inputs, labels, flags.template);
+          if (flags.json)
+            process.stdout.write(`${JSON.stringify(results.map((r) => ({ input: r.input, probs: r.probs })))}\n`);
+          else {
+            for (const r of results) {
+              const ranked = Object.entries(r.probs)
+                .sort((a, b) => b[1] - a[1])
+                .map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`);
+              process.stdout.write(`${r.input}: ${ranked.join(', ')}\n`);
+            }
           }
+          for (const e of errors) process.stderr.write(`failed: ${e.message}\n`);
+          if (errors.length > 0) process.exitCode = 2;
+        } finally {
+          await model.close();
         }
-        for (const e of errors) process.stderr.write(`failed: ${e.message}\n`);
-        if (errors.length > 0) process.exitCode = 2;
-      } finally {
-        await model.close();
-      }
-    });
+      },
+    );
 }

@@ -7,30 +7,47 @@ import { resolveModelDir } from '../model-dir.ts';
 export function register(program: Command): void {
   program
     .command('embed-tensor')
-    .description('run one encoder on an already preprocessed tensor (.npy) and write what the official model({modality: x})[modality] returns')
+    .description(
+      'run one encoder on an already preprocessed tensor (.npy) and write what the official model({modality: x})[modality] returns',
+    )
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
     .requiredOption('--modality <m>', 'vision | text | audio | depth | thermal | imu')
     .requiredOption('--input <file.npy>', 'float32 input (int64 token ids for text)')
     .requiredOption('--output <file.npy>', 'float32 [B, out_dim] embeddings')
     .option('--threads <n>', 'onnxruntime intra-op threads', parsePositiveInt('--threads'))
     .option('--batch-size <n>', 'items per encoder run', parsePositiveInt('--batch-size'), 8)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Accepted input shapes (B = batch, S = clips/crops averaged like the official forward):
   vision  [B,3,224,224]  [B,S,3,224,224]  [B,S,3,2,224,224]
   text    [B,77] int64
   audio   [B,1,128,204]  [B,S,1,128,204]
   depth / thermal [B,1,224,224]  [B,S,1,224,224]
-  imu     [B,6,2000]`)
-    .action(async (flags: { model?: string; modality: string; input: string; output: string; threads?: number; batchSize: number }) => {
-      const modality = parseModality(flags.modality);
-      const input = await readNpy(flags.input);
-      const model = await ImageBind.load(await resolveModelDir(flags.model), { threads: flags.threads, batchSize: flags.batchSize });
-      try {
-        const out = await model.embedTensor(modality, input);
-        await writeNpy(flags.output, out);
-        process.stderr.write(`${flags.output}: float32 [${out.shape.join(', ')}]\n`);
-      } finally {
-        await model.close();
-      }
-    });
+  imu     [B,6,2000]`,
+    )
+    .action(
+      async (flags: {
+        model?: string;
+        modality: string;
+        input: string;
+        output: string;
+        threads?: number;
+        batchSize: number;
+      }) => {
+        const modality = parseModality(flags.modality);
+        const input = await readNpy(flags.input);
+        const model = await ImageBind.load(await resolveModelDir(flags.model), {
+          threads: flags.threads,
+          batchSize: flags.batchSize,
+        });
+        try {
+          const out = await model.embedTensor(modality, input);
+          await writeNpy(flags.output, out);
+          process.stderr.write(`${flags.output}: float32 [${out.shape.join(', ')}]\n`);
+        } finally {
+          await model.close();
+        }
+      },
+    );
 }

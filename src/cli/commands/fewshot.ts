@@ -8,14 +8,22 @@ import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 
 interface Flags {
-  train: string; method: string; k?: number; temperature?: number; l2?: number; epochs?: number;
-  standardize?: boolean; model?: string; json?: boolean;
+  train: string;
+  method: string;
+  k?: number;
+  temperature?: number;
+  l2?: number;
+  epochs?: number;
+  standardize?: boolean;
+  model?: string;
+  json?: boolean;
 }
 
 function positiveNumber(name: string) {
   return (s: string): number => {
     const n = Number(s);
-    if (!Number.isFinite(n) || n < 0) throw new ConfigError('BAD_ARGUMENT', `${name} must be a non-negative number, got "${s}".`);
+    if (!Number.isFinite(n) || n < 0)
+      throw new ConfigError('BAD_ARGUMENT', `${name} must be a non-negative number, got "${s}".`);
     return n;
   };
 }
@@ -23,9 +31,14 @@ function positiveNumber(name: string) {
 export function register(program: Command): void {
   program
     .command('fewshot')
-    .description('few-shot classification: learn classes from a few labelled files (any modality), then label new files')
+    .description(
+      'few-shot classification: learn classes from a few labelled files (any modality), then label new files',
+    )
     .argument('<files...>', 'files to classify (modality detected from the name, as in the manifest)')
-    .requiredOption('--train <manifest>', 'labelled examples: CSV "path,label[,modality]" or JSONL {"path", "label", "modality"?}')
+    .requiredOption(
+      '--train <manifest>',
+      'labelled examples: CSV "path,label[,modality]" or JSONL {"path", "label", "modality"?}',
+    )
     .option('--method <m>', 'prototype | knn | logreg', 'prototype')
     .option('--k <n>', 'knn: neighbours that vote', parsePositiveInt('--k'), 5)
     .option('--temperature <t>', 'prototype: softmax temperature over cosines', positiveNumber('--temperature'), 0.05)
@@ -34,7 +47,9 @@ export function register(program: Command): void {
     .option('--standardize', 'logreg: z-score features with the training statistics first')
     .option('--model <dir>', 'model directory (default: $IMAGEBIND_MODEL, else the embedded mini model)')
     .option('--json', 'print [{"input", "label", "probs": {label: p}}]')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Every example and query is embedded and L2-normalised by the same model, so classes learnt from
 images can label audio or text too. Relative paths in the manifest resolve from its folder.
 Modalities come from the names: .jpg/.png/... vision · .wav/.mp3/... audio · .mp4/... video ·
@@ -49,7 +64,8 @@ Methods:
 
 Examples:
   imagebind fewshot --train pets.csv cat_or_dog.jpg
-  imagebind fewshot --train sounds.jsonl --method knn --k 3 --json a.wav b.wav`)
+  imagebind fewshot --train sounds.jsonl --method knn --k 3 --json a.wav b.wav`,
+    )
     .action(async (files: string[], flags: Flags) => {
       const method = parseFewShotMethod(flags.method);
       const entries = await readManifestFile(flags.train);
@@ -57,29 +73,50 @@ Examples:
       const model = await ImageBind.load(await resolveModelDir(flags.model));
       try {
         const r = await fewShot(model, {
-          train, method, queries: files.map((input) => ({ input })),
-          options: { k: flags.k, temperature: flags.temperature, l2: flags.l2, epochs: flags.epochs, standardize: Boolean(flags.standardize) },
+          train,
+          method,
+          queries: files.map((input) => ({ input })),
+          options: {
+            k: flags.k,
+            temperature: flags.temperature,
+            l2: flags.l2,
+            epochs: flags.epochs,
+            standardize: Boolean(flags.standardize),
+          },
         });
         for (const e of r.errors.filter((x) => x.set === 'train')) {
-          process.stderr.write(`warning: skipped training example (${flags.train}:${entries[e.index].line}): ${e.message}\n`);
+          process.stderr.write(
+            `warning: skipped training example (${flags.train}:${entries[e.index].line}): ${e.message}\n`,
+          );
         }
         const failed = new Map(r.errors.filter((x) => x.set === 'query').map((e) => [e.index, e]));
         const rows = files.map((input, i) => {
           const p = r.predictions[i];
-          if (!p) return { input, label: null, probs: null, error: { code: failed.get(i)?.code ?? 'UNKNOWN', message: failed.get(i)?.message ?? 'not embedded' } };
+          if (!p)
+            return {
+              input,
+              label: null,
+              probs: null,
+              error: { code: failed.get(i)?.code ?? 'UNKNOWN', message: failed.get(i)?.message ?? 'not embedded' },
+            };
           return { input, label: p.label, probs: probsByLabel(r.classifier, p.probs) };
         });
         if (flags.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
         else {
           for (const row of rows) {
             if (!row.probs) continue;
-            const ranked = Object.entries(row.probs).sort((a, b) => b[1] - a[1]).map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`);
+            const ranked = Object.entries(row.probs)
+              .sort((a, b) => b[1] - a[1])
+              .map(([l, p]) => `${l} ${(100 * p).toFixed(1)}%`);
             process.stdout.write(`${row.input}: ${row.label}  (${ranked.join(', ')})\n`);
           }
         }
         for (const e of failed.values()) process.stderr.write(`failed: ${e.message}\n`);
         if (failed.size > 0) {
-          throw new MediaError('FEWSHOT_QUERY_FAILED', `${failed.size} of ${files.length} files could not be classified (listed above); the others were printed.`);
+          throw new MediaError(
+            'FEWSHOT_QUERY_FAILED',
+            `${failed.size} of ${files.length} files could not be classified (listed above); the others were printed.`,
+          );
         }
       } finally {
         await model.close();

@@ -17,29 +17,43 @@ export function register(program: Command): void {
     .option('--kind-map <spec>', 'override detection, e.g. ".png=thermal,.npy=depth"')
     .option('--batch-size <n>', 'files per committed batch', parsePositiveInt('--batch-size'), 16)
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Kinds are detected from a folder's manifest.jsonl, then --kind-map, then names: *.depth.png,
 *.thermal.png, *.imu.csv, then extensions (images → vision, wav/mp3/flac/ogg/m4a → audio,
 mp4/mkv/webm/mov → video, csv → imu). Unchanged files (size+mtime, else content hash) are skipped,
-so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.`)
-    .action(async (paths: string[], flags: { db: string; model?: string; kindMap?: string; batchSize: number; json?: boolean }) => {
-      const model = await ImageBind.load(await resolveModelDir(flags.model));
-      const store = openModelStore(model, flags.db, { create: true });
-      let bar: Progress | null = null;
-      try {
-        const report = await indexPaths(model, store, paths, {
-          overrides: parseKindOverrides(flags.kindMap), batchSize: flags.batchSize,
-          onProgress: ({ done, total }) => { bar ??= new Progress('index', total, 'files'); bar.update(done); },
-        });
-        (bar as Progress | null)?.done();
-        if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-        else {
-          process.stdout.write(`${flags.db}: ${report.found} files found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${store.count()} items in the index\n`);
-          for (const f of report.failed) process.stdout.write(`  failed: ${f.message}\n`);
+so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.`,
+    )
+    .action(
+      async (
+        paths: string[],
+        flags: { db: string; model?: string; kindMap?: string; batchSize: number; json?: boolean },
+      ) => {
+        const model = await ImageBind.load(await resolveModelDir(flags.model));
+        const store = openModelStore(model, flags.db, { create: true });
+        let bar: Progress | null = null;
+        try {
+          const report = await indexPaths(model, store, paths, {
+            overrides: parseKindOverrides(flags.kindMap),
+            batchSize: flags.batchSize,
+            onProgress: ({ done, total }) => {
+              bar ??= new Progress('index', total, 'files');
+              bar.update(done);
+            },
+          });
+          (bar as Progress | null)?.done();
+          if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+          else {
+            process.stdout.write(
+              `${flags.db}: ${report.found} files found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${store.count()} items in the index\n`,
+            );
+            for (const f of report.failed) process.stdout.write(`  failed: ${f.message}\n`);
+          }
+        } finally {
+          store.close();
+          await model.close();
         }
-      } finally {
-        store.close();
-        await model.close();
-      }
-    });
+      },
+    );
 }

@@ -7,14 +7,23 @@ import { readManifest } from '../../model/manifest-file.ts';
 import { FILE_KINDS, type FileKind, ITEM_SHAPES, loadFile } from '../../preprocess/loaders.ts';
 import { Progress } from '../progress.ts';
 
-interface Flags { modality: string; output: string; vocab?: string; model?: string; skipErrors?: boolean; exif?: boolean }
+interface Flags {
+  modality: string;
+  output: string;
+  vocab?: string;
+  model?: string;
+  skipErrors?: boolean;
+  exif?: boolean;
+}
 
 const KINDS = ['text', ...FILE_KINDS] as const;
 
 export function register(program: Command): void {
   program
     .command('preprocess')
-    .description('run the official input pipeline on files (or, for text, strings) and write the stacked model-input tensor as .npy')
+    .description(
+      'run the official input pipeline on files (or, for text, strings) and write the stacked model-input tensor as .npy',
+    )
     .argument('<inputs...>', 'files (strings for --modality text)')
     .requiredOption('--modality <m>', KINDS.join(' | '))
     .requiredOption('--output <file.npy>', 'where to write the stacked tensor')
@@ -22,13 +31,16 @@ export function register(program: Command): void {
     .option('--model <dir>', 'take the text tokenizer from this model directory')
     .option('--skip-errors', 'write the files that worked (and list those that did not) instead of failing')
     .option('--exif', 'vision: apply EXIF orientation (the official pipeline ignores it)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Output shapes (N inputs): text N×77 int64 · vision N×3×224×224 · audio N×3×1×128×204 ·
 video N×15×3×2×224×224 · depth N×1×224×224 · thermal N×1×224×224 · imu N×6×2000 (float32).
 
 Examples:
   imagebind preprocess --modality text --vocab bpe_simple_vocab_16e6.txt.gz "A dog." "A car" --output ids.npy
-  imagebind preprocess --modality audio dog.wav bird.mp3 --output audio.npy`)
+  imagebind preprocess --modality audio dog.wav bird.mp3 --output audio.npy`,
+    )
     .action(async (inputs: string[], flags: Flags) => {
       const kind = flags.modality;
       if (kind === 'text') {
@@ -39,17 +51,20 @@ Examples:
         process.stderr.write(`${flags.output}: int64 [${ids.shape.join(', ')}]\n`);
         return;
       }
-      if (!(FILE_KINDS as readonly string[]).includes(kind)) throw new ConfigError('BAD_ARGUMENT', `unknown --modality "${kind}"; use one of: ${KINDS.join(', ')}.`);
+      if (!(FILE_KINDS as readonly string[]).includes(kind))
+        throw new ConfigError('BAD_ARGUMENT', `unknown --modality "${kind}"; use one of: ${KINDS.join(', ')}.`);
       const fileKind = kind as FileKind;
       const bar = new Progress(`preprocess ${fileKind}`, inputs.length, 'files');
       const ok: Float32Tensor[] = [];
       const failed: { path: string; error: ImageBindError }[] = [];
       for (const [i, path] of inputs.entries()) {
         try {
-          ok.push(await loadFile(fileKind, path, {
-            vision: { respectExifOrientation: Boolean(flags.exif) },
-            onWarning: (p, w) => process.stderr.write(`warning: ${p}: ${w}\n`),
-          }));
+          ok.push(
+            await loadFile(fileKind, path, {
+              vision: { respectExifOrientation: Boolean(flags.exif) },
+              onWarning: (p, w) => process.stderr.write(`warning: ${p}: ${w}\n`),
+            }),
+          );
         } catch (e) {
           if (!(e instanceof ImageBindError)) throw e;
           failed.push({ path, error: e });
@@ -59,10 +74,15 @@ Examples:
       bar.done();
       for (const f of failed) process.stderr.write(`failed: ${f.error.message}\n`);
       if (failed.length > 0 && (!flags.skipErrors || ok.length === 0)) {
-        throw new MediaError('PREPROCESS_FAILED', `${failed.length} of ${inputs.length} inputs could not be preprocessed (listed above); nothing written. Fix them or pass --skip-errors.`);
+        throw new MediaError(
+          'PREPROCESS_FAILED',
+          `${failed.length} of ${inputs.length} inputs could not be preprocessed (listed above); nothing written. Fix them or pass --skip-errors.`,
+        );
       }
       const out = stack(ok);
       await writeNpy(flags.output, out);
-      process.stderr.write(`${flags.output}: float32 [${out.shape.join(', ')}] (per item ${ITEM_SHAPES[fileKind].join('×')})${failed.length ? `, ${failed.length} skipped` : ''}\n`);
+      process.stderr.write(
+        `${flags.output}: float32 [${out.shape.join(', ')}] (per item ${ITEM_SHAPES[fileKind].join('×')})${failed.length ? `, ${failed.length} skipped` : ''}\n`,
+      );
     });
 }

@@ -8,8 +8,13 @@ import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 
 const QUERY_FLAGS: [string, InputKind, string][] = [
-  ['text', 'text', 'text query'], ['image', 'vision', 'image file'], ['audio', 'audio', 'audio file'], ['video', 'video', 'video file'],
-  ['depth', 'depth', 'depth map'], ['thermal', 'thermal', 'thermal image'], ['imu', 'imu', 'IMU log'],
+  ['text', 'text', 'text query'],
+  ['image', 'vision', 'image file'],
+  ['audio', 'audio', 'audio file'],
+  ['video', 'video', 'video file'],
+  ['depth', 'depth', 'depth map'],
+  ['thermal', 'thermal', 'thermal image'],
+  ['imu', 'imu', 'IMU log'],
 ];
 
 /** `--minus --text x` → `--minus-text x`, so "minus" can prefix any query flag. */
@@ -38,33 +43,58 @@ export function register(program: Command): void {
   const parts: { flag: string; kind: InputKind; input: string; negate: boolean }[] = [];
   for (const [flag, kind, what] of QUERY_FLAGS) {
     cmd.option(`--${flag} <${flag === 'text' ? 'text' : 'file'}>`, `${what} (repeatable)`);
-    cmd.option(`--minus-${flag} <${flag === 'text' ? 'text' : 'file'}>`, `subtract a ${what} (also: --minus --${flag} ...)`);
+    cmd.option(
+      `--minus-${flag} <${flag === 'text' ? 'text' : 'file'}>`,
+      `subtract a ${what} (also: --minus --${flag} ...)`,
+    );
     cmd.on(`option:${flag}`, (v: string) => parts.push({ flag, kind, input: v, negate: false }));
     cmd.on(`option:minus-${flag}`, (v: string) => parts.push({ flag, kind, input: v, negate: true }));
   }
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Each input is embedded, L2-normalised, weighted (minus inputs negated) and summed; results are the
 nearest items by cosine similarity. Examples:
   imagebind search --text "a dog barking" --modality audio -k 5
   imagebind search --image beach.jpg --audio waves.wav --weights 1,0.5 --modality image
-  imagebind search --image dog.jpg --minus --text "a dog" --text "a cat"`);
-  cmd.action(async (flags: { db: string; model?: string; weights?: string; modality?: string; k: number; json?: boolean }) => {
-    const positives = parts.filter((p) => !p.negate);
-    const weights = flags.weights?.split(',').map(Number) ?? [];
-    if (weights.some((w) => !Number.isFinite(w))) throw new ConfigError('BAD_ARGUMENT', `--weights must be numbers, got "${flags.weights}".`);
-    if (weights.length > positives.length) throw new ConfigError('BAD_ARGUMENT', `--weights has ${weights.length} values but there are ${positives.length} query inputs.`);
-    const query: QueryPart[] = parts.map((p) => ({ kind: p.kind, input: p.input, negate: p.negate, weight: p.negate ? 1 : weights[positives.indexOf(p)] ?? 1 }));
-    const modalities = flags.modality?.split(',').map((m) => (m.trim() === 'image' ? 'vision' : m.trim()));
-    const model = await ImageBind.load(await resolveModelDir(flags.model));
-    const store = openModelStore(model, flags.db, { readonly: true });
-    try {
-      const hits = await searchStore(model, store, { parts: query, k: flags.k, modalities });
-      if (flags.json) process.stdout.write(`${JSON.stringify(hits.map((h) => ({ path: h.path, modality: h.modality, score: h.score, id: h.id })))}\n`);
-      else if (hits.length === 0) process.stdout.write('no results\n');
-      else for (const [i, h] of hits.entries()) process.stdout.write(`${String(i + 1).padStart(3)}. ${h.score.toFixed(4)}  ${h.modality.padEnd(7)}  ${h.path}\n`);
-    } finally {
-      store.close();
-      await model.close();
-    }
-  });
+  imagebind search --image dog.jpg --minus --text "a dog" --text "a cat"`,
+  );
+  cmd.action(
+    async (flags: { db: string; model?: string; weights?: string; modality?: string; k: number; json?: boolean }) => {
+      const positives = parts.filter((p) => !p.negate);
+      const weights = flags.weights?.split(',').map(Number) ?? [];
+      if (weights.some((w) => !Number.isFinite(w)))
+        throw new ConfigError('BAD_ARGUMENT', `--weights must be numbers, got "${flags.weights}".`);
+      if (weights.length > positives.length)
+        throw new ConfigError(
+          'BAD_ARGUMENT',
+          `--weights has ${weights.length} values but there are ${positives.length} query inputs.`,
+        );
+      const query: QueryPart[] = parts.map((p) => ({
+        kind: p.kind,
+        input: p.input,
+        negate: p.negate,
+        weight: p.negate ? 1 : (weights[positives.indexOf(p)] ?? 1),
+      }));
+      const modalities = flags.modality?.split(',').map((m) => (m.trim() === 'image' ? 'vision' : m.trim()));
+      const model = await ImageBind.load(await resolveModelDir(flags.model));
+      const store = openModelStore(model, flags.db, { readonly: true });
+      try {
+        const hits = await searchStore(model, store, { parts: query, k: flags.k, modalities });
+        if (flags.json)
+          process.stdout.write(
+            `${JSON.stringify(hits.map((h) => ({ path: h.path, modality: h.modality, score: h.score, id: h.id })))}\n`,
+          );
+        else if (hits.length === 0) process.stdout.write('no results\n');
+        else
+          for (const [i, h] of hits.entries())
+            process.stdout.write(
+              `${String(i + 1).padStart(3)}. ${h.score.toFixed(4)}  ${h.modality.padEnd(7)}  ${h.path}\n`,
+            );
+      } finally {
+        store.close();
+        await model.close();
+      }
+    },
+  );
 }

@@ -8,42 +8,75 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function parsePort(s: string): number {
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError('BAD_ARGUMENT', `--port must be 0-65535 (0 picks a free port), got "${s}".`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError('BAD_ARGUMENT', `--port must be 0-65535 (0 picks a free port), got "${s}".`);
   return n;
 }
 
 function parseNonNegative(name: string) {
   return (s: string): number => {
     const n = Number(s);
-    if (!Number.isFinite(n) || n < 0) throw new ConfigError('BAD_ARGUMENT', `${name} must be a number ≥ 0, got "${s}".`);
+    if (!Number.isFinite(n) || n < 0)
+      throw new ConfigError('BAD_ARGUMENT', `${name} must be a number ≥ 0, got "${s}".`);
     return n;
   };
 }
 
 interface ServeFlags {
-  model?: string; db: string; port: number; host: string; token?: string; root: string[]; uploads?: string;
-  maxBatch: number; batchWindowMs: number; maxQueue: number; workers?: number; requestTimeoutMs: number; maxBodyMb: number; log?: boolean;
+  model?: string;
+  db: string;
+  port: number;
+  host: string;
+  token?: string;
+  root: string[];
+  uploads?: string;
+  maxBatch: number;
+  batchWindowMs: number;
+  maxQueue: number;
+  workers?: number;
+  requestTimeoutMs: number;
+  maxBodyMb: number;
+  log?: boolean;
 }
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('HTTP API (embed, search, classify, items), the web UI, and a Weaviate multi2vec-bind compatible endpoint')
+    .description(
+      'HTTP API (embed, search, classify, items), the web UI, and a Weaviate multi2vec-bind compatible endpoint',
+    )
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
     .option('--db <file>', 'SQLite index file (created if missing)', 'imagebind.db')
     .option('--port <n>', 'port; 0 picks a free one', parsePort, 8080)
     .option('--host <addr>', 'address to bind; anything but loopback exposes the server', '127.0.0.1')
     .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $IMAGEBIND_TOKEN)')
-    .option('--root <dir>', 'folder whose files may be indexed by path and served (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--root <dir>',
+      'folder whose files may be indexed by path and served (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--uploads <dir>', 'where uploaded files are saved (default: <db dir>/uploads)')
-    .option('--max-batch <n>', 'rows per encoder run (dynamic batching; 1 disables it)', parsePositiveInt('--max-batch'), 16)
+    .option(
+      '--max-batch <n>',
+      'rows per encoder run (dynamic batching; 1 disables it)',
+      parsePositiveInt('--max-batch'),
+      16,
+    )
     .option('--batch-window-ms <ms>', 'how long a batch waits for more rows', parseNonNegative('--batch-window-ms'), 5)
-    .option('--max-queue <n>', 'rows waiting before requests are refused with 429', parsePositiveInt('--max-queue'), 256)
+    .option(
+      '--max-queue <n>',
+      'rows waiting before requests are refused with 429',
+      parsePositiveInt('--max-queue'),
+      256,
+    )
     .option('--workers <n>', 'preprocessing worker threads (default: CPUs - 1)', parsePositiveInt('--workers'))
     .option('--request-timeout-ms <ms>', 'per-request time limit', parsePositiveInt('--request-timeout-ms'), 120_000)
     .option('--max-body-mb <n>', 'request body (and per-file) limit in MiB', parsePositiveInt('--max-body-mb'), 32)
     .option('--log', 'log every request (JSON lines on stderr)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Prints one line "listening on http://HOST:PORT" on stdout when ready; SIGTERM/SIGINT drain
 in-flight requests, then exit. With a token, every route except /healthz, /readyz,
 /.well-known/{live,ready} and the UI's static files needs it. Weaviate (multi2vec-bind) sends
@@ -52,17 +85,32 @@ no token: point it at an instance without --token on a private network.
 The model directory is served at /v1/model/ (manifest.json and the files it names) so the web
 UI's "Embed queries in this browser" can run text, image and audio queries client-side with
 onnxruntime-web; the browser then sends only vectors. Encoders run on a worker thread, so probes
-and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches optimised graphs.`)
+and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches optimised graphs.`,
+    )
     .action(async (flags: ServeFlags) => {
       const token = flags.token ?? process.env.IMAGEBIND_TOKEN ?? undefined;
-      if (token !== undefined && token.length < 8) throw new ConfigError('BAD_ARGUMENT', 'the token must be at least 8 characters.');
+      if (token !== undefined && token.length < 8)
+        throw new ConfigError('BAD_ARGUMENT', 'the token must be at least 8 characters.');
       if (!LOOPBACK.has(flags.host) && token === undefined) {
-        process.stderr.write(`warning: listening on ${flags.host} without a token; anyone who can reach it can read and change the index.\n`);
+        process.stderr.write(
+          `warning: listening on ${flags.host} without a token; anyone who can reach it can read and change the index.\n`,
+        );
       }
       const server = await startServer({
-        modelDir: await resolveModelDir(flags.model), db: flags.db, host: flags.host, port: flags.port, token, roots: flags.root,
-        uploads: flags.uploads, maxBatch: flags.maxBatch, windowMs: flags.batchWindowMs, maxQueue: flags.maxQueue, workers: flags.workers,
-        requestTimeoutMs: flags.requestTimeoutMs, bodyLimit: flags.maxBodyMb * 1024 * 1024, logger: flags.log === true,
+        modelDir: await resolveModelDir(flags.model),
+        db: flags.db,
+        host: flags.host,
+        port: flags.port,
+        token,
+        roots: flags.root,
+        uploads: flags.uploads,
+        maxBatch: flags.maxBatch,
+        windowMs: flags.batchWindowMs,
+        maxQueue: flags.maxQueue,
+        workers: flags.workers,
+        requestTimeoutMs: flags.requestTimeoutMs,
+        bodyLimit: flags.maxBodyMb * 1024 * 1024,
+        logger: flags.log === true,
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {

@@ -7,54 +7,98 @@ import { parsePositiveInt } from '../options.ts';
 import { Progress } from '../progress.ts';
 
 interface Flags {
-  pairs: string; as: string; out: string; base?: string; steps: number; batchSize: number; lr: number; seed: number;
-  encoder?: string; kindMap?: string; checkpointDir?: string; json?: boolean;
+  pairs: string;
+  as: string;
+  out: string;
+  base?: string;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  encoder?: string;
+  kindMap?: string;
+  checkpointDir?: string;
+  json?: boolean;
 }
 
 export function register(program: Command): void {
   program
     .command('train')
-    .description('bind a new sensor to the embedding space: train an encoder on (image, sensor file) pairs against the frozen image encoder')
-    .requiredOption('--pairs <folder|manifest>', 'a folder where 0001.jpg pairs with 0001.<sensor file>, or a CSV (image,sensor) / JSONL ({"image","sensor"}) manifest')
-    .requiredOption('--as <family>', `encoder family for the sensor: ${BIND_FAMILIES.join(' | ')} (1-channel images → thermal or depth; 6-axis logs → imu; sound → audio)`)
+    .description(
+      'bind a new sensor to the embedding space: train an encoder on (image, sensor file) pairs against the frozen image encoder',
+    )
+    .requiredOption(
+      '--pairs <folder|manifest>',
+      'a folder where 0001.jpg pairs with 0001.<sensor file>, or a CSV (image,sensor) / JSONL ({"image","sensor"}) manifest',
+    )
+    .requiredOption(
+      '--as <family>',
+      `encoder family for the sensor: ${BIND_FAMILIES.join(' | ')} (1-channel images → thermal or depth; 6-axis logs → imu; sound → audio)`,
+    )
     .requiredOption('--out <dir>', 'model directory to write (base encoders + the new one)')
-    .option('--base <dir>', 'model whose vision encoder is the frozen anchor (default: the embedded mini model; a converted imagebind_huge works too)')
+    .option(
+      '--base <dir>',
+      'model whose vision encoder is the frozen anchor (default: the embedded mini model; a converted imagebind_huge works too)',
+    )
     .option('--steps <n>', 'optimizer steps', parsePositiveInt('--steps'), 300)
     .option('--batch-size <n>', 'pairs per step (in-batch negatives)', parsePositiveInt('--batch-size'), 32)
     .option('--lr <x>', 'peak learning rate (AdamW, warm-up then cosine)', Number, 1e-3)
     .option('--seed <n>', 'seed for initial weights and data order', Number, 0)
-    .option('--encoder <json>', 'override the new encoder\'s config, e.g. \'{"thermal_embed_dim": 256, "thermal_num_blocks": 4}\'')
+    .option(
+      '--encoder <json>',
+      'override the new encoder\'s config, e.g. \'{"thermal_embed_dim": 256, "thermal_num_blocks": 4}\'',
+    )
     .option('--kind-map <spec>', 'override file-kind detection, e.g. ".png=thermal"')
     .option('--checkpoint-dir <dir>', 'save training state here (resumable)')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Symmetric InfoNCE (L = L(image→sensor) + L(sensor→image), in-batch negatives) with the sensor
 family's official logit scale. Pairs that are missing a half or fail to load are skipped and listed.
 The output directory has the same embedding-space identity as the base, so its vectors can be
 indexed and searched together with the base model's.
 
 Example:
-  imagebind train --pairs data/flir-pairs --as thermal --out models/mini+flir --steps 500`)
+  imagebind train --pairs data/flir-pairs --as thermal --out models/mini+flir --steps 500`,
+    )
     .action(async (flags: Flags) => {
-      if (!(BIND_FAMILIES as readonly string[]).includes(flags.as)) throw new ConfigError('BAD_ARGUMENT', `--as must be one of ${BIND_FAMILIES.join(', ')}, got "${flags.as}".`);
+      if (!(BIND_FAMILIES as readonly string[]).includes(flags.as))
+        throw new ConfigError('BAD_ARGUMENT', `--as must be one of ${BIND_FAMILIES.join(', ')}, got "${flags.as}".`);
       let encoder: Record<string, number> | undefined;
       if (flags.encoder) {
-        try { encoder = JSON.parse(flags.encoder) as Record<string, number>; } catch { throw new ConfigError('BAD_ARGUMENT', `--encoder is not valid JSON: ${flags.encoder}`); }
+        try {
+          encoder = JSON.parse(flags.encoder) as Record<string, number>;
+        } catch {
+          throw new ConfigError('BAD_ARGUMENT', `--encoder is not valid JSON: ${flags.encoder}`);
+        }
       }
       const bar = new Progress('train', flags.steps, 'steps');
       const report = await bindModality({
-        base: await resolveModelDir(flags.base), source: flags.pairs, as: flags.as as BindFamily, outDir: flags.out,
-        steps: flags.steps, batchSize: flags.batchSize, lr: flags.lr, seed: flags.seed, encoder, checkpointDir: flags.checkpointDir,
+        base: await resolveModelDir(flags.base),
+        source: flags.pairs,
+        as: flags.as as BindFamily,
+        outDir: flags.out,
+        steps: flags.steps,
+        batchSize: flags.batchSize,
+        lr: flags.lr,
+        seed: flags.seed,
+        encoder,
+        checkpointDir: flags.checkpointDir,
         overrides: parseKindOverrides(flags.kindMap),
         onStep: (s) => bar.update(s.step, `loss ${s.loss.toFixed(4)}  ${s.samplesPerSecond.toFixed(0)} samples/s`),
         log: (l) => process.stderr.write(`${l}\n`),
       });
       bar.done();
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ out: flags.out, pairs: report.pairs, samples: report.samples, final_loss: report.finalLoss, skipped: report.skipped, identity: report.manifest.identity })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ out: flags.out, pairs: report.pairs, samples: report.samples, final_loss: report.finalLoss, skipped: report.skipped, identity: report.manifest.identity })}\n`,
+        );
         return;
       }
-      process.stdout.write(`wrote ${flags.out}: ${flags.as} encoder bound on ${report.pairs} pairs (final loss ${report.finalLoss.toFixed(4)}); ${report.skipped.length} skipped\n`);
+      process.stdout.write(
+        `wrote ${flags.out}: ${flags.as} encoder bound on ${report.pairs} pairs (final loss ${report.finalLoss.toFixed(4)}); ${report.skipped.length} skipped\n`,
+      );
       for (const s of report.skipped) process.stdout.write(`  skipped ${s.path}: ${s.message}\n`);
     });
 }

@@ -7,7 +7,10 @@ import { type Attr, type Graph, type NodeDef, type Value, attr } from '../graph.
 import type { ShapeInfo } from './shapes.ts';
 
 export class GradContext {
-  constructor(readonly g: Graph, private readonly info: ShapeInfo) {}
+  constructor(
+    readonly g: Graph,
+    private readonly info: ShapeInfo,
+  ) {}
 
   shape(name: string): readonly number[] {
     const s = this.info.shapes.get(name);

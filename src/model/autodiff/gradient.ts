@@ -11,12 +11,30 @@ import { REDUCE_RULES } from './rules-reduce.ts';
 import { SHAPE_RULES } from './rules-shape.ts';
 import { inferShapes } from './shapes.ts';
 
-export const RULES: Readonly<Record<string, GradRule>> = { ...ELEMENTWISE_RULES, ...LINEAR_RULES, ...REDUCE_RULES, ...SHAPE_RULES };
+export const RULES: Readonly<Record<string, GradRule>> = {
+  ...ELEMENTWISE_RULES,
+  ...LINEAR_RULES,
+  ...REDUCE_RULES,
+  ...SHAPE_RULES,
+};
 
 /** Ops whose outputs carry no gradient (integer results, shape arithmetic, comparisons). */
 const NON_DIFFERENTIABLE = new Set([
-  'Shape', 'Size', 'Range', 'ArgMax', 'ArgMin', 'EyeLike', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual',
-  'ConstantOfShape', 'Not', 'And', 'Or',
+  'Shape',
+  'Size',
+  'Range',
+  'ArgMax',
+  'ArgMin',
+  'EyeLike',
+  'Equal',
+  'Greater',
+  'GreaterOrEqual',
+  'Less',
+  'LessOrEqual',
+  'ConstantOfShape',
+  'Not',
+  'And',
+  'Or',
 ]);
 
 export interface GradientOptions {
@@ -37,13 +55,16 @@ export function gradientGraph(forward: Graph, opts: GradientOptions): Graph {
   const info = inferShapes(forward);
   const ctx = new GradContext(g, info);
   const nodes = forward.nodes;
-  if (!info.shapes.has(opts.loss)) throw new AutodiffError(`autodiff: loss value "${opts.loss}" is not in graph ${forward.name}`);
-  for (const w of opts.wrt) if (!info.shapes.has(w)) throw new AutodiffError(`autodiff: no value "${w}" to differentiate w.r.t.`);
+  if (!info.shapes.has(opts.loss))
+    throw new AutodiffError(`autodiff: loss value "${opts.loss}" is not in graph ${forward.name}`);
+  for (const w of opts.wrt)
+    if (!info.shapes.has(w)) throw new AutodiffError(`autodiff: no value "${w}" to differentiate w.r.t.`);
 
   // Values on a path wrt → loss through differentiable ops are the only ones that get gradients.
   const fromWrt = new Set(opts.wrt);
   for (const n of nodes) {
-    if (!NON_DIFFERENTIABLE.has(n.opType) && n.inputs.some((i) => fromWrt.has(i))) for (const o of n.outputs) fromWrt.add(o);
+    if (!NON_DIFFERENTIABLE.has(n.opType) && n.inputs.some((i) => fromWrt.has(i)))
+      for (const o of n.outputs) fromWrt.add(o);
   }
   const toLoss = new Set([opts.loss]);
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -66,7 +87,15 @@ export function gradientGraph(forward: Graph, opts: GradientOptions): Graph {
 
   g.scope('bwd', () => {
     if (needed(opts.loss)) {
-      contribute(opts.loss, g.op('Expand', [g.constF32('seed', [1], []), g.op('Shape', [{ name: opts.loss }], {}, 'loss_shape')], {}, 'seed'));
+      contribute(
+        opts.loss,
+        g.op(
+          'Expand',
+          [g.constF32('seed', [1], []), g.op('Shape', [{ name: opts.loss }], {}, 'loss_shape')],
+          {},
+          'seed',
+        ),
+      );
     }
     for (let i = nodes.length - 1; i >= 0; i--) {
       const n = nodes[i];
@@ -75,7 +104,9 @@ export function gradientGraph(forward: Graph, opts: GradientOptions): Graph {
       if (!needs.some(Boolean)) continue;
       const rule = RULES[n.opType];
       if (!rule || NON_DIFFERENTIABLE.has(n.opType)) {
-        throw new AutodiffError(`autodiff: no gradient rule for ${n.opType} (node ${n.name}), which lies between the weights and the loss`);
+        throw new AutodiffError(
+          `autodiff: no gradient rule for ${n.opType} (node ${n.name}), which lies between the weights and the loss`,
+        );
       }
       if (n.outputs.length > 1 && n.outputs.slice(1).some((o) => pending.has(o))) {
         throw new AutodiffError(`autodiff: ${n.opType} ${n.name}: only the first output is differentiable`);
@@ -90,11 +121,17 @@ export function gradientGraph(forward: Graph, opts: GradientOptions): Graph {
   });
 
   for (const w of opts.wrt) {
-    const d = g.scope('bwd', () => total(w) ?? g.op('Expand', [g.constF32('zero', [0], []), g.op('Shape', [{ name: w }], {}, 'shape')], {}, 'no_path'));
+    const d = g.scope(
+      'bwd',
+      () =>
+        total(w) ??
+        g.op('Expand', [g.constF32('zero', [0], []), g.op('Shape', [{ name: w }], {}, 'shape')], {}, 'no_path'),
+    );
     const shape = info.shapes.get(w) as readonly number[];
     const io = forward.inputs.find((x) => x.name === w);
     g.output(g.op('Identity', [d], {}, gradName(w)), 'float32', io ? io.shape : shape);
   }
-  if (opts.outputLoss !== false && !g.outputs.some((o) => o.name === opts.loss)) g.output({ name: opts.loss }, 'float32', info.shapes.get(opts.loss) as readonly number[]);
+  if (opts.outputLoss !== false && !g.outputs.some((o) => o.name === opts.loss))
+    g.output({ name: opts.loss }, 'float32', info.shapes.get(opts.loss) as readonly number[]);
   return g;
 }

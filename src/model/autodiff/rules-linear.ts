@@ -33,8 +33,20 @@ const matmul: GradRule = (ctx, n, dy, needs) => {
   };
   const batch = sy.slice(0, -2);
   return [
-    needs[0] ? ctx.reduceTo(ctx.op('MatMul', [dy, swap(v(n.inputs[1]), sb.length)], {}, 'd_a'), [...batch, ...sa.slice(-2)], n.inputs[0]) : null,
-    needs[1] ? ctx.reduceTo(ctx.op('MatMul', [swap(v(n.inputs[0]), sa.length), dy], {}, 'd_b'), [...batch, ...sb.slice(-2)], n.inputs[1]) : null,
+    needs[0]
+      ? ctx.reduceTo(
+          ctx.op('MatMul', [dy, swap(v(n.inputs[1]), sb.length)], {}, 'd_a'),
+          [...batch, ...sa.slice(-2)],
+          n.inputs[0],
+        )
+      : null,
+    needs[1]
+      ? ctx.reduceTo(
+          ctx.op('MatMul', [swap(v(n.inputs[0]), sa.length), dy], {}, 'd_b'),
+          [...batch, ...sb.slice(-2)],
+          n.inputs[1],
+        )
+      : null,
   ];
 };
 
@@ -45,13 +57,22 @@ const matmul: GradRule = (ctx, n, dy, needs) => {
  * patches, split into [B, C, P₁, k₁, P₂, k₂, …] and transposed to rows [(B·P), (C·K)].
  */
 const conv: GradRule = (ctx, n, dy, needs) => {
-  if (needs[0]) throw new Error(`autodiff: Conv ${n.name}: the gradient w.r.t. the input is not supported (the input must be data)`);
+  if (needs[0])
+    throw new Error(
+      `autodiff: Conv ${n.name}: the gradient w.r.t. the input is not supported (the input must be data)`,
+    );
   const ws = ctx.shape(n.inputs[1]);
   const kernel = intsAttr(n, 'kernel_shape') ?? ws.slice(2);
   const strides = intsAttr(n, 'strides') ?? kernel.map(() => 1);
-  const unsupported = kernel.some((k, i) => strides[i] !== k) || intAttr(n, 'group', 1) !== 1
-    || (intsAttr(n, 'pads') ?? []).some((p) => p !== 0) || (intsAttr(n, 'dilations') ?? []).some((d) => d !== 1);
-  if (unsupported) throw new Error(`autodiff: Conv ${n.name}: only stride = kernel without padding, dilation or groups is differentiable`);
+  const unsupported =
+    kernel.some((k, i) => strides[i] !== k) ||
+    intAttr(n, 'group', 1) !== 1 ||
+    (intsAttr(n, 'pads') ?? []).some((p) => p !== 0) ||
+    (intsAttr(n, 'dilations') ?? []).some((d) => d !== 1);
+  if (unsupported)
+    throw new Error(
+      `autodiff: Conv ${n.name}: only stride = kernel without padding, dilation or groups is differentiable`,
+    );
   const grads: (Value | null)[] = [null, null, null];
   if (needs[2]) grads[2] = ctx.reduceTo(dy, ctx.shape(n.outputs[0]), n.inputs[2]);
   if (!needs[1]) return grads;
@@ -68,13 +89,22 @@ const conv: GradRule = (ctx, n, dy, needs) => {
   }
   const split = ctx.op('Reshape', [x, ctx.ints([0, c, ...kernel.flatMap((k, i) => [ps[i], k])])], {}, 'patch_split');
   const perm = [0, ...kernel.map((_, i) => 2 + 2 * i), 1, ...kernel.map((_, i) => 3 + 2 * i)];
-  const rows = ctx.op('Reshape', [ctx.op('Transpose', [split], { perm: attr.ints(perm) }), ctx.ints([-1, c * K])], {}, 'patch_rows');
+  const rows = ctx.op(
+    'Reshape',
+    [ctx.op('Transpose', [split], { perm: attr.ints(perm) }), ctx.ints([-1, c * K])],
+    {},
+    'patch_rows',
+  );
   const dyPerm = [0, ...Array.from({ length: sp }, (_, i) => i + 2), 1];
-  const dyRows = ctx.op('Reshape', [ctx.op('Transpose', [dy], { perm: attr.ints(dyPerm) }), ctx.ints([-1, o])], {}, 'dy_rows');
+  const dyRows = ctx.op(
+    'Reshape',
+    [ctx.op('Transpose', [dy], { perm: attr.ints(dyPerm) }), ctx.ints([-1, o])],
+    {},
+    'dy_rows',
+  );
   const dw = ctx.op('Gemm', [dyRows, rows], { transA: attr.i(1) }, 'd_w');
   grads[1] = ctx.op('Reshape', [dw, ctx.ints(ws)], {}, 'd_w_shape');
   return grads;
 };
 
 export const LINEAR_RULES: Readonly<Record<string, GradRule>> = { Gemm: gemm, MatMul: matmul, Conv: conv };
-

@@ -23,13 +23,19 @@ function keepDims(ctx: GradContext, n: NodeDef, t: Value): Value {
 }
 
 /** y = Σ_axes x: ∂x = broadcast(dy). */
-const reduceSum: GradRule = (ctx, n, dy) => [ctx.op('Expand', [keepDims(ctx, n, dy), ctx.shapeOf(n.inputs[0])], {}, 'sum_back'), null];
+const reduceSum: GradRule = (ctx, n, dy) => [
+  ctx.op('Expand', [keepDims(ctx, n, dy), ctx.shapeOf(n.inputs[0])], {}, 'sum_back'),
+  null,
+];
 
 /** y = mean_axes x: ∂x = broadcast(dy) · |y| / |x| (counts taken at run time). */
 const reduceMean: GradRule = (ctx, n, dy) => {
   const [dx] = reduceSum(ctx, n, dy, [true]);
   const count = (t: string) => ctx.op('Cast', [ctx.op('Size', [v(t)])], { to: attr.i(1) }, 'count');
-  return [ctx.op('Div', [ctx.op('Mul', [dx as Value, count(n.outputs[0])]), count(n.inputs[0])], {}, 'mean_back'), null];
+  return [
+    ctx.op('Div', [ctx.op('Mul', [dx as Value, count(n.outputs[0])]), count(n.inputs[0])], {}, 'mean_back'),
+    null,
+  ];
 };
 
 /** y = ‖x‖₂ over axes: ∂x = x · dy / y (y floored at 1e-30 so an all-zero row gives 0, not NaN). */
@@ -41,7 +47,8 @@ const reduceL2: GradRule = (ctx, n, dy) => {
 function lastAxis(ctx: GradContext, n: NodeDef): number {
   const r = ctx.rank(n.inputs[0]);
   const ax = intAttr(n, 'axis', -1);
-  if ((ax < 0 ? ax + r : ax) !== r - 1) throw new Error(`autodiff: ${n.opType} ${n.name}: only the last axis is supported`);
+  if ((ax < 0 ? ax + r : ax) !== r - 1)
+    throw new Error(`autodiff: ${n.opType} ${n.name}: only the last axis is supported`);
   return r - 1;
 }
 
@@ -71,13 +78,21 @@ const layerNorm: GradRule = (ctx, n, dy, needs) => {
   const x = v(n.inputs[0]);
   const mean = (t: Value) => ctx.op('ReduceMean', [t], { axes: attr.ints([ax]), keepdims: attr.i(1) }, 'ln_mean');
   const xc = ctx.op('Sub', [x, mean(x)], {}, 'ln_centered');
-  const rstd = ctx.op('Div', [ctx.scalar(1), ctx.op('Sqrt', [ctx.op('Add', [mean(ctx.op('Mul', [xc, xc])), ctx.scalar(eps)])])], {}, 'ln_rstd');
+  const rstd = ctx.op(
+    'Div',
+    [ctx.scalar(1), ctx.op('Sqrt', [ctx.op('Add', [mean(ctx.op('Mul', [xc, xc])), ctx.scalar(eps)])])],
+    {},
+    'ln_rstd',
+  );
   const xhat = ctx.op('Mul', [xc, rstd], {}, 'ln_xhat');
   const ys = ctx.shape(n.outputs[0]);
   const out: (Value | null)[] = [null, null, null];
   if (needs[0]) {
     const gw = n.inputs[1] ? ctx.op('Mul', [dy, v(n.inputs[1])]) : dy;
-    const inner = ctx.op('Sub', [ctx.op('Sub', [gw, mean(gw)]), ctx.op('Mul', [xhat, mean(ctx.op('Mul', [gw, xhat]))])]);
+    const inner = ctx.op('Sub', [
+      ctx.op('Sub', [gw, mean(gw)]),
+      ctx.op('Mul', [xhat, mean(ctx.op('Mul', [gw, xhat]))]),
+    ]);
     out[0] = ctx.op('Mul', [inner, rstd], {}, 'ln_dx');
   }
   if (needs[1]) out[1] = ctx.reduceTo(ctx.op('Mul', [dy, xhat]), ys, n.inputs[1]);
@@ -86,6 +101,10 @@ const layerNorm: GradRule = (ctx, n, dy, needs) => {
 };
 
 export const REDUCE_RULES: Readonly<Record<string, GradRule>> = {
-  ReduceSum: reduceSum, ReduceMean: reduceMean, ReduceL2: reduceL2,
-  Softmax: softmax, LogSoftmax: logSoftmax, LayerNormalization: layerNorm,
+  ReduceSum: reduceSum,
+  ReduceMean: reduceMean,
+  ReduceL2: reduceL2,
+  Softmax: softmax,
+  LogSoftmax: logSoftmax,
+  LayerNormalization: layerNorm,
 };

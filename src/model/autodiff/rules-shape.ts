@@ -19,7 +19,12 @@ const transpose: GradRule = (ctx, n, dy) => {
 /** y = concat(x₁…xₙ, axis): ∂xᵢ = the slice of dy that xᵢ filled (Split by the runtime sizes). */
 const concat: GradRule = (ctx, n, dy, needs) => {
   const ax = norm(intAttr(n, 'axis', 0), ctx.rank(n.inputs[0]));
-  const sizes = ctx.op('Concat', n.inputs.map((x) => ctx.g.op('Shape', [v(x)], { start: attr.i(ax), end: attr.i(ax + 1) }, 'size')), { axis: attr.i(0) }, 'split_sizes');
+  const sizes = ctx.op(
+    'Concat',
+    n.inputs.map((x) => ctx.g.op('Shape', [v(x)], { start: attr.i(ax), end: attr.i(ax + 1) }, 'size')),
+    { axis: attr.i(0) },
+    'split_sizes',
+  );
   const parts = ctx.g.opN('Split', [dy, sizes], n.inputs.length, { axis: attr.i(ax) }, 'concat_back');
   return parts.map((p, i) => (needs[i] ? p : null));
 };
@@ -61,7 +66,12 @@ function inverse(perm: readonly number[]): number[] {
 }
 
 export const SHAPE_RULES: Readonly<Record<string, GradRule>> = {
-  Reshape: view, Squeeze: view, Unsqueeze: view, Flatten: view,
-  Transpose: transpose, Concat: concat, Expand: expand, Gather: gather,
+  Reshape: view,
+  Squeeze: view,
+  Unsqueeze: view,
+  Flatten: view,
+  Transpose: transpose,
+  Concat: concat,
+  Expand: expand,
+  Gather: gather,
 };
-

@@ -25,7 +25,8 @@ function broadcast(a: readonly number[], b: readonly number[], node: NodeDef): n
   for (let i = 0; i < n; i++) {
     const x = a[a.length - n + i] ?? 1;
     const y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ShapeInferenceError(`${node.name}: cannot broadcast [${a}] with [${b}]`);
+    if (x !== y && x !== 1 && y !== 1)
+      throw new ShapeInferenceError(`${node.name}: cannot broadcast [${a}] with [${b}]`);
     out.push(x === 1 ? y : x);
   }
   return out;
@@ -48,11 +49,15 @@ export function inferShapes(g: Graph): ShapeInfo {
   const values = new Map<string, readonly number[]>();
   const symbols = new Map<string, number>();
   for (const io of g.inputs) {
-    shapes.set(io.name, io.shape.map((d) => {
-      if (typeof d === 'number') return d;
-      if (!symbols.has(d)) symbols.set(d, PROBES[symbols.size % PROBES.length] + 100 * Math.floor(symbols.size / PROBES.length));
-      return symbols.get(d) as number;
-    }));
+    shapes.set(
+      io.name,
+      io.shape.map((d) => {
+        if (typeof d === 'number') return d;
+        if (!symbols.has(d))
+          symbols.set(d, PROBES[symbols.size % PROBES.length] + 100 * Math.floor(symbols.size / PROBES.length));
+        return symbols.get(d) as number;
+      }),
+    );
   }
   for (const init of g.initializers) {
     shapes.set(init.name, init.shape);
@@ -80,29 +85,59 @@ function inferNode(n: NodeDef, shapes: Map<string, readonly number[]>, values: M
   };
   const elementwise = (f: (a: number, b: number) => number) => {
     const out = broadcast(s(0), s(1), n);
-    const a = values.get(n.inputs[0]), b = values.get(n.inputs[1]);
+    const a = values.get(n.inputs[0]),
+      b = values.get(n.inputs[1]);
     // Only same-length or scalar operands appear in shape arithmetic.
-    const v = a && b && (a.length === b.length || b.length === 1) ? a.map((x, i) => f(x, b[b.length === 1 ? 0 : i])) : undefined;
+    const v =
+      a && b && (a.length === b.length || b.length === 1)
+        ? a.map((x, i) => f(x, b[b.length === 1 ? 0 : i]))
+        : undefined;
     set(out, v);
   };
   switch (n.opType) {
-    case 'Add': return elementwise((a, b) => a + b);
-    case 'Sub': return elementwise((a, b) => a - b);
-    case 'Mul': return elementwise((a, b) => a * b);
-    case 'Div': return elementwise((a, b) => Math.trunc(a / b));
-    case 'Max': case 'Min': case 'Pow': case 'Greater': case 'GreaterOrEqual': case 'Less': case 'LessOrEqual': case 'Equal':
+    case 'Add':
+      return elementwise((a, b) => a + b);
+    case 'Sub':
+      return elementwise((a, b) => a - b);
+    case 'Mul':
+      return elementwise((a, b) => a * b);
+    case 'Div':
+      return elementwise((a, b) => Math.trunc(a / b));
+    case 'Max':
+    case 'Min':
+    case 'Pow':
+    case 'Greater':
+    case 'GreaterOrEqual':
+    case 'Less':
+    case 'LessOrEqual':
+    case 'Equal':
       return set(broadcast(s(0), s(1), n));
-    case 'Erf': case 'Exp': case 'Log': case 'Neg': case 'Sqrt': case 'Reciprocal': case 'Identity': case 'Cast': case 'Relu':
-    case 'Softmax': case 'LogSoftmax': case 'LayerNormalization': case 'EyeLike': case 'Tanh': case 'Sigmoid':
+    case 'Erf':
+    case 'Exp':
+    case 'Log':
+    case 'Neg':
+    case 'Sqrt':
+    case 'Reciprocal':
+    case 'Identity':
+    case 'Cast':
+    case 'Relu':
+    case 'Softmax':
+    case 'LogSoftmax':
+    case 'LayerNormalization':
+    case 'EyeLike':
+    case 'Tanh':
+    case 'Sigmoid':
       return set(s(0), n.opType === 'Identity' || n.opType === 'Cast' ? values.get(n.inputs[0]) : undefined);
     case 'Gemm': {
-      const a = s(0), b = s(1);
+      const a = s(0),
+        b = s(1);
       const m = intAttr(n, 'transA', 0) ? a[1] : a[0];
       const k = intAttr(n, 'transB', 0) ? b[0] : b[1];
       return set([m, k]);
     }
     case 'MatMul': {
-      const a = s(0), b = s(1);
+      const a = s(0),
+        b = s(1);
       if (a.length < 2 || b.length < 2) throw new ShapeInferenceError(`${n.name}: MatMul needs rank ≥ 2 operands`);
       return set([...broadcast(a.slice(0, -2), b.slice(0, -2), n), a[a.length - 2], b[b.length - 1]]);
     }
@@ -126,18 +161,24 @@ function inferNode(n: NodeDef, shapes: Map<string, readonly number[]>, values: M
       const vs = n.inputs.map((name) => values.get(name));
       return set(out, vs.every((v) => v) ? vs.flatMap((v) => v as readonly number[]) : undefined);
     }
-    case 'Expand': return set(broadcast(s(0), val(1), n));
+    case 'Expand':
+      return set(broadcast(s(0), val(1), n));
     case 'Gather': {
-      const x = s(0), idx = s(1);
+      const x = s(0),
+        idx = s(1);
       const ax = norm(intAttr(n, 'axis', 0), x.length);
-      const xv = values.get(n.inputs[0]), iv = values.get(n.inputs[1]);
+      const xv = values.get(n.inputs[0]),
+        iv = values.get(n.inputs[1]);
       const v = xv && iv && x.length === 1 ? iv.map((i) => xv[i < 0 ? i + xv.length : i]) : undefined;
       return set([...x.slice(0, ax), ...idx, ...x.slice(ax + 1)], v);
     }
     case 'Squeeze': {
       const x = s(0);
       const axes = (n.inputs[1] ? val(1) : x.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => norm(a, x.length));
-      return set(x.filter((_, i) => !axes.includes(i)), values.get(n.inputs[0]));
+      return set(
+        x.filter((_, i) => !axes.includes(i)),
+        values.get(n.inputs[0]),
+      );
     }
     case 'Unsqueeze': {
       const x = s(0);
@@ -147,33 +188,47 @@ function inferNode(n: NodeDef, shapes: Map<string, readonly number[]>, values: M
       for (let i = 0, j = 0; i < rank; i++) out.push(axes.includes(i) ? 1 : x[j++]);
       return set(out, values.get(n.inputs[0]));
     }
-    case 'ReduceL2': case 'ReduceSum': case 'ReduceMean': case 'ReduceMax': case 'ArgMax': {
+    case 'ReduceL2':
+    case 'ReduceSum':
+    case 'ReduceMean':
+    case 'ReduceMax':
+    case 'ArgMax': {
       const x = s(0);
-      const axes = n.opType === 'ArgMax' ? [intAttr(n, 'axis', 0)] : (intsAttr(n, 'axes') ?? (n.inputs[1] ? val(1) : x.map((_, i) => i)));
+      const axes =
+        n.opType === 'ArgMax'
+          ? [intAttr(n, 'axis', 0)]
+          : (intsAttr(n, 'axes') ?? (n.inputs[1] ? val(1) : x.map((_, i) => i)));
       const ax = axes.map((a) => norm(a, x.length));
       const keep = intAttr(n, 'keepdims', 1);
       return set(x.flatMap((d, i) => (ax.includes(i) ? (keep ? [1] : []) : [d])));
     }
     case 'Shape': {
       const x = s(0);
-      const start = norm(intAttr(n, 'start', 0), x.length), end = norm(intAttr(n, 'end', x.length), x.length);
+      const start = norm(intAttr(n, 'start', 0), x.length),
+        end = norm(intAttr(n, 'end', x.length), x.length);
       const v = x.slice(start, end);
       return set([v.length], v);
     }
-    case 'Size': return set([], [s(0).reduce((p, d) => p * d, 1)]);
+    case 'Size':
+      return set([], [s(0).reduce((p, d) => p * d, 1)]);
     case 'Range': {
-      const [start] = val(0), [limit] = val(1), [delta] = val(2);
+      const [start] = val(0),
+        [limit] = val(1),
+        [delta] = val(2);
       return set([Math.max(Math.ceil((limit - start) / delta), 0)]);
     }
     case 'Conv': {
-      const x = s(0), w = s(1);
+      const x = s(0),
+        w = s(1);
       const k = intsAttr(n, 'kernel_shape') ?? w.slice(2);
       const st = intsAttr(n, 'strides') ?? k.map(() => 1);
       return set([x[0], w[0], ...k.map((kk, i) => Math.floor((x[i + 2] - kk) / st[i]) + 1)]);
     }
     case 'Slice': {
       const x = s(0);
-      const starts = val(1), ends = val(2), axes = n.inputs[3] ? val(3) : starts.map((_, i) => i);
+      const starts = val(1),
+        ends = val(2),
+        axes = n.inputs[3] ? val(3) : starts.map((_, i) => i);
       const out = [...x];
       axes.forEach((a, i) => {
         const ax = norm(a, x.length);

@@ -7,7 +7,13 @@ import type { Attr, ElemType, Graph, IODef, InitializerDef } from '../graph.ts';
 import { ProtoWriter } from './protobuf.ts';
 
 const ELEM: Record<ElemType, number> = {
-  float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
 };
 const ATTR_TYPE = { float: 1, int: 2, string: 3, floats: 6, ints: 7 } as const;
 
@@ -28,11 +34,21 @@ export interface SerializeOptions {
 function attribute(name: string, a: Attr): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   switch (a.kind) {
-    case 'float': w.float(2, a.v); break;
-    case 'int': w.int(3, a.v); break;
-    case 'string': w.string(4, a.v); break;
-    case 'floats': w.packedFloats(7, a.v); break;
-    case 'ints': w.packedInts(8, a.v); break;
+    case 'float':
+      w.float(2, a.v);
+      break;
+    case 'int':
+      w.int(3, a.v);
+      break;
+    case 'string':
+      w.string(4, a.v);
+      break;
+    case 'floats':
+      w.packedFloats(7, a.v);
+      break;
+    case 'ints':
+      w.packedInts(8, a.v);
+      break;
   }
   return w.int(20, ATTR_TYPE[a.kind]);
 }

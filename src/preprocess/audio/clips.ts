@@ -19,7 +19,10 @@ export interface ClipBounds {
   readonly sliceEnd: number;
 }
 
-interface Rational { num: bigint; den: bigint }
+interface Rational {
+  num: bigint;
+  den: bigint;
+}
 
 const scratch = new DataView(new ArrayBuffer(8));
 
@@ -34,7 +37,10 @@ export function exactFraction(x: number): Rational {
   let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   let exp: number;
   if (biased === 0) exp = -1074;
-  else { mant |= 1n << 52n; exp = biased - 1075; }
+  else {
+    mant |= 1n << 52n;
+    exp = biased - 1075;
+  }
   return exp >= 0 ? { num: mant << BigInt(exp), den: 1n } : { num: mant, den: 1n << BigInt(-exp) };
 }
 
@@ -51,9 +57,16 @@ function floorTimes(a: Rational, k: number): number {
  * Clip boundaries for a waveform of `numSamples` at `sampleRate` (an integer, as in data.py).
  * Always returns `clipsPerVideo` clips; when the audio is shorter than one clip they all start at 0.
  */
-export function sampleClips(numSamples: number, sampleRate: number, clipDuration: number, clipsPerVideo: number): ClipBounds[] {
-  if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`sampleRate must be a positive integer, got ${sampleRate}`);
-  if (!Number.isInteger(clipsPerVideo) || clipsPerVideo < 1) throw new RangeError(`clipsPerVideo must be a positive integer, got ${clipsPerVideo}`);
+export function sampleClips(
+  numSamples: number,
+  sampleRate: number,
+  clipDuration: number,
+  clipsPerVideo: number,
+): ClipBounds[] {
+  if (!Number.isInteger(sampleRate) || sampleRate <= 0)
+    throw new RangeError(`sampleRate must be a positive integer, got ${sampleRate}`);
+  if (!Number.isInteger(clipsPerVideo) || clipsPerVideo < 1)
+    throw new RangeError(`clipsPerVideo must be a positive integer, got ${clipsPerVideo}`);
   if (!(clipDuration > 0)) throw new RangeError(`clipDuration must be positive, got ${clipDuration}`);
   const duration = numSamples / sampleRate;
   const maxStart = exactFraction(Math.max(duration - clipDuration, 0));

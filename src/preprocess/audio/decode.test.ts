@@ -8,16 +8,25 @@ import { MediaError } from '../../core/errors.ts';
 import { decodeAudioFile, encodeWav, loadAudioFile, loadAudioFiles, preprocessWaveform } from './index.ts';
 
 let dir = '';
-before(() => { dir = mkdtempSync(join(tmpdir(), 'ib-audio-')); });
-after(() => { rmSync(dir, { recursive: true, force: true }); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ib-audio-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function sine(freq: number, rate: number, seconds: number, amp = 0.5): Float32Array {
-  return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / rate));
+  return Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / rate),
+  );
 }
 
 /** Fraction of the signal's energy at `freq` (phase-independent; ~1 for a pure tone). */
 function toneEnergy(x: Float32Array, freq: number, rate: number): number {
-  let c = 0, s = 0, e = 0;
+  let c = 0,
+    s = 0,
+    e = 0;
   for (let i = 0; i < x.length; i++) {
     c += x[i] * Math.cos((2 * Math.PI * freq * i) / rate);
     s += x[i] * Math.sin((2 * Math.PI * freq * i) / rate);
@@ -50,7 +59,8 @@ test('compressed formats and video soundtracks decode through ffmpeg at their na
   for (const [name, codec, rate, channels] of formats) {
     await t.test(name, async (st) => {
       const out = join(dir, name);
-      if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, ...codec, out])) return st.skip(`ffmpeg cannot encode ${name} here`);
+      if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, ...codec, out]))
+        return st.skip(`ffmpeg cannot encode ${name} here`);
       const d = await decodeAudioFile(out);
       assert.equal(d.sampleRate, rate);
       assert.equal(d.channels.length, channels);
@@ -61,7 +71,8 @@ test('compressed formats and video soundtracks decode through ffmpeg at their na
   }
   await t.test('sox-written FLAC at 22.05 kHz', async (st) => {
     const out = join(dir, 'sox.flac');
-    if (!sh('sox', ['-n', '-r', '22050', '-c', '1', out, 'synth', '1', 'sine', '1000'])) return st.skip('sox unavailable');
+    if (!sh('sox', ['-n', '-r', '22050', '-c', '1', out, 'synth', '1', 'sine', '1000']))
+      return st.skip('sox unavailable');
     const d = await decodeAudioFile(out);
     assert.equal(d.sampleRate, 22050);
     assert.equal(d.channels[0].length, 22050);
@@ -69,7 +80,8 @@ test('compressed formats and video soundtracks decode through ffmpeg at their na
   });
   await t.test('µ-law WAV falls back to ffmpeg; decoded-size guard', async (st) => {
     const out = join(dir, 'mulaw.wav');
-    if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, '-c:a', 'pcm_mulaw', out])) return st.skip('no pcm_mulaw encoder');
+    if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, '-c:a', 'pcm_mulaw', out]))
+      return st.skip('no pcm_mulaw encoder');
     const d = await decodeAudioFile(out);
     assert.equal(d.channels[0].length, 44100);
     assert.ok(toneEnergy(d.channels[0], 440, 44100) > 0.99);
@@ -77,8 +89,24 @@ test('compressed formats and video soundtracks decode through ffmpeg at their na
   });
   await t.test('audio track of an MP4 video', async (st) => {
     const out = join(dir, 'clip.mp4');
-    const ok = sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=2',
-      '-i', src, '-shortest', '-c:v', 'mpeg4', '-c:a', 'aac', out]);
+    const ok = sh('ffmpeg', [
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=10:duration=2',
+      '-i',
+      src,
+      '-shortest',
+      '-c:v',
+      'mpeg4',
+      '-c:a',
+      'aac',
+      out,
+    ]);
     if (!ok) return st.skip('ffmpeg cannot write mp4 here');
     const tensor = await loadAudioFile(out);
     assert.deepEqual(tensor.shape, [3, 1, 128, 204]);
@@ -86,7 +114,11 @@ test('compressed formats and video soundtracks decode through ffmpeg at their na
 });
 
 test('bad inputs give typed errors that name the file', async (t) => {
-  const wav = (name: string, bytes: Uint8Array): string => { const p = join(dir, name); writeFileSync(p, bytes); return p; };
+  const wav = (name: string, bytes: Uint8Array): string => {
+    const p = join(dir, name);
+    writeFileSync(p, bytes);
+    return p;
+  };
   const zero = wav('zero.wav', new Uint8Array(0));
   await assert.rejects(loadAudioFile(zero), mediaError('AUDIO_FILE_EMPTY', zero));
   const zeroMp3 = wav('zero.mp3', new Uint8Array(0));
@@ -111,16 +143,41 @@ test('bad inputs give typed errors that name the file', async (t) => {
 
   await t.test('video without sound', async (st) => {
     const mute = join(dir, 'mute.mp4');
-    if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=1', '-an', '-c:v', 'mpeg4', mute])) return st.skip('no mp4 encoder');
+    if (
+      !sh('ffmpeg', [
+        '-nostdin',
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=64x48:rate=10:duration=1',
+        '-an',
+        '-c:v',
+        'mpeg4',
+        mute,
+      ])
+    )
+      return st.skip('no mp4 encoder');
     await assert.rejects(loadAudioFile(mute), mediaError('AUDIO_NO_STREAM', mute));
   });
   const mp3ish = wav('x.mp3', new TextEncoder().encode('ID3 fake'));
-  await assert.rejects(decodeAudioFile(mp3ish, { ffprobePath: join(dir, 'no-such-ffprobe') }), (e: unknown) =>
-    e instanceof MediaError && e.code === 'FFMPEG_NOT_FOUND' && e.message.includes(mp3ish) && /apt-get install ffmpeg/.test(e.message));
+  await assert.rejects(
+    decodeAudioFile(mp3ish, { ffprobePath: join(dir, 'no-such-ffprobe') }),
+    (e: unknown) =>
+      e instanceof MediaError &&
+      e.code === 'FFMPEG_NOT_FOUND' &&
+      e.message.includes(mp3ish) &&
+      /apt-get install ffmpeg/.test(e.message),
+  );
   const slow = join(dir, 'slow-ffprobe.sh');
   writeFileSync(slow, '#!/bin/sh\nexec sleep 10\n');
   chmodSync(slow, 0o755);
-  await assert.rejects(decodeAudioFile(mp3ish, { ffprobePath: slow, timeoutMs: 300 }), mediaError('AUDIO_DECODE_TIMEOUT', mp3ish));
+  await assert.rejects(
+    decodeAudioFile(mp3ish, { ffprobePath: slow, timeoutMs: 300 }),
+    mediaError('AUDIO_DECODE_TIMEOUT', mp3ish),
+  );
 });
 
 test('a batch with bad files still returns the good ones', async () => {
@@ -129,7 +186,10 @@ test('a batch with bad files still returns the good ones', async () => {
   const bad = join(dir, 'bad.wav');
   writeFileSync(bad, new Uint8Array(0));
   const res = await loadAudioFiles([good, bad, join(dir, 'nope.wav'), good], { concurrency: 2 });
-  assert.deepEqual(res.map((r) => r.ok), [true, false, false, true]);
+  assert.deepEqual(
+    res.map((r) => r.ok),
+    [true, false, false, true],
+  );
   assert.equal(res[1].ok === false && res[1].error.code, 'AUDIO_FILE_EMPTY');
   assert.equal(res[2].ok === false && res[2].error.code, 'FILE_NOT_FOUND');
   assert.deepEqual(res[0].ok && res[0].tensor.shape, [3, 1, 128, 204]);
@@ -139,10 +199,20 @@ test('preprocessWaveform leaves its input untouched and honours options', () => 
   const x = sine(500, 22050, 3);
   const copy = x.slice();
   const warnings: string[] = [];
-  const out = preprocessWaveform([x], 22050, { clipsPerVideo: 2, targetLength: 100, onWarning: (w) => warnings.push(w) });
+  const out = preprocessWaveform([x], 22050, {
+    clipsPerVideo: 2,
+    targetLength: 100,
+    onWarning: (w) => warnings.push(w),
+  });
   assert.deepEqual(out.shape, [2, 1, 128, 100]);
   assert.deepEqual(x, copy);
   assert.equal(warnings.length, 2); // 198 frames vs 100: the official "Large gap" warning
-  assert.throws(() => preprocessWaveform([x, new Float32Array(3)], 22050), (e: unknown) => e instanceof MediaError && e.code === 'AUDIO_INVALID');
-  assert.throws(() => preprocessWaveform([Float32Array.from([NaN, ...copy])], 22050), (e: unknown) => e instanceof MediaError && e.code === 'AUDIO_INVALID');
+  assert.throws(
+    () => preprocessWaveform([x, new Float32Array(3)], 22050),
+    (e: unknown) => e instanceof MediaError && e.code === 'AUDIO_INVALID',
+  );
+  assert.throws(
+    () => preprocessWaveform([Float32Array.from([NaN, ...copy])], 22050),
+    (e: unknown) => e instanceof MediaError && e.code === 'AUDIO_INVALID',
+  );
 });

@@ -20,7 +20,12 @@ export interface DecodeOptions {
   maxDecodedBytes?: number;
 }
 
-interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
 
 function run(cmd: string, args: string[], timeoutMs: number, path: string, maxBytes = Infinity): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
@@ -30,34 +35,60 @@ function run(cmd: string, args: string[], timeoutMs: number, path: string, maxBy
     let size = 0;
     // Own timer rather than spawn's `timeout`: that one is not cleared when the spawn itself
     // fails (ENOENT), which would keep the event loop alive for the whole timeout.
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => {
       size += b.length;
-      if (size > maxBytes) { tooBig = true; child.kill('SIGKILL'); } else out.push(b);
+      if (size > maxBytes) {
+        tooBig = true;
+        child.kill('SIGKILL');
+      } else out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       if (e.code === 'ENOENT') {
-        reject(new MediaError('FFMPEG_NOT_FOUND', `${path}: decoding this format needs '${cmd}', which is not installed or not on PATH. Install ffmpeg (apt-get install ffmpeg), or convert the file to WAV.`, { cause: e }));
-      } else reject(new MediaError('AUDIO_DECODE_FAILED', `${path}: could not run '${cmd}': ${e.message}.`, { cause: e }));
+        reject(
+          new MediaError(
+            'FFMPEG_NOT_FOUND',
+            `${path}: decoding this format needs '${cmd}', which is not installed or not on PATH. Install ffmpeg (apt-get install ffmpeg), or convert the file to WAV.`,
+            { cause: e },
+          ),
+        );
+      } else
+        reject(new MediaError('AUDIO_DECODE_FAILED', `${path}: could not run '${cmd}': ${e.message}.`, { cause: e }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stderr = Buffer.concat(err).toString('utf8');
       if (tooBig) {
-        reject(new MediaError('AUDIO_TOO_LONG', `${path}: the decoded audio exceeds ${maxBytes} bytes. Trim the file, or raise maxDecodedBytes.`));
+        reject(
+          new MediaError(
+            'AUDIO_TOO_LONG',
+            `${path}: the decoded audio exceeds ${maxBytes} bytes. Trim the file, or raise maxDecodedBytes.`,
+          ),
+        );
       } else if (timedOut) {
-        reject(new MediaError('AUDIO_DECODE_TIMEOUT', `${path}: '${cmd}' did not finish within ${timeoutMs / 1000} s and was stopped. Check the file, or raise timeoutMs.`));
+        reject(
+          new MediaError(
+            'AUDIO_DECODE_TIMEOUT',
+            `${path}: '${cmd}' did not finish within ${timeoutMs / 1000} s and was stopped. Check the file, or raise timeoutMs.`,
+          ),
+        );
       } else resolvePromise({ code, signal, stdout: Buffer.concat(out), stderr });
     });
   });
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   return lines.length ? lines[lines.length - 1] : 'no message';
 }
 
@@ -66,27 +97,77 @@ export async function decodeWithFfmpeg(path: string, opts: DecodeOptions = {}): 
   const timeout = opts.timeoutMs ?? 120_000;
   // The file: protocol keeps names like 'http://x' or 'concat:a|b' from being read as URLs.
   const input = `file:${resolvePath(path)}`;
-  const probe = await run(opts.ffprobePath ?? 'ffprobe', ['-v', 'error', '-select_streams', 'a:0',
-    '-show_entries', 'stream=sample_rate,channels', '-of', 'json', '-i', input], timeout, path);
+  const probe = await run(
+    opts.ffprobePath ?? 'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'a:0',
+      '-show_entries',
+      'stream=sample_rate,channels',
+      '-of',
+      'json',
+      '-i',
+      input,
+    ],
+    timeout,
+    path,
+  );
   if (probe.code !== 0) {
-    throw new MediaError('AUDIO_UNSUPPORTED', `${path}: not a readable audio or video file (ffprobe: ${lastLine(probe.stderr)}). Use WAV, MP3, FLAC, OGG, M4A or a video with sound.`);
+    throw new MediaError(
+      'AUDIO_UNSUPPORTED',
+      `${path}: not a readable audio or video file (ffprobe: ${lastLine(probe.stderr)}). Use WAV, MP3, FLAC, OGG, M4A or a video with sound.`,
+    );
   }
   let stream: { sample_rate?: string; channels?: number } | undefined;
   try {
-    stream = (JSON.parse(probe.stdout.toString('utf8')) as { streams?: { sample_rate?: string; channels?: number }[] }).streams?.[0];
-  } catch { stream = undefined; }
-  if (!stream) throw new MediaError('AUDIO_NO_STREAM', `${path}: the file has no audio stream. Use a file that contains sound.`);
+    stream = (JSON.parse(probe.stdout.toString('utf8')) as { streams?: { sample_rate?: string; channels?: number }[] })
+      .streams?.[0];
+  } catch {
+    stream = undefined;
+  }
+  if (!stream)
+    throw new MediaError('AUDIO_NO_STREAM', `${path}: the file has no audio stream. Use a file that contains sound.`);
   const rate = Number(stream.sample_rate);
   const channels = Number(stream.channels);
   if (!(Number.isInteger(rate) && rate > 0 && Number.isInteger(channels) && channels > 0)) {
-    throw new MediaError('AUDIO_UNSUPPORTED', `${path}: the audio stream reports rate ${stream.sample_rate} and ${stream.channels} channels. Re-encode it (e.g. ffmpeg -i in out.wav).`);
+    throw new MediaError(
+      'AUDIO_UNSUPPORTED',
+      `${path}: the audio stream reports rate ${stream.sample_rate} and ${stream.channels} channels. Re-encode it (e.g. ffmpeg -i in out.wav).`,
+    );
   }
   // -ar/-ac pin the output to the probed values (a no-op normally; guards against decoders that
   // change layout mid-stream, which would otherwise misalign the interleaved samples).
-  const dec = await run(opts.ffmpegPath ?? 'ffmpeg', ['-nostdin', '-v', 'error', '-i', input, '-map', '0:a:0',
-    '-f', 'f32le', '-acodec', 'pcm_f32le', '-ar', String(rate), '-ac', String(channels), '-'], timeout, path, opts.maxDecodedBytes ?? 2 ** 30);
+  const dec = await run(
+    opts.ffmpegPath ?? 'ffmpeg',
+    [
+      '-nostdin',
+      '-v',
+      'error',
+      '-i',
+      input,
+      '-map',
+      '0:a:0',
+      '-f',
+      'f32le',
+      '-acodec',
+      'pcm_f32le',
+      '-ar',
+      String(rate),
+      '-ac',
+      String(channels),
+      '-',
+    ],
+    timeout,
+    path,
+    opts.maxDecodedBytes ?? 2 ** 30,
+  );
   if (dec.code !== 0) {
-    throw new MediaError('AUDIO_DECODE_FAILED', `${path}: ffmpeg could not decode the audio (${lastLine(dec.stderr)}). Check the file or re-encode it.`);
+    throw new MediaError(
+      'AUDIO_DECODE_FAILED',
+      `${path}: ffmpeg could not decode the audio (${lastLine(dec.stderr)}). Check the file or re-encode it.`,
+    );
   }
   const frames = Math.floor(dec.stdout.length / (4 * channels));
   const aligned = new Float32Array(frames * channels);
@@ -106,14 +187,22 @@ export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): P
     try {
       size = (await fh.stat()).size;
       await fh.read(head, 0, 12, 0);
-    } finally { await fh.close(); }
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new MediaError('FILE_NOT_FOUND', `${path}: no such file. Check the path.`, { cause: e });
-    if (code === 'EISDIR') throw new MediaError('FILE_UNREADABLE', `${path}: is a directory, not an audio file.`, { cause: e });
+    if (code === 'ENOENT')
+      throw new MediaError('FILE_NOT_FOUND', `${path}: no such file. Check the path.`, { cause: e });
+    if (code === 'EISDIR')
+      throw new MediaError('FILE_UNREADABLE', `${path}: is a directory, not an audio file.`, { cause: e });
     throw new MediaError('FILE_UNREADABLE', `${path}: cannot read file (${(e as Error).message}).`, { cause: e });
   }
-  if (size === 0) throw new MediaError('AUDIO_FILE_EMPTY', `${path}: the file is empty (0 bytes). Check that it was written completely.`);
+  if (size === 0)
+    throw new MediaError(
+      'AUDIO_FILE_EMPTY',
+      `${path}: the file is empty (0 bytes). Check that it was written completely.`,
+    );
   const riffType = String.fromCharCode(...head.subarray(8, 12));
   // Other RIFF types (AVI) go to ffmpeg; a RIFF file too short to have a type is a broken WAV.
   if (!looksLikeWav(head) || (size >= 12 && riffType !== 'WAVE')) return decodeWithFfmpeg(path, opts);

@@ -32,7 +32,14 @@ export interface Fbank {
 const f = Math.fround;
 const EPS32 = 1.1920928955078125e-7;
 
-interface Setup { windowSize: number; windowShift: number; window: Float32Array; fft: PowerSpectrum; mel: Float32Array[]; pre32: number }
+interface Setup {
+  windowSize: number;
+  windowShift: number;
+  window: Float32Array;
+  fft: PowerSpectrum;
+  mel: Float32Array[];
+  pre32: number;
+}
 const setups = new Map<string, Setup>();
 
 function setupFor(o: Required<FbankOptions>): Setup {
@@ -47,7 +54,14 @@ function setupFor(o: Required<FbankOptions>): Setup {
   const window = new Float32Array(windowSize);
   const step = f((2 * Math.PI) / (windowSize - 1));
   for (let n = 0; n < windowSize; n++) window[n] = f(f(-0.5 * f(Math.cos(f(n * step)))) + 0.5);
-  s = { windowSize, windowShift, window, fft: powerSpectrum(padded), mel: melBanks(o.numMelBins, padded, o.sampleFrequency, o.lowFreq, o.highFreq), pre32: f(o.preemphasis) };
+  s = {
+    windowSize,
+    windowShift,
+    window,
+    fft: powerSpectrum(padded),
+    mel: melBanks(o.numMelBins, padded, o.sampleFrequency, o.lowFreq, o.highFreq),
+    pre32: f(o.preemphasis),
+  };
   if (setups.size > 8) setups.clear();
   setups.set(key, s);
   return s;
@@ -55,9 +69,13 @@ function setupFor(o: Required<FbankOptions>): Setup {
 
 export function resolveFbankOptions(opts: FbankOptions = {}): Required<FbankOptions> {
   return {
-    sampleFrequency: opts.sampleFrequency ?? 16000, numMelBins: opts.numMelBins ?? 128,
-    frameLength: opts.frameLength ?? 25, frameShift: opts.frameShift ?? 10,
-    preemphasis: opts.preemphasis ?? 0.97, lowFreq: opts.lowFreq ?? 20, highFreq: opts.highFreq ?? 0,
+    sampleFrequency: opts.sampleFrequency ?? 16000,
+    numMelBins: opts.numMelBins ?? 128,
+    frameLength: opts.frameLength ?? 25,
+    frameShift: opts.frameShift ?? 10,
+    preemphasis: opts.preemphasis ?? 0.97,
+    lowFreq: opts.lowFreq ?? 20,
+    highFreq: opts.highFreq ?? 0,
   };
 }
 
@@ -80,7 +98,10 @@ export function fbank(signal: Float32Array, opts: FbankOptions = {}): Fbank {
   for (let t = 0; t < frames; t++) {
     const base = t * windowShift;
     let sum = 0;
-    for (let j = 0; j < windowSize; j++) { raw[j] = signal[base + j]; sum += raw[j]; }
+    for (let j = 0; j < windowSize; j++) {
+      raw[j] = signal[base + j];
+      sum += raw[j];
+    }
     const mean = f(f(sum) / windowSize);
     for (let j = 0; j < windowSize; j++) raw[j] = f(raw[j] - mean);
     // Pre-emphasis with kaldi's replicate padding: x[j] - c * x[max(0, j - 1)].

@@ -30,7 +30,10 @@ export function powerSpectrum(size: number): PowerSpectrum {
   return {
     size,
     power(frame, out) {
-      for (let i = 0; i < size; i++) { re[rev[i]] = frame[i]; im[i] = 0; }
+      for (let i = 0; i < size; i++) {
+        re[rev[i]] = frame[i];
+        im[i] = 0;
+      }
       for (let len = 2; len <= size; len <<= 1) {
         const half = len >> 1;
         const stride = size / len;
@@ -42,8 +45,10 @@ export function powerSpectrum(size: number): PowerSpectrum {
             const b = a + half;
             const xr = re[b] * wr - im[b] * wi;
             const xi = re[b] * wi + im[b] * wr;
-            re[b] = re[a] - xr; im[b] = im[a] - xi;
-            re[a] += xr; im[a] += xi;
+            re[b] = re[a] - xr;
+            im[b] = im[a] - xi;
+            re[a] += xr;
+            im[a] += xi;
           }
         }
       }

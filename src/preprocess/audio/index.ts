@@ -15,7 +15,14 @@ export { resample, resampleChannel, resampledLength, type ResampleOptions } from
 export { sampleClips, exactFraction, type ClipBounds } from './clips.ts';
 export { fbank, fbankWindowSize, type Fbank, type FbankOptions } from './fbank.ts';
 export { melBanks } from './melbanks.ts';
-export { AUDIO_DEFAULTS, clipFbanks, normalizeFbank, preprocessWaveform, toModelRate, type AudioOptions } from './pipeline.ts';
+export {
+  AUDIO_DEFAULTS,
+  clipFbanks,
+  normalizeFbank,
+  preprocessWaveform,
+  toModelRate,
+  type AudioOptions,
+} from './pipeline.ts';
 
 export type LoadAudioOptions = AudioOptions & DecodeOptions;
 
@@ -33,8 +40,20 @@ export type AudioBatchItem =
  * Loads many files; one bad file yields `{ ok: false, error }` in its slot instead of failing
  * the batch. `concurrency` bounds the number of files (and ffmpeg processes) in flight.
  */
-export async function loadAudioFiles(paths: readonly string[], opts: LoadAudioOptions & { concurrency?: number } = {}): Promise<AudioBatchItem[]> {
-  const settled = await settleEach(paths, (p) => loadAudioFile(p, opts),
-    (path, e) => new MediaError('AUDIO_DECODE_FAILED', `${path}: unexpected failure while preprocessing audio: ${(e as Error).message}`, { cause: e }), opts.concurrency ?? 4);
+export async function loadAudioFiles(
+  paths: readonly string[],
+  opts: LoadAudioOptions & { concurrency?: number } = {},
+): Promise<AudioBatchItem[]> {
+  const settled = await settleEach(
+    paths,
+    (p) => loadAudioFile(p, opts),
+    (path, e) =>
+      new MediaError(
+        'AUDIO_DECODE_FAILED',
+        `${path}: unexpected failure while preprocessing audio: ${(e as Error).message}`,
+        { cause: e },
+      ),
+    opts.concurrency ?? 4,
+  );
   return settled.map((r) => (r.ok ? { ok: true, path: r.path, tensor: r.value } : r));
 }

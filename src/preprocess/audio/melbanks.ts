@@ -8,7 +8,13 @@
 const f = Math.fround;
 
 /** Mel filters as `numBins` rows of `fftSize / 2 + 1` weights (the Nyquist column is 0). */
-export function melBanks(numBins: number, fftSize: number, sampleFreq: number, lowFreq = 20, highFreq = 0): Float32Array[] {
+export function melBanks(
+  numBins: number,
+  fftSize: number,
+  sampleFreq: number,
+  lowFreq = 20,
+  highFreq = 0,
+): Float32Array[] {
   if (numBins <= 3) throw new RangeError(`kaldi mel banks need more than 3 bins, got ${numBins}`);
   const numFftBins = fftSize / 2;
   const nyquist = 0.5 * sampleFreq;

@@ -12,13 +12,28 @@ import { diff } from '../../../test/helpers/compare.ts';
 import { loadAudioFile, sampleClips, clipFbanks, normalizeFbank, toModelRate, decodeWav } from './index.ts';
 
 const CASES: [name: string, asset: string][] = [
-  ['dog', 'dog_audio.wav'], ['car', 'car_audio.wav'], ['bird', 'bird_audio.wav'],
-  ['stereo_44k1', 'extra_stereo_44k1.wav'], ['short_0p5s', 'extra_short_0p5s_16k.wav'], ['long_22k05', 'extra_long_22k05.wav'],
+  ['dog', 'dog_audio.wav'],
+  ['car', 'car_audio.wav'],
+  ['bird', 'bird_audio.wav'],
+  ['stereo_44k1', 'extra_stereo_44k1.wav'],
+  ['short_0p5s', 'extra_short_0p5s_16k.wav'],
+  ['long_22k05', 'extra_long_22k05.wav'],
 ];
 
-interface InfoClip { start_sample: number; end_sample: number }
-interface InfoAudio { orig_sample_rate: number; orig_channels: number; orig_num_samples: number; resampled_num_samples_16k: number; clips: InfoClip[] }
-const info = JSON.parse(readFileSync(ref('preprocess', 'preprocess_info.json'), 'utf8')) as { audio: Record<string, InfoAudio> };
+interface InfoClip {
+  start_sample: number;
+  end_sample: number;
+}
+interface InfoAudio {
+  orig_sample_rate: number;
+  orig_channels: number;
+  orig_num_samples: number;
+  resampled_num_samples_16k: number;
+  clips: InfoClip[];
+}
+const info = JSON.parse(readFileSync(ref('preprocess', 'preprocess_info.json'), 'utf8')) as {
+  audio: Record<string, InfoAudio>;
+};
 
 const fmt = (x: number): string => x.toExponential(2);
 
@@ -38,7 +53,10 @@ for (const [name, asset] of CASES) {
     const dw = diff(flat, refWave.data as Float32Array);
 
     const clips = sampleClips(wave[0].length, 16000, 2, 3);
-    assert.deepEqual(clips.map((c) => [c.start, c.end]), meta.clips.map((c) => [c.start_sample, c.end_sample]));
+    assert.deepEqual(
+      clips.map((c) => [c.start, c.end]),
+      meta.clips.map((c) => [c.start_sample, c.end_sample]),
+    );
 
     const { fbank } = clipFbanks(wave);
     const refFb = await refNpy('preprocess', `audio_${name}_fbank_unnormalized.npy`);
@@ -51,8 +69,10 @@ for (const [name, asset] of CASES) {
     assert.deepEqual(normalizeFbank(fbank).data, full.data);
     const dn = diff(full.data, refOut.data as Float32Array);
 
-    console.log(`  ${name}: waveform max ${fmt(dw.maxAbs)} | fbank max ${fmt(df.maxAbs)} mean ${fmt(df.meanAbs)} `
-      + `>1e-3 ${(100 * df.fractionAbove(1e-3)).toFixed(3)}% | normalised max ${fmt(dn.maxAbs)} mean ${fmt(dn.meanAbs)}`);
+    console.log(
+      `  ${name}: waveform max ${fmt(dw.maxAbs)} | fbank max ${fmt(df.maxAbs)} mean ${fmt(df.meanAbs)} ` +
+        `>1e-3 ${(100 * df.fractionAbove(1e-3)).toFixed(3)}% | normalised max ${fmt(dn.maxAbs)} mean ${fmt(dn.meanAbs)}`,
+    );
     assert.ok(dw.maxAbs <= 1e-5, `waveform max abs ${dw.maxAbs}`);
     assert.ok(df.meanAbs < 1e-4, `fbank mean abs ${df.meanAbs}`);
     assert.ok(df.maxAbs < 5e-2, `fbank max abs ${df.maxAbs}`);
@@ -62,10 +82,23 @@ for (const [name, asset] of CASES) {
 }
 
 test('clip starts use the float duration - 2 (3.3 s: 10399/20799, not 10400/20800)', () => {
-  assert.deepEqual(sampleClips(52800, 16000, 2, 3).map((c) => c.start), [0, 10399, 20799]);
+  assert.deepEqual(
+    sampleClips(52800, 16000, 2, 3).map((c) => c.start),
+    [0, 10399, 20799],
+  );
   const short = sampleClips(8000, 16000, 2, 3);
-  assert.deepEqual(short.map((c) => [c.start, c.end, c.sliceStart, c.sliceEnd]), [[0, 32000, 0, 8000], [0, 32000, 0, 8000], [0, 32000, 0, 8000]]);
-  assert.deepEqual(sampleClips(32000, 16000, 2, 1).map((c) => [c.start, c.end]), [[0, 32000]]);
+  assert.deepEqual(
+    short.map((c) => [c.start, c.end, c.sliceStart, c.sliceEnd]),
+    [
+      [0, 32000, 0, 8000],
+      [0, 32000, 0, 8000],
+      [0, 32000, 0, 8000],
+    ],
+  );
+  assert.deepEqual(
+    sampleClips(32000, 16000, 2, 1).map((c) => [c.start, c.end]),
+    [[0, 32000]],
+  );
 });
 
 test('padded columns and the empty mel bin have the documented values', async () => {

@@ -23,7 +23,13 @@ export interface AudioOptions {
 }
 
 export const AUDIO_DEFAULTS = {
-  sampleRate: 16000, numMelBins: 128, targetLength: 204, clipDuration: 2, clipsPerVideo: 3, mean: -4.268, std: 9.138,
+  sampleRate: 16000,
+  numMelBins: 128,
+  targetLength: 204,
+  clipDuration: 2,
+  clipsPerVideo: 3,
+  mean: -4.268,
+  std: 9.138,
 } as const;
 
 type Resolved = Omit<Required<AudioOptions>, 'onWarning'> & Pick<AudioOptions, 'onWarning'>;
@@ -35,15 +41,27 @@ function resolve(opts: AudioOptions): Resolved {
 const f = Math.fround;
 
 function checkChannels(channels: readonly Float32Array[], source: string): number {
-  if (channels.length === 0) throw new MediaError('AUDIO_EMPTY', `${source}: the audio has no channels. Provide at least one channel of samples.`);
+  if (channels.length === 0)
+    throw new MediaError(
+      'AUDIO_EMPTY',
+      `${source}: the audio has no channels. Provide at least one channel of samples.`,
+    );
   const n = channels[0].length;
   if (channels.some((c) => c.length !== n)) {
-    throw new MediaError('AUDIO_INVALID', `${source}: channels have different lengths (${channels.map((c) => c.length).join(', ')}). Pass equally long channels.`);
+    throw new MediaError(
+      'AUDIO_INVALID',
+      `${source}: channels have different lengths (${channels.map((c) => c.length).join(', ')}). Pass equally long channels.`,
+    );
   }
-  if (n === 0) throw new MediaError('AUDIO_EMPTY', `${source}: the audio contains no samples. Use a file with sound in it.`);
+  if (n === 0)
+    throw new MediaError('AUDIO_EMPTY', `${source}: the audio contains no samples. Use a file with sound in it.`);
   for (const c of channels) {
     for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(c[i])) throw new MediaError('AUDIO_INVALID', `${source}: sample ${i} is ${c[i]} (not finite). Repair or re-export the audio.`);
+      if (!Number.isFinite(c[i]))
+        throw new MediaError(
+          'AUDIO_INVALID',
+          `${source}: sample ${i} is ${c[i]} (not finite). Repair or re-export the audio.`,
+        );
     }
   }
   return n;
@@ -54,7 +72,11 @@ function checkChannels(channels: readonly Float32Array[], source: string): numbe
  * `opts.sampleRate`. The waveform is copied first: the official in-place mean subtraction is
  * reproduced on that copy, including its carry-over into later overlapping clips.
  */
-export function clipFbanks(wave: readonly Float32Array[], opts: AudioOptions = {}, source = '<waveform>'): { fbank: Float32Tensor; clips: ClipBounds[] } {
+export function clipFbanks(
+  wave: readonly Float32Array[],
+  opts: AudioOptions = {},
+  source = '<waveform>',
+): { fbank: Float32Tensor; clips: ClipBounds[] } {
   const o = resolve(opts);
   const n = checkChannels(wave, source);
   const shared = wave.map((c) => Float32Array.from(c));
@@ -66,16 +88,24 @@ export function clipFbanks(wave: readonly Float32Array[], opts: AudioOptions = {
     const len = clip.sliceEnd - clip.sliceStart;
     if (len < need) {
       const ms = ((len / o.sampleRate) * 1000).toFixed(1);
-      throw new MediaError('AUDIO_TOO_SHORT', `${source}: clip ${ci} has ${len} samples (${ms} ms at ${o.sampleRate} Hz), shorter than one ${need}-sample analysis frame. Use audio of at least ${(need / o.sampleRate) * 1000} ms.`);
+      throw new MediaError(
+        'AUDIO_TOO_SHORT',
+        `${source}: clip ${ci} has ${len} samples (${ms} ms at ${o.sampleRate} Hz), shorter than one ${need}-sample analysis frame. Use audio of at least ${(need / o.sampleRate) * 1000} ms.`,
+      );
     }
     let sum = 0;
     for (const c of shared) for (let i = clip.sliceStart; i < clip.sliceEnd; i++) sum += c[i];
     const mean = f(f(sum) / (len * shared.length));
     for (const c of shared) for (let i = clip.sliceStart; i < clip.sliceEnd; i++) c[i] = f(c[i] - mean);
-    const fb = fbank(shared[0].subarray(clip.sliceStart, clip.sliceEnd), { sampleFrequency: o.sampleRate, numMelBins: bins });
+    const fb = fbank(shared[0].subarray(clip.sliceStart, clip.sliceEnd), {
+      sampleFrequency: o.sampleRate,
+      numMelBins: bins,
+    });
     const gap = target - fb.frames;
     if (Math.abs(gap) / fb.frames > 0.2) {
-      o.onWarning?.(`Large gap between audio n_frames(${fb.frames}) and target_length (${target}). Is the audio_target_length setting correct?`);
+      o.onWarning?.(
+        `Large gap between audio n_frames(${fb.frames}) and target_length (${target}). Is the audio_target_length setting correct?`,
+      );
     }
     // Transpose frames x mel -> mel x frames; columns past the signal stay 0 (the official pad value).
     const base = ci * bins * target;
@@ -86,7 +116,11 @@ export function clipFbanks(wave: readonly Float32Array[], opts: AudioOptions = {
 }
 
 /** torchvision `Normalize(mean, std)` on `clips x mel x T`, adding the channel axis. */
-export function normalizeFbank(t: Float32Tensor, mean: number = AUDIO_DEFAULTS.mean, std: number = AUDIO_DEFAULTS.std): Float32Tensor {
+export function normalizeFbank(
+  t: Float32Tensor,
+  mean: number = AUDIO_DEFAULTS.mean,
+  std: number = AUDIO_DEFAULTS.std,
+): Float32Tensor {
   const m = f(mean);
   const s = f(std);
   const out = new Float32Array(t.data.length);
@@ -96,17 +130,29 @@ export function normalizeFbank(t: Float32Tensor, mean: number = AUDIO_DEFAULTS.m
 }
 
 /** Resamples to `opts.sampleRate` when needed (torchaudio's resample), without mutating input. */
-export function toModelRate(channels: readonly Float32Array[], sampleRate: number, opts: AudioOptions = {}): Float32Array[] {
+export function toModelRate(
+  channels: readonly Float32Array[],
+  sampleRate: number,
+  opts: AudioOptions = {},
+): Float32Array[] {
   const target = resolve(opts).sampleRate;
   return sampleRate === target ? [...channels] : resample(channels, sampleRate, target);
 }
 
 /** The whole official transform from decoded samples (channels x samples at `sampleRate`). */
-export function preprocessWaveform(channels: readonly Float32Array[], sampleRate: number, opts: AudioOptions = {}, source = '<waveform>'): Float32Tensor {
+export function preprocessWaveform(
+  channels: readonly Float32Array[],
+  sampleRate: number,
+  opts: AudioOptions = {},
+  source = '<waveform>',
+): Float32Tensor {
   const o = resolve(opts);
   checkChannels(channels, source);
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
-    throw new MediaError('AUDIO_BAD_RATE', `${source}: sample rate ${sampleRate} Hz is not a positive integer. Pass the rate the samples were recorded at.`);
+    throw new MediaError(
+      'AUDIO_BAD_RATE',
+      `${source}: sample rate ${sampleRate} Hz is not a positive integer. Pass the rate the samples were recorded at.`,
+    );
   }
   const wave = toModelRate(channels, sampleRate, o);
   return normalizeFbank(clipFbanks(wave, o, source).fbank, o.mean, o.std);

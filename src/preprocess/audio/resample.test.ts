@@ -15,7 +15,12 @@ test('output length is ceil(new * len / orig) and equal rates return the input',
 });
 
 test('tones survive up- and down-sampling, including co-prime rates', () => {
-  for (const [from, to] of [[8000, 16000], [44100, 16000], [44101, 16000], [16000, 48000]]) {
+  for (const [from, to] of [
+    [8000, 16000],
+    [44100, 16000],
+    [44101, 16000],
+    [16000, 48000],
+  ]) {
     const t0 = performance.now();
     const y = resampleChannel(tone(440, from, from), from, to);
     const ms = performance.now() - t0;

@@ -15,8 +15,16 @@ export interface ResampleOptions {
   rolloff?: number;
 }
 
-interface Phase { first: number; taps: Float32Array }
-interface Kernel { orig: number; next: number; width: number; phases: Phase[] }
+interface Phase {
+  first: number;
+  taps: Float32Array;
+}
+interface Kernel {
+  orig: number;
+  next: number;
+  width: number;
+  phases: Phase[];
+}
 
 const f = Math.fround;
 const PI32 = f(Math.PI);
@@ -83,9 +91,17 @@ export function resampledLength(length: number, origFreq: number, newFreq: numbe
 }
 
 /** Resamples one channel. Returns the input itself when the rates are equal (as torchaudio). */
-export function resampleChannel(x: Float32Array, origFreq: number, newFreq: number, opts: ResampleOptions = {}): Float32Array {
+export function resampleChannel(
+  x: Float32Array,
+  origFreq: number,
+  newFreq: number,
+  opts: ResampleOptions = {},
+): Float32Array {
   if (!Number.isInteger(origFreq) || !Number.isInteger(newFreq) || origFreq <= 0 || newFreq <= 0) {
-    throw new MediaError('AUDIO_BAD_RATE', `cannot resample from ${origFreq} Hz to ${newFreq} Hz: both rates must be positive integers.`);
+    throw new MediaError(
+      'AUDIO_BAD_RATE',
+      `cannot resample from ${origFreq} Hz to ${newFreq} Hz: both rates must be positive integers.`,
+    );
   }
   if (origFreq === newFreq) return x;
   const k = kernelFor(origFreq, newFreq, opts.lowpassFilterWidth ?? 6, opts.rolloff ?? 0.99);
@@ -108,6 +124,11 @@ export function resampleChannel(x: Float32Array, origFreq: number, newFreq: numb
 }
 
 /** Resamples every channel (channels x samples), like torchaudio on a 2-D waveform. */
-export function resample(channels: readonly Float32Array[], origFreq: number, newFreq: number, opts: ResampleOptions = {}): Float32Array[] {
+export function resample(
+  channels: readonly Float32Array[],
+  origFreq: number,
+  newFreq: number,
+  opts: ResampleOptions = {},
+): Float32Array[] {
   return channels.map((c) => resampleChannel(c, origFreq, newFreq, opts));
 }

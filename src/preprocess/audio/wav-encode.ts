@@ -23,7 +23,11 @@ function chunk(id: string, body: Uint8Array, le: boolean): Uint8Array {
 }
 
 /** Encodes `channels` (equal lengths, values in [-1, 1) for PCM) at `sampleRate`. */
-export function encodeWav(channels: readonly Float32Array[], sampleRate: number, opts: WavEncodeOptions = {}): Uint8Array {
+export function encodeWav(
+  channels: readonly Float32Array[],
+  sampleRate: number,
+  opts: WavEncodeOptions = {},
+): Uint8Array {
   const format = opts.format ?? 'pcm';
   const bits = opts.bits ?? (format === 'pcm' ? 16 : 32);
   const le = !opts.bigEndian;
@@ -56,7 +60,8 @@ export function encodeWav(channels: readonly Float32Array[], sampleRate: number,
     for (let c = 0; c < nch; c++, p += width) {
       const x = channels[c][i];
       if (format === 'float') {
-        if (bits === 64) dv.setFloat64(p, x, le); else dv.setFloat32(p, x, le);
+        if (bits === 64) dv.setFloat64(p, x, le);
+        else dv.setFloat32(p, x, le);
         continue;
       }
       const q = Math.max(-full, Math.min(full - 1, Math.round(x * full)));
@@ -71,13 +76,20 @@ export function encodeWav(channels: readonly Float32Array[], sampleRate: number,
     }
   }
 
-  const parts = [chunk('fmt ', fmt, le), ...(opts.extraChunks ?? []).map((c) => chunk(c.id, c.body, le)), chunk('data', data, le)];
+  const parts = [
+    chunk('fmt ', fmt, le),
+    ...(opts.extraChunks ?? []).map((c) => chunk(c.id, c.body, le)),
+    chunk('data', data, le),
+  ];
   const size = parts.reduce((n, p) => n + p.length, 4);
   const out = new Uint8Array(8 + size);
   out.set(new TextEncoder().encode(le ? 'RIFF' : 'RIFX'), 0);
   new DataView(out.buffer).setUint32(4, size, le);
   out.set(new TextEncoder().encode('WAVE'), 8);
   let at = 12;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

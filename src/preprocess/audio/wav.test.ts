@@ -36,7 +36,12 @@ test('PCM 8/16/24/32-bit, float32/64, RIFF and RIFX decode to torchaudio-scaled 
     assert.equal(d.channels.length, 2, name);
     assert.deepEqual(plain(d.channels[0]), plain(left), name);
     // Halving loses the lowest bit for odd codes; the decoder must reproduce what was quantised.
-    const expectRight = opts.format === 'float' ? right : right.map((v) => Math.max(-1, Math.min(1, Math.round(v * 2 ** ((opts.bits ?? 16) - 1)) / 2 ** ((opts.bits ?? 16) - 1))));
+    const expectRight =
+      opts.format === 'float'
+        ? right
+        : right.map((v) =>
+            Math.max(-1, Math.min(1, Math.round(v * 2 ** ((opts.bits ?? 16) - 1)) / 2 ** ((opts.bits ?? 16) - 1))),
+          );
     assert.deepEqual(plain(d.channels[1]), plain(expectRight), name);
   }
 });
@@ -45,7 +50,12 @@ test('WAVE_FORMAT_EXTENSIBLE, 5 channels and odd-sized chunks before data', () =
   const chans = Array.from({ length: 5 }, (_, c) => codes(16, [c, -c, 100 * c, 7]));
   const list = { id: 'LIST', body: new TextEncoder().encode('INFOISFT\x05\x00\x00\x00abcde') }; // odd: 17 bytes
   const junk = { id: 'junk', body: new Uint8Array(3) };
-  for (const opts of [{ extensible: true }, { extensible: true, format: 'float' as const }, { extraChunks: [list, junk] }, { extensible: true, bits: 24, extraChunks: [list] }]) {
+  for (const opts of [
+    { extensible: true },
+    { extensible: true, format: 'float' as const },
+    { extraChunks: [list, junk] },
+    { extensible: true, bits: 24, extraChunks: [list] },
+  ]) {
     const d = decodeWav(encodeWav(chans, 48000, opts), 'ext.wav');
     assert.equal(d.channels.length, 5);
     d.channels.forEach((c, i) => assert.deepEqual(plain(c), plain(chans[i]), JSON.stringify(opts)));
@@ -67,8 +77,14 @@ test('bad WAV bytes give typed errors that name the file', () => {
   assert.throws(() => decodeWav(new Uint8Array(0), 'zero.wav'), isMediaError('AUDIO_FILE_EMPTY', /zero\.wav/));
   assert.throws(() => decodeWav(good.subarray(0, 20), 'head.wav'), isMediaError('AUDIO_WAV_TRUNCATED', /head\.wav/));
   assert.throws(() => decodeWav(good.subarray(0, 8), 'tiny.wav'), isMediaError('AUDIO_WAV_TRUNCATED', /tiny\.wav/));
-  assert.throws(() => decodeWav(good.subarray(0, 600), 'liar.wav'), isMediaError('AUDIO_WAV_TRUNCATED', /liar\.wav.*declares 2000 bytes.*only 556/));
-  assert.throws(() => decodeWav(new TextEncoder().encode('hello, this is text'), 'notes.txt'), isMediaError('AUDIO_NOT_WAV', /notes\.txt/));
+  assert.throws(
+    () => decodeWav(good.subarray(0, 600), 'liar.wav'),
+    isMediaError('AUDIO_WAV_TRUNCATED', /liar\.wav.*declares 2000 bytes.*only 556/),
+  );
+  assert.throws(
+    () => decodeWav(new TextEncoder().encode('hello, this is text'), 'notes.txt'),
+    isMediaError('AUDIO_NOT_WAV', /notes\.txt/),
+  );
   const alaw = good.slice();
   new DataView(alaw.buffer).setUint16(20, 6, true);
   assert.throws(() => decodeWav(alaw, 'alaw.wav'), isMediaError('AUDIO_WAV_UNSUPPORTED', /alaw\.wav.*0x6/));

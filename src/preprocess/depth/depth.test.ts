@@ -7,14 +7,27 @@ import sharp from 'sharp';
 import { MediaError } from '../../core/errors.ts';
 import { encodeNpy } from '../../core/npy.ts';
 import { float32 } from '../../core/tensor.ts';
-import { NYU_FOCAL_LENGTH, depthToDisparity, encodePfm, loadDepthFile, parsePfm, readDepthMap, toDisparity } from './index.ts';
+import {
+  NYU_FOCAL_LENGTH,
+  depthToDisparity,
+  encodePfm,
+  loadDepthFile,
+  parsePfm,
+  readDepthMap,
+  toDisparity,
+} from './index.ts';
 
 let dir = '';
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'ib-depth-')); });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ib-depth-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 // 320x240 depth in millimetres: a left-right ramp 500..3690 mm with a hole (0) in the middle.
-const W = 320, H = 240;
+const W = 320,
+  H = 240;
 const mm = new Uint16Array(W * H);
 for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) mm[y * W + x] = 500 + x * 10;
 for (let y = 100; y < 140; y++) for (let x = 140; x < 180; x++) mm[y * W + x] = 0;
@@ -34,7 +47,10 @@ test('disparity formula: baseline*focal/depth, holes → 0, clipping to [0.01, 5
 });
 
 test('16-bit PNG in millimetres → disparity values at known pixels, then 1x224x224', async () => {
-  const png = await sharp(mm, { raw: { width: W, height: H, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+  const png = await sharp(mm, { raw: { width: W, height: H, channels: 1 } })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
   const p = join(dir, 'depth.png');
   await writeFile(p, png);
   const { map, kind } = await readDepthMap(p);
@@ -84,13 +100,32 @@ test('SUN RGB-D bit-rotated PNG values are unrotated', () => {
 
 test('depth errors are MediaErrors naming the file', async () => {
   const rgb = join(dir, 'colour.png');
-  await writeFile(rgb, await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).png().toBuffer());
+  await writeFile(
+    rgb,
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer(),
+  );
   const g8 = join(dir, 'gray8.png');
-  await writeFile(g8, await sharp({ create: { width: 4, height: 4, channels: 3, background: '#777' } }).toColourspace('b-w').png().toBuffer());
+  await writeFile(
+    g8,
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#777' } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer(),
+  );
   const pf3 = join(dir, 'colour.pfm');
   await writeFile(pf3, 'PF\n1 1\n-1.0\n\0\0\0\0\0\0\0\0\0\0\0\0');
-  for (const [p, code] of [[rgb, 'DEPTH_INVALID'], [g8, 'DEPTH_INVALID'], [pf3, 'DEPTH_INVALID'], [join(dir, 'missing.png'), 'FILE_NOT_FOUND']]) {
-    await assert.rejects(loadDepthFile(p), (e: unknown) => e instanceof MediaError && e.code === code && e.message.includes(p));
+  for (const [p, code] of [
+    [rgb, 'DEPTH_INVALID'],
+    [g8, 'DEPTH_INVALID'],
+    [pf3, 'DEPTH_INVALID'],
+    [join(dir, 'missing.png'), 'FILE_NOT_FOUND'],
+  ]) {
+    await assert.rejects(
+      loadDepthFile(p),
+      (e: unknown) => e instanceof MediaError && e.code === code && e.message.includes(p),
+    );
   }
   const ok = await loadDepthFile(g8, { kind: 'disparity' });
   assert.deepEqual(ok.shape, [1, 224, 224]);

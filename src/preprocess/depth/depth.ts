@@ -37,15 +37,24 @@ export async function readDepthMap(path: string, kind?: DepthKind): Promise<{ ma
   const bytes = await readInputFile(path);
   const ext = extname(path).toLowerCase();
   if (ext === '.npy' || bytes[0] === 0x93) return { map: npyToMap(bytes, path), kind: kind ?? 'depth-m' };
-  if (ext === '.pfm' || (bytes[0] === 0x50 && (bytes[1] === 0x66 || bytes[1] === 0x46))) return { map: parsePfm(bytes, path), kind: kind ?? 'depth-m' };
+  if (ext === '.pfm' || (bytes[0] === 0x50 && (bytes[1] === 0x66 || bytes[1] === 0x46)))
+    return { map: parsePfm(bytes, path), kind: kind ?? 'depth-m' };
   const raw = await decodeRaw(bytes, path);
   if (raw.channels > 2) {
-    throw mediaError('DEPTH_INVALID', path, `depth image has ${raw.channels} colour channels`,
-      'Depth must be single-channel (16-bit PNG in millimetres, or .npy/.pfm in metres); colourised depth visualisations cannot be inverted.');
+    throw mediaError(
+      'DEPTH_INVALID',
+      path,
+      `depth image has ${raw.channels} colour channels`,
+      'Depth must be single-channel (16-bit PNG in millimetres, or .npy/.pfm in metres); colourised depth visualisations cannot be inverted.',
+    );
   }
   if (raw.bitDepth === 8 && kind === undefined) {
-    throw mediaError('DEPTH_INVALID', path, '8-bit depth image: its unit is ambiguous',
-      "Pass kind ('disparity' if brighter = nearer, or 'depth-mm'/'depth-m'), or provide 16-bit millimetres.");
+    throw mediaError(
+      'DEPTH_INVALID',
+      path,
+      '8-bit depth image: its unit is ambiguous',
+      "Pass kind ('disparity' if brighter = nearer, or 'depth-mm'/'depth-m'), or provide 16-bit millimetres.",
+    );
   }
   const n = raw.width * raw.height;
   const data = new Float32Array(n);
@@ -57,8 +66,12 @@ function npyToMap(bytes: Uint8Array, path: string): FloatImage {
   const t = parseNpy(bytes, path);
   const shape = t.shape.filter((d, i) => !(d === 1 && t.shape.length === 3 && (i === 0 || i === 2)));
   if (shape.length !== 2 || t.dtype === 'int64' || t.dtype === 'float16') {
-    throw mediaError('DEPTH_INVALID', path, `.npy depth must be a HxW (or 1xHxW / HxWx1) float or integer array, got ${t.dtype} [${t.shape.join(', ')}]`,
-      'Save it with numpy.save(path, depth.astype(np.float32)).');
+    throw mediaError(
+      'DEPTH_INVALID',
+      path,
+      `.npy depth must be a HxW (or 1xHxW / HxWx1) float or integer array, got ${t.dtype} [${t.shape.join(', ')}]`,
+      'Save it with numpy.save(path, depth.astype(np.float32)).',
+    );
   }
   return { width: shape[1], height: shape[0], data: Float32Array.from(t.data as ArrayLike<number>) };
 }
@@ -85,7 +98,8 @@ export function preprocessDisparity(disp: FloatImage, opts: { mean?: number; std
   const resized = resizeBicubicPILFloat(disp.data, disp.width, disp.height, width, height);
   const crop = centerCrop(resized, width, height, 1, DEPTH_SIZE);
   if (opts.mean !== undefined || opts.std !== undefined) {
-    const m = Math.fround(opts.mean ?? 0), s = Math.fround(opts.std ?? 1);
+    const m = Math.fround(opts.mean ?? 0),
+      s = Math.fround(opts.std ?? 1);
     if (!(s > 0)) throw new RangeError(`depth std must be positive, got ${opts.std}`);
     for (let i = 0; i < crop.length; i++) crop[i] = (crop[i] - m) / s;
   }

@@ -21,7 +21,10 @@ export type SensorPreset = keyof typeof SENSOR_BASELINES;
  */
 export const NYU_FOCAL_LENGTH = 518.857901;
 
-export interface SensorParams { baseline: number; focalLength: number }
+export interface SensorParams {
+  baseline: number;
+  focalLength: number;
+}
 
 export interface DisparityOptions {
   /** Sensor whose baseline to use; default 'kinect-v1'. `baseline` (metres) overrides it. */
@@ -42,10 +45,12 @@ export interface DisparityOptions {
 
 export function resolveSensor(opts: DisparityOptions): SensorParams {
   const preset = SENSOR_BASELINES[opts.sensor ?? 'kinect-v1'];
-  if (preset === undefined) throw new RangeError(`unknown depth sensor '${opts.sensor}' (known: ${Object.keys(SENSOR_BASELINES).join(', ')})`);
+  if (preset === undefined)
+    throw new RangeError(`unknown depth sensor '${opts.sensor}' (known: ${Object.keys(SENSOR_BASELINES).join(', ')})`);
   const baseline = opts.baseline ?? preset;
   const focalLength = opts.focalLength ?? NYU_FOCAL_LENGTH;
-  if (!(baseline > 0) || !(focalLength > 0)) throw new RangeError(`baseline and focalLength must be positive (got ${baseline}, ${focalLength})`);
+  if (!(baseline > 0) || !(focalLength > 0))
+    throw new RangeError(`baseline and focalLength must be positive (got ${baseline}, ${focalLength})`);
   return { baseline, focalLength };
 }
 

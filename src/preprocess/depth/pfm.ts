@@ -5,12 +5,21 @@
  */
 import { mediaError } from '../image/errors.ts';
 
-export interface FloatImage { width: number; height: number; data: Float32Array }
+export interface FloatImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
 
 /** Parses a single-channel PFM; colour PFMs are refused (a depth map has one channel). */
 export function parsePfm(b: Uint8Array, source: string): FloatImage {
   const bad = (what: string): never => {
-    throw mediaError('DEPTH_INVALID', source, `not a readable PFM file: ${what}`, 'Write it as a single-channel "Pf" PFM, or use .npy / 16-bit PNG.');
+    throw mediaError(
+      'DEPTH_INVALID',
+      source,
+      `not a readable PFM file: ${what}`,
+      'Write it as a single-channel "Pf" PFM, or use .npy / 16-bit PNG.',
+    );
   };
   // Three whitespace-separated header tokens after the magic, then exactly one whitespace byte.
   const tokens: string[] = [];
@@ -26,13 +35,19 @@ export function parsePfm(b: Uint8Array, source: string): FloatImage {
   const [magic, ws, hs, ss] = tokens;
   if (magic === 'PF') bad('it has 3 channels (PF)');
   if (magic !== 'Pf') bad(`magic is '${magic}', expected 'Pf'`);
-  const width = Number(ws), height = Number(hs), scale = Number(ss);
+  const width = Number(ws),
+    height = Number(hs),
+    scale = Number(ss);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) bad(`bad size ${ws}x${hs}`);
   if (!Number.isFinite(scale) || scale === 0) bad(`bad scale '${ss}'`);
   const need = width * height * 4;
   if (b.length - pos < need) {
-    throw mediaError('IMAGE_TRUNCATED', source, `PFM is truncated: ${width}x${height} needs ${need} data bytes, file has ${b.length - pos}`,
-      'The file was cut off; re-export it.');
+    throw mediaError(
+      'IMAGE_TRUNCATED',
+      source,
+      `PFM is truncated: ${width}x${height} needs ${need} data bytes, file has ${b.length - pos}`,
+      'The file was cut off; re-export it.',
+    );
   }
   const view = new DataView(b.buffer, b.byteOffset + pos, need);
   const little = scale < 0;

@@ -6,7 +6,11 @@
  */
 import { mediaError } from './errors.ts';
 
-export interface RgbImage { width: number; height: number; data: Uint8Array }
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
 
 const BI_RGB = 0;
 const BI_BITFIELDS = 3;
@@ -23,25 +27,45 @@ function field(mask: number): (pix: number) => number {
 
 export function decodeBmp(b: Uint8Array, source: string): RgbImage {
   const bad = (what: string): never => {
-    throw mediaError('IMAGE_CORRUPT', source, `BMP is malformed: ${what}`, 'Re-export it as PNG or an uncompressed BMP.');
+    throw mediaError(
+      'IMAGE_CORRUPT',
+      source,
+      `BMP is malformed: ${what}`,
+      'Re-export it as PNG or an uncompressed BMP.',
+    );
   };
   if (b.length < 26) bad('the header is truncated');
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const dataOffset = v.getUint32(10, true);
   const hdr = v.getUint32(14, true);
-  let width: number, height: number, bpp: number, compression = BI_RGB, colorsUsed = 0, palEntry = 4;
+  let width: number,
+    height: number,
+    bpp: number,
+    compression = BI_RGB,
+    colorsUsed = 0,
+    palEntry = 4;
   if (hdr === 12) {
-    width = v.getUint16(18, true); height = v.getInt16(20, true); bpp = v.getUint16(24, true); palEntry = 3;
+    width = v.getUint16(18, true);
+    height = v.getInt16(20, true);
+    bpp = v.getUint16(24, true);
+    palEntry = 3;
   } else if (hdr >= 40 && b.length >= 14 + 40) {
-    width = v.getInt32(18, true); height = v.getInt32(22, true); bpp = v.getUint16(28, true);
-    compression = v.getUint32(30, true); colorsUsed = v.getUint32(46, true);
+    width = v.getInt32(18, true);
+    height = v.getInt32(22, true);
+    bpp = v.getUint16(28, true);
+    compression = v.getUint32(30, true);
+    colorsUsed = v.getUint32(46, true);
   } else return bad(`unknown header size ${hdr}`);
   const topDown = height < 0;
   height = Math.abs(height);
   if (width <= 0 || height === 0 || width > 1 << 16 || height > 1 << 16) bad(`implausible size ${width}x${height}`);
   if (compression !== BI_RGB && compression !== BI_BITFIELDS && compression !== BI_ALPHABITFIELDS) {
-    throw mediaError('IMAGE_UNSUPPORTED_FORMAT', source, `BMP compression type ${compression} (RLE/JPEG/PNG-in-BMP) is not supported`,
-      'Convert it to PNG or an uncompressed BMP.');
+    throw mediaError(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      source,
+      `BMP compression type ${compression} (RLE/JPEG/PNG-in-BMP) is not supported`,
+      'Convert it to PNG or an uncompressed BMP.',
+    );
   }
   let masks: [number, number, number] | undefined;
   if (compression !== BI_RGB) {
@@ -59,13 +83,19 @@ export function decodeBmp(b: Uint8Array, source: string): RgbImage {
     palette = new Uint8Array(256 * 3);
     for (let i = 0; i < Math.min(n, 256); i++) {
       const p = start + i * palEntry;
-      palette[i * 3] = b[p + 2]; palette[i * 3 + 1] = b[p + 1]; palette[i * 3 + 2] = b[p];
+      palette[i * 3] = b[p + 2];
+      palette[i * 3 + 1] = b[p + 1];
+      palette[i * 3 + 2] = b[p];
     }
   } else if (![16, 24, 32].includes(bpp)) bad(`unsupported bit depth ${bpp}`);
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
   if (dataOffset + stride * height > b.length) {
-    throw mediaError('IMAGE_TRUNCATED', source, `BMP is truncated: pixel data needs ${stride * height} bytes from offset ${dataOffset}, file has ${b.length}`,
-      'The file was cut off; re-download or re-export it.');
+    throw mediaError(
+      'IMAGE_TRUNCATED',
+      source,
+      `BMP is truncated: pixel data needs ${stride * height} bytes from offset ${dataOffset}, file has ${b.length}`,
+      'The file was cut off; re-download or re-export it.',
+    );
   }
   const out = new Uint8Array(width * height * 3);
   const [fr, fg, fb] = masks ? masks.map(field) : [field(0), field(0), field(0)];
@@ -76,13 +106,19 @@ export function decodeBmp(b: Uint8Array, source: string): RgbImage {
       if (palette) {
         const bit = x * bpp;
         const idx = (b[row + (bit >> 3)] >> (8 - bpp - (bit & 7))) & ((1 << bpp) - 1);
-        out[o] = palette[idx * 3]; out[o + 1] = palette[idx * 3 + 1]; out[o + 2] = palette[idx * 3 + 2];
+        out[o] = palette[idx * 3];
+        out[o + 1] = palette[idx * 3 + 1];
+        out[o + 2] = palette[idx * 3 + 2];
       } else if (bpp === 24) {
         const p = row + x * 3;
-        out[o] = b[p + 2]; out[o + 1] = b[p + 1]; out[o + 2] = b[p];
+        out[o] = b[p + 2];
+        out[o + 1] = b[p + 1];
+        out[o + 2] = b[p];
       } else {
         const pix = bpp === 16 ? v.getUint16(row + x * 2, true) : v.getUint32(row + x * 4, true);
-        out[o] = fr(pix); out[o + 1] = fg(pix); out[o + 2] = fb(pix);
+        out[o] = fr(pix);
+        out[o + 1] = fg(pix);
+        out[o + 2] = fb(pix);
       }
     }
   }

@@ -35,15 +35,30 @@ export { rawToRgb } from './raw-rgb.ts';
 function classifySharpError(e: unknown, source: string, format: ImageFormat): never {
   const msg = (e as Error).message ?? String(e);
   if (/premature end|end of stream|truncated|unexpected end|short read|EOF/i.test(msg)) {
-    throw mediaError('IMAGE_TRUNCATED', source, `${format.toUpperCase()} is truncated (${firstLine(msg)})`,
-      'The file was cut off; re-download or re-export it.', e);
+    throw mediaError(
+      'IMAGE_TRUNCATED',
+      source,
+      `${format.toUpperCase()} is truncated (${firstLine(msg)})`,
+      'The file was cut off; re-download or re-export it.',
+      e,
+    );
   }
   if (/unsupported|not a known|no loader/i.test(msg)) {
-    throw mediaError('IMAGE_UNSUPPORTED_FORMAT', source, `this ${format.toUpperCase()} variant cannot be decoded (${firstLine(msg)})`,
-      'Convert it to a baseline JPEG or an 8-bit PNG.', e);
+    throw mediaError(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      source,
+      `this ${format.toUpperCase()} variant cannot be decoded (${firstLine(msg)})`,
+      'Convert it to a baseline JPEG or an 8-bit PNG.',
+      e,
+    );
   }
-  throw mediaError('IMAGE_CORRUPT', source, `${format.toUpperCase()} cannot be decoded (${firstLine(msg)})`,
-    'The file is damaged or not really an image; re-export it.', e);
+  throw mediaError(
+    'IMAGE_CORRUPT',
+    source,
+    `${format.toUpperCase()} cannot be decoded (${firstLine(msg)})`,
+    'The file is damaged or not really an image; re-export it.',
+    e,
+  );
 }
 const firstLine = (s: string): string => s.split('\n')[0].trim();
 
@@ -65,19 +80,33 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
     const meta = await base().metadata();
     const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
     if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char' && !sixteen) {
-      throw mediaError('IMAGE_UNSUPPORTED_FORMAT', source, `${meta.depth} samples are not supported`, 'Convert it to an 8- or 16-bit image.');
+      throw mediaError(
+        'IMAGE_UNSUPPORTED_FORMAT',
+        source,
+        `${meta.depth} samples are not supported`,
+        'Convert it to an 8- or 16-bit image.',
+      );
     }
     const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 3) <= 2;
     if (meta.space === 'cmyk') {
       const { data, info } = await base().toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
-      return { width: info.width, height: info.height, channels: 3, bitDepth: 8, format, data: cmykToRgb(data, info.channels) };
+      return {
+        width: info.width,
+        height: info.height,
+        channels: 3,
+        bitDepth: 8,
+        format,
+        data: cmykToRgb(data, info.channels),
+      };
     }
     let s = base();
     if (sixteen) s = s.toColourspace(grey ? 'grey16' : 'rgb16').raw({ depth: 'ushort' });
     else s = (grey ? s.toColourspace('b-w') : s).raw();
     const { data, info } = await s.toBuffer({ resolveWithObject: true });
     const channels = info.channels as 1 | 2 | 3 | 4;
-    const samples = sixteen ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) : new Uint8Array(data);
+    const samples = sixteen
+      ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
+      : new Uint8Array(data);
     return { width: info.width, height: info.height, channels, bitDepth: sixteen ? 16 : 8, data: samples, format };
   } catch (e) {
     if (e instanceof MediaError) throw e;
@@ -89,7 +118,10 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
 function cmykToRgb(cmyk: Uint8Array, channels: number): Uint8Array {
   const n = cmyk.length / channels;
   const out = new Uint8Array(n * 3);
-  const muldiv255 = (a: number, b: number): number => { const t = a * b + 128; return ((t >> 8) + t) >> 8; };
+  const muldiv255 = (a: number, b: number): number => {
+    const t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+  };
   for (let i = 0; i < n; i++) {
     const nk = 255 - cmyk[i * channels + 3];
     for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.max(0, Math.min(255, nk - muldiv255(cmyk[i * channels + c], nk)));

@@ -24,13 +24,16 @@ function describeUnsupported(b: Uint8Array): string {
   if (startsWith(b, [0x50, 0x4b, 0x03, 0x04])) return 'a ZIP archive';
   if (startsWith(b, [0x93, ...ascii('NUMPY')])) return 'a NumPy .npy array';
   if (startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WAVE'), 8)) return 'a WAV audio file';
-  const printable = b.subarray(0, 512).every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 128);
+  const printable = b
+    .subarray(0, 512)
+    .every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 128);
   return printable ? 'a text file' : 'not a recognised image format';
 }
 
 /** Returns the container format or throws IMAGE_EMPTY / IMAGE_UNSUPPORTED_FORMAT. */
 export function sniffImageFormat(b: Uint8Array, source: string): ImageFormat {
-  if (b.length === 0) throw mediaError('IMAGE_EMPTY', source, 'file is empty (0 bytes)', 'Re-export or re-download the image.');
+  if (b.length === 0)
+    throw mediaError('IMAGE_EMPTY', source, 'file is empty (0 bytes)', 'Re-export or re-download the image.');
   if (startsWith(b, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   if (startsWith(b, ascii('GIF87a')) || startsWith(b, ascii('GIF89a'))) return 'gif';
@@ -38,7 +41,9 @@ export function sniffImageFormat(b: Uint8Array, source: string): ImageFormat {
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
   if (startsWith(b, ascii('BM'))) return 'bmp';
   throw mediaError(
-    'IMAGE_UNSUPPORTED_FORMAT', source, `unsupported image format: the content is ${describeUnsupported(b)}`,
+    'IMAGE_UNSUPPORTED_FORMAT',
+    source,
+    `unsupported image format: the content is ${describeUnsupported(b)}`,
     'Supported: JPEG, PNG, WebP, GIF (first frame), TIFF, BMP. Convert the file, e.g. `ffmpeg -i in -frames:v 1 out.png`.',
   );
 }

@@ -34,10 +34,16 @@ export function centerCropOffsets(width: number, height: number, size = 224): { 
 
 /** Centre-crops interleaved pixels (HWC, `channels` per pixel) to size x size. */
 export function centerCrop<T extends Uint8Array | Float32Array>(
-  src: T, width: number, height: number, channels: number, size = 224,
+  src: T,
+  width: number,
+  height: number,
+  channels: number,
+  size = 224,
 ): T {
   if (src.length !== width * height * channels) {
-    throw new RangeError(`centerCrop: buffer has ${src.length} values, ${width}x${height}x${channels} needs ${width * height * channels}`);
+    throw new RangeError(
+      `centerCrop: buffer has ${src.length} values, ${width}x${height}x${channels} needs ${width * height * channels}`,
+    );
   }
   const { top, left } = centerCropOffsets(width, height, size);
   const out = new (src.constructor as new (n: number) => T)(size * size * channels);

@@ -22,7 +22,12 @@ function bicubic(x: number): number {
 const SUPPORT = 2;
 
 /** Per output sample: first input index, tap count, and `ksize` weights (double). */
-export interface Coeffs { ksize: number; start: Int32Array; count: Int32Array; weights: Float64Array }
+export interface Coeffs {
+  ksize: number;
+  start: Int32Array;
+  count: Int32Array;
+  weights: Float64Array;
+}
 
 /** Pillow's precompute_coeffs for the box [0, inSize) → outSize (no sub-box cropping needed here). */
 export function precomputeCoeffs(inSize: number, outSize: number): Coeffs {
@@ -75,7 +80,12 @@ function clip8(ss: number): number {
  * BICUBIC resize of an 8-bit image of that many bands. Returns a new buffer of outW*outH*channels.
  */
 export function resizeBicubicPIL(
-  src: Uint8Array, w: number, h: number, outW: number, outH: number, channels: number,
+  src: Uint8Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  channels: number,
 ): Uint8Array {
   checkDims(src.length, w, h, outW, outH, channels);
   if (w === outW && h === outH) return src.slice();
@@ -96,7 +106,9 @@ export function resizeBicubicPIL(
       const inRow = (y + rows0) * w * channels;
       const outRow = y * outW * channels;
       for (let xx = 0; xx < outW; xx++) {
-        const xmin = ch.start[xx], n = ch.count[xx], ko = xx * ch.ksize;
+        const xmin = ch.start[xx],
+          n = ch.count[xx],
+          ko = xx * ch.ksize;
         for (let c = 0; c < channels; c++) {
           let ss = HALF;
           for (let x = 0; x < n; x++) ss += src[inRow + (xmin + x) * channels + c] * k[ko + x];
@@ -112,7 +124,9 @@ export function resizeBicubicPIL(
   const out = new Uint8Array(outW * outH * channels);
   const stride = curW * channels;
   for (let yy = 0; yy < outH; yy++) {
-    const ymin = cv.start[yy] - rows0, n = cv.count[yy], ko = yy * cv.ksize;
+    const ymin = cv.start[yy] - rows0,
+      n = cv.count[yy],
+      ko = yy * cv.ksize;
     const outRow = yy * stride;
     for (let i = 0; i < stride; i++) {
       let ss = HALF;
@@ -127,7 +141,13 @@ export function resizeBicubicPIL(
  * Pillow's resize of a mode "F" (float32) image: same weights, accumulated in double, each pass
  * stored as float32 with no rounding to integers and no clamping. Single channel.
  */
-export function resizeBicubicPILFloat(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+export function resizeBicubicPILFloat(
+  src: Float32Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+): Float32Array {
   checkDims(src.length, w, h, outW, outH, 1);
   if (w === outW && h === outH) return src.slice();
   let img = src;
@@ -136,7 +156,9 @@ export function resizeBicubicPILFloat(src: Float32Array, w: number, h: number, o
     const tmp = new Float32Array(outW * h);
     for (let y = 0; y < h; y++) {
       for (let xx = 0; xx < outW; xx++) {
-        const xmin = ch.start[xx], n = ch.count[xx], ko = xx * ch.ksize;
+        const xmin = ch.start[xx],
+          n = ch.count[xx],
+          ko = xx * ch.ksize;
         let ss = 0;
         for (let x = 0; x < n; x++) ss += src[y * w + xmin + x] * ch.weights[ko + x];
         tmp[y * outW + xx] = ss;
@@ -148,7 +170,9 @@ export function resizeBicubicPILFloat(src: Float32Array, w: number, h: number, o
   const cv = precomputeCoeffs(h, outH);
   const out = new Float32Array(outW * outH);
   for (let yy = 0; yy < outH; yy++) {
-    const ymin = cv.start[yy], n = cv.count[yy], ko = yy * cv.ksize;
+    const ymin = cv.start[yy],
+      n = cv.count[yy],
+      ko = yy * cv.ksize;
     for (let xx = 0; xx < outW; xx++) {
       let ss = 0;
       for (let y = 0; y < n; y++) ss += img[(ymin + y) * outW + xx] * cv.weights[ko + y];
@@ -159,8 +183,15 @@ export function resizeBicubicPILFloat(src: Float32Array, w: number, h: number, o
 }
 
 function checkDims(len: number, w: number, h: number, outW: number, outH: number, channels: number): void {
-  for (const [name, v] of [['w', w], ['h', h], ['outW', outW], ['outH', outH], ['channels', channels]] as const) {
+  for (const [name, v] of [
+    ['w', w],
+    ['h', h],
+    ['outW', outW],
+    ['outH', outH],
+    ['channels', channels],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`resize: ${name} must be a positive integer, got ${v}`);
   }
-  if (len !== w * h * channels) throw new RangeError(`resize: buffer has ${len} values, ${w}x${h}x${channels} needs ${w * h * channels}`);
+  if (len !== w * h * channels)
+    throw new RangeError(`resize: buffer has ${len} values, ${w}x${h}x${channels} needs ${w * h * channels}`);
 }

@@ -45,16 +45,29 @@ export function verifyPngChunks(b: Uint8Array, source: string): void {
     const type = String.fromCharCode(...b.subarray(pos + 4, pos + 8));
     const end = pos + 8 + len + 4;
     if (end > b.length) {
-      throw mediaError('IMAGE_TRUNCATED', source, `PNG is truncated (chunk '${type}' at byte ${pos} needs ${len} bytes)`,
-        'The file was cut off; re-download or re-export it.');
+      throw mediaError(
+        'IMAGE_TRUNCATED',
+        source,
+        `PNG is truncated (chunk '${type}' at byte ${pos} needs ${len} bytes)`,
+        'The file was cut off; re-download or re-export it.',
+      );
     }
     const stored = view.getUint32(pos + 8 + len);
     if (crc32(b.subarray(pos + 4, pos + 8 + len)) !== stored) {
-      throw mediaError('IMAGE_CORRUPT', source, `PNG is corrupt: chunk '${type}' at byte ${pos} fails its CRC check`,
-        'The file is damaged; re-download or re-export it.');
+      throw mediaError(
+        'IMAGE_CORRUPT',
+        source,
+        `PNG is corrupt: chunk '${type}' at byte ${pos} fails its CRC check`,
+        'The file is damaged; re-download or re-export it.',
+      );
     }
     if (type === 'IEND') return;
     pos = end;
   }
-  throw mediaError('IMAGE_TRUNCATED', source, 'PNG is truncated (no IEND chunk)', 'The file was cut off; re-download or re-export it.');
+  throw mediaError(
+    'IMAGE_TRUNCATED',
+    source,
+    'PNG is truncated (no IEND chunk)',
+    'The file was cut off; re-download or re-export it.',
+  );
 }

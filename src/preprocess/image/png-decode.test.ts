@@ -14,17 +14,35 @@ import { decodePng } from './png-decode.ts';
 
 type ColorType = 0 | 2 | 3 | 4 | 6;
 interface Spec {
-  width: number; height: number; colorType: ColorType; bitDepth: 1 | 2 | 4 | 8 | 16;
-  samples: number[]; palette?: number[]; trns?: number[]; interlace?: boolean;
-  filter?: number | 'cycle'; idatSplit?: number;
+  width: number;
+  height: number;
+  colorType: ColorType;
+  bitDepth: 1 | 2 | 4 | 8 | 16;
+  samples: number[];
+  palette?: number[];
+  trns?: number[];
+  interlace?: boolean;
+  filter?: number | 'cycle';
+  idatSplit?: number;
 }
 const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 function packRow(s: Spec, xs: number[], y: number): Uint8Array {
@@ -34,14 +52,19 @@ function packRow(s: Spec, xs: number[], y: number): Uint8Array {
   for (const x of xs) {
     for (let c = 0; c < ch; c++, bit += s.bitDepth) {
       const v = s.samples[(y * s.width + x) * ch + c];
-      if (s.bitDepth === 16) { out[bit >> 3] = v >> 8; out[(bit >> 3) + 1] = v & 255; }
-      else out[bit >> 3] |= v << (8 - s.bitDepth - (bit & 7));
+      if (s.bitDepth === 16) {
+        out[bit >> 3] = v >> 8;
+        out[(bit >> 3) + 1] = v & 255;
+      } else out[bit >> 3] |= v << (8 - s.bitDepth - (bit & 7));
     }
   }
   return out;
 }
 function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+  const p = a + b - c,
+    pa = Math.abs(p - a),
+    pb = Math.abs(p - b),
+    pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 function filterRows(rows: Uint8Array[], bpp: number, filter: Spec['filter'], salt: number): Uint8Array[] {
@@ -51,7 +74,9 @@ function filterRows(rows: Uint8Array[], bpp: number, filter: Spec['filter'], sal
     const o = new Uint8Array(r.length + 1);
     o[0] = f;
     for (let x = 0; x < r.length; x++) {
-      const a = x >= bpp ? r[x - bpp] : 0, b = prev[x], c = x >= bpp ? prev[x - bpp] : 0;
+      const a = x >= bpp ? r[x - bpp] : 0,
+        b = prev[x],
+        c = x >= bpp ? prev[x - bpp] : 0;
       o[x + 1] = r[x] - [0, a, b, (a + b) >> 1, paeth(a, b, c)][f];
     }
     prev = r;
@@ -75,25 +100,33 @@ function buildPng(s: Spec): Uint8Array {
   ihdr.set([s.bitDepth, s.colorType, 0, 0, s.interlace ? 1 : 0], 8);
   const parts = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10), chunk('IHDR', ihdr)];
   if (s.palette) parts.push(chunk('PLTE', Uint8Array.from(s.palette)));
-  if (s.trns) parts.push(chunk('tRNS', s.colorType === 3 ? Uint8Array.from(s.trns) : Uint8Array.from(s.trns.flatMap((v) => [v >> 8, v & 255]))));
+  if (s.trns)
+    parts.push(
+      chunk(
+        'tRNS',
+        s.colorType === 3 ? Uint8Array.from(s.trns) : Uint8Array.from(s.trns.flatMap((v) => [v >> 8, v & 255])),
+      ),
+    );
   const split = s.idatSplit ?? z.length;
   for (let i = 0; i < z.length; i += split) parts.push(chunk('IDAT', z.subarray(i, i + split)));
   parts.push(chunk('IEND', new Uint8Array(0)));
   return concat(parts);
 }
 
-function rng(seed: number): (n: number) => number { // mulberry32
+function rng(seed: number): (n: number) => number {
+  // mulberry32
   return (n) => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) % n);
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
 }
 const PALETTE_SIZE = { 1: 2, 2: 4, 4: 11, 8: 200 } as Record<number, number>;
 function randomSpec(colorType: ColorType, bitDepth: Spec['bitDepth'], seed: number, extra: Partial<Spec> = {}): Spec {
   const rand = rng(seed);
-  const width = extra.width ?? 13, height = extra.height ?? 11;
+  const width = extra.width ?? 13,
+    height = extra.height ?? 11;
   const entries = PALETTE_SIZE[bitDepth];
   const palette = colorType === 3 ? Array.from({ length: entries * 3 }, () => rand(256)) : undefined;
   const max = colorType === 3 ? entries : 2 ** bitDepth;
@@ -106,16 +139,28 @@ async function assertSameAsSharp(bytes: Uint8Array, name: string): Promise<void>
   const [ours, theirs] = [decodePng(bytes, name), await decodeRaw(bytes, name)];
   assert.deepEqual(
     { w: ours.width, h: ours.height, channels: ours.channels, bitDepth: ours.bitDepth, format: ours.format },
-    { w: theirs.width, h: theirs.height, channels: theirs.channels, bitDepth: theirs.bitDepth, format: theirs.format }, name);
+    { w: theirs.width, h: theirs.height, channels: theirs.channels, bitDepth: theirs.bitDepth, format: theirs.format },
+    name,
+  );
   assert.equal(ours.data.constructor, theirs.data.constructor, `${name}: sample type`);
-  assert.ok(Buffer.from(ours.data.buffer, ours.data.byteOffset, ours.data.byteLength)
-    .equals(Buffer.from(theirs.data.buffer, theirs.data.byteOffset, theirs.data.byteLength)), `${name}: samples differ`);
+  assert.ok(
+    Buffer.from(ours.data.buffer, ours.data.byteOffset, ours.data.byteLength).equals(
+      Buffer.from(theirs.data.buffer, theirs.data.byteOffset, theirs.data.byteLength),
+    ),
+    `${name}: samples differ`,
+  );
   for (const gray16 of ['pil', 'scale'] as const) {
     assert.deepEqual(rawToRgb(ours, gray16).data, rawToRgb(theirs, gray16).data, `${name}: rawToRgb(${gray16})`);
   }
 }
 
-const DEPTHS: [ColorType, Spec['bitDepth'][]][] = [[0, [1, 2, 4, 8, 16]], [2, [8, 16]], [3, [1, 2, 4, 8]], [4, [8, 16]], [6, [8, 16]]];
+const DEPTHS: [ColorType, Spec['bitDepth'][]][] = [
+  [0, [1, 2, 4, 8, 16]],
+  [2, [8, 16]],
+  [3, [1, 2, 4, 8]],
+  [4, [8, 16]],
+  [6, [8, 16]],
+];
 
 test('every colour type × bit depth × filter × interlace matches sharp', async () => {
   let n = 0;
@@ -124,7 +169,10 @@ test('every colour type × bit depth × filter × interlace matches sharp', asyn
       for (const interlace of [false, true]) {
         for (const filter of [0, 1, 2, 3, 4, 'cycle'] as const) {
           const spec = randomSpec(colorType, bitDepth, ++n, { interlace, filter });
-          await assertSameAsSharp(buildPng(spec), `ct${colorType} d${bitDepth} ${interlace ? 'adam7' : 'plain'} f${filter}`);
+          await assertSameAsSharp(
+            buildPng(spec),
+            `ct${colorType} d${bitDepth} ${interlace ? 'adam7' : 'plain'} f${filter}`,
+          );
         }
       }
     }
@@ -134,10 +182,25 @@ test('every colour type × bit depth × filter × interlace matches sharp', asyn
 
 test('odd sizes (empty Adam7 passes, sub-byte row padding) and many IDAT chunks match sharp', async () => {
   let seed = 1000;
-  for (const [width, height] of [[1, 1], [1, 9], [9, 1], [2, 3], [7, 7], [8, 8], [17, 5], [33, 2]]) {
+  for (const [width, height] of [
+    [1, 1],
+    [1, 9],
+    [9, 1],
+    [2, 3],
+    [7, 7],
+    [8, 8],
+    [17, 5],
+    [33, 2],
+  ]) {
     for (const [colorType, depths] of DEPTHS) {
       for (const bitDepth of depths) {
-        const spec = randomSpec(colorType, bitDepth, ++seed, { width, height, interlace: seed % 2 === 0, filter: 'cycle', idatSplit: 1 + (seed % 7) });
+        const spec = randomSpec(colorType, bitDepth, ++seed, {
+          width,
+          height,
+          interlace: seed % 2 === 0,
+          filter: 'cycle',
+          idatSplit: 1 + (seed % 7),
+        });
         await assertSameAsSharp(buildPng(spec), `${width}x${height} ct${colorType} d${bitDepth} split`);
       }
     }
@@ -147,7 +210,10 @@ test('odd sizes (empty Adam7 passes, sub-byte row padding) and many IDAT chunks 
 test('tRNS: colour keys on grey/RGB and palette alpha tables match sharp', async () => {
   let seed = 2000;
   for (const interlace of [false, true]) {
-    for (const [colorType, depths] of [[0, [1, 2, 4, 8, 16]], [2, [8, 16]]] as const) {
+    for (const [colorType, depths] of [
+      [0, [1, 2, 4, 8, 16]],
+      [2, [8, 16]],
+    ] as const) {
       for (const bitDepth of depths) {
         const spec = randomSpec(colorType, bitDepth, ++seed, { interlace, filter: 'cycle' });
         const ch = CHANNELS[colorType];
@@ -155,8 +221,12 @@ test('tRNS: colour keys on grey/RGB and palette alpha tables match sharp', async
         for (let p = 0; p < spec.width * spec.height; p += 3) spec.samples.splice(p * ch, ch, ...key); // every third pixel is the key
         await assertSameAsSharp(buildPng({ ...spec, trns: key }), `ct${colorType} d${bitDepth} key`);
         // an 8-bit key with a high byte set: libspng compares the low byte only
-        if (bitDepth === 8) await assertSameAsSharp(buildPng({ ...spec, trns: key.map((v) => v + 256) }), `ct${colorType} high-byte key`);
-        await assertSameAsSharp(buildPng({ ...spec, trns: key.slice(0, ch - 1) }), `ct${colorType} d${bitDepth} wrong-length key`);
+        if (bitDepth === 8)
+          await assertSameAsSharp(buildPng({ ...spec, trns: key.map((v) => v + 256) }), `ct${colorType} high-byte key`);
+        await assertSameAsSharp(
+          buildPng({ ...spec, trns: key.slice(0, ch - 1) }),
+          `ct${colorType} d${bitDepth} wrong-length key`,
+        );
       }
     }
     for (const bitDepth of [1, 2, 4, 8] as const) {
@@ -164,12 +234,22 @@ test('tRNS: colour keys on grey/RGB and palette alpha tables match sharp', async
       const entries = PALETTE_SIZE[bitDepth];
       const tables = { full: entries, short: 1, empty: 0, 'too long': entries + 1 } as Record<string, number>;
       for (const [name, len] of Object.entries(tables)) {
-        await assertSameAsSharp(buildPng({ ...spec, trns: Array.from({ length: len }, (_, i) => (i * 37) & 255) }), `palette d${bitDepth} tRNS ${name}`);
+        await assertSameAsSharp(
+          buildPng({ ...spec, trns: Array.from({ length: len }, (_, i) => (i * 37) & 255) }),
+          `palette d${bitDepth} tRNS ${name}`,
+        );
       }
     }
   }
   // indices past the end of PLTE read as black (opaque), with and without tRNS
-  const oob: Spec = { width: 4, height: 1, colorType: 3, bitDepth: 8, palette: [10, 20, 30, 40, 50, 60], samples: [0, 1, 2, 255] };
+  const oob: Spec = {
+    width: 4,
+    height: 1,
+    colorType: 3,
+    bitDepth: 8,
+    palette: [10, 20, 30, 40, 50, 60],
+    samples: [0, 1, 2, 255],
+  };
   await assertSameAsSharp(buildPng(oob), 'palette index past PLTE');
   await assertSameAsSharp(buildPng({ ...oob, trns: [7] }), 'palette index past PLTE + tRNS');
   // tRNS on types that carry alpha already is ignored
@@ -178,10 +258,12 @@ test('tRNS: colour keys on grey/RGB and palette alpha tables match sharp', async
 });
 
 test('PNGs written by sharp (palette, 16-bit, grey, interlaced, adaptive filters) match', async () => {
-  const w = 37, h = 29;
+  const w = 37,
+    h = 29;
   const rgba = Buffer.alloc(w * h * 4);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) rgba.set([x * 7, y * 9, (x * y) & 255, x < 6 ? 0 : x < 12 ? 128 : 255], (y * w + x) * 4);
+    for (let x = 0; x < w; x++)
+      rgba.set([x * 7, y * 9, (x * y) & 255, x < 6 ? 0 : x < 12 ? 128 : 255], (y * w + x) * 4);
   }
   const seen = new Set<string>();
   for (const alpha of [true, false]) {
@@ -197,7 +279,10 @@ test('PNGs written by sharp (palette, 16-bit, grey, interlaced, adaptive filters
           ['16-bit', base().toColourspace('rgb16').png(png)],
           ['grey', base().toColourspace('b-w').png(png)],
           ['grey16', base().toColourspace('grey16').png(png)],
-          ...[2, 4, 16, 200].map((colours): [string, sharp.Sharp] => [`palette ${colours}`, base().png({ ...png, palette: true, colours, dither: 0 })]),
+          ...[2, 4, 16, 200].map((colours): [string, sharp.Sharp] => [
+            `palette ${colours}`,
+            base().png({ ...png, palette: true, colours, dither: 0 }),
+          ]),
         ];
         for (const [name, pipeline] of variants) {
           const bytes = new Uint8Array(await pipeline.toBuffer());
@@ -207,8 +292,24 @@ test('PNGs written by sharp (palette, 16-bit, grey, interlaced, adaptive filters
       }
     }
   }
-  for (const kind of ['ct2 d8', 'ct6 d8', 'ct2 d16', 'ct6 d16', 'ct0 d8', 'ct4 d8', 'ct0 d16', 'ct4 d16', 'ct3 d1', 'ct3 d2', 'ct3 d4', 'ct3 d8']) {
-    assert.ok(seen.has(`${kind} i0`) && seen.has(`${kind} i1`), `sharp wrote ${kind} plain and interlaced (saw ${[...seen].join(', ')})`);
+  for (const kind of [
+    'ct2 d8',
+    'ct6 d8',
+    'ct2 d16',
+    'ct6 d16',
+    'ct0 d8',
+    'ct4 d8',
+    'ct0 d16',
+    'ct4 d16',
+    'ct3 d1',
+    'ct3 d2',
+    'ct3 d4',
+    'ct3 d8',
+  ]) {
+    assert.ok(
+      seen.has(`${kind} i0`) && seen.has(`${kind} i1`),
+      `sharp wrote ${kind} plain and interlaced (saw ${[...seen].join(', ')})`,
+    );
   }
 });
 
@@ -221,7 +322,8 @@ test('reference assets decode like sharp', async () => {
   // the point of this decoder: fully transparent pixels keep their stored RGB (a canvas would zero it)
   const rgba = decodePng(new Uint8Array(readFileSync(ref('assets', 'extra_rgba_300x400.png'))), 'rgba');
   let transparentWithColour = 0;
-  for (let i = 0; i < rgba.data.length; i += 4) if (rgba.data[i + 3] === 0 && (rgba.data[i] | rgba.data[i + 1] | rgba.data[i + 2])) transparentWithColour++;
+  for (let i = 0; i < rgba.data.length; i += 4)
+    if (rgba.data[i + 3] === 0 && rgba.data[i] | rgba.data[i + 1] | rgba.data[i + 2]) transparentWithColour++;
   assert.ok(transparentWithColour > 1000, `${transparentWithColour} transparent pixels with colour`);
 });
 
@@ -243,22 +345,93 @@ test('malformed PNGs throw MediaError with a code and a message naming the file'
     return concat([good.subarray(0, 8), chunk('IHDR', d), good.subarray(33)]);
   };
   assertMediaError(() => decodePng(new Uint8Array(0), 'bad.png'), 'IMAGE_CORRUPT', /signature/);
-  assertMediaError(() => decodePng(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]), 'bad.png'), 'IMAGE_CORRUPT', /signature/);
+  assertMediaError(
+    () => decodePng(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]), 'bad.png'),
+    'IMAGE_CORRUPT',
+    /signature/,
+  );
   assertMediaError(() => decodePng(good.subarray(0, 40), 'bad.png'), 'IMAGE_TRUNCATED', /cut off/);
   assertMediaError(() => decodePng(good.subarray(0, good.length - 12), 'bad.png'), 'IMAGE_TRUNCATED', /IEND/);
-  assertMediaError(() => decodePng(withIhdr((d) => { d[8] = 4; }), 'bad.png'), 'IMAGE_CORRUPT', /bit depth 4/);
-  assertMediaError(() => decodePng(withIhdr((d) => { d[9] = 5; }), 'bad.png'), 'IMAGE_CORRUPT', /colour type 5/);
-  assertMediaError(() => decodePng(withIhdr((d) => { d.set([0, 0, 0, 0], 0); }), 'bad.png'), 'IMAGE_CORRUPT', /size 0x11/);
-  assertMediaError(() => decodePng(withIhdr((d) => { d.set([0, 1, 0, 0, 0, 1, 0, 0], 0); }), 'bad.png'), 'IMAGE_UNSUPPORTED_FORMAT', /pixel limit/);
-  assertMediaError(() => decodePng(withIhdr((d) => { d.set([0, 0, 1, 0], 0); }), 'bad.png'), 'IMAGE_TRUNCATED', /cannot hold|of \d+ bytes/);
-  assertMediaError(() => decodePng(buildPng({ width: 2, height: 1, colorType: 3, bitDepth: 8, samples: [0, 0] }), 'bad.png'), 'IMAGE_CORRUPT', /PLTE/);
-  assertMediaError(() => decodePng(buildPng({ ...randomSpec(3, 1, 6), palette: [1, 2, 3, 4, 5, 6, 7, 8, 9] }), 'bad.png'), 'IMAGE_CORRUPT', /PLTE/);
+  assertMediaError(
+    () =>
+      decodePng(
+        withIhdr((d) => {
+          d[8] = 4;
+        }),
+        'bad.png',
+      ),
+    'IMAGE_CORRUPT',
+    /bit depth 4/,
+  );
+  assertMediaError(
+    () =>
+      decodePng(
+        withIhdr((d) => {
+          d[9] = 5;
+        }),
+        'bad.png',
+      ),
+    'IMAGE_CORRUPT',
+    /colour type 5/,
+  );
+  assertMediaError(
+    () =>
+      decodePng(
+        withIhdr((d) => {
+          d.set([0, 0, 0, 0], 0);
+        }),
+        'bad.png',
+      ),
+    'IMAGE_CORRUPT',
+    /size 0x11/,
+  );
+  assertMediaError(
+    () =>
+      decodePng(
+        withIhdr((d) => {
+          d.set([0, 1, 0, 0, 0, 1, 0, 0], 0);
+        }),
+        'bad.png',
+      ),
+    'IMAGE_UNSUPPORTED_FORMAT',
+    /pixel limit/,
+  );
+  assertMediaError(
+    () =>
+      decodePng(
+        withIhdr((d) => {
+          d.set([0, 0, 1, 0], 0);
+        }),
+        'bad.png',
+      ),
+    'IMAGE_TRUNCATED',
+    /cannot hold|of \d+ bytes/,
+  );
+  assertMediaError(
+    () => decodePng(buildPng({ width: 2, height: 1, colorType: 3, bitDepth: 8, samples: [0, 0] }), 'bad.png'),
+    'IMAGE_CORRUPT',
+    /PLTE/,
+  );
+  assertMediaError(
+    () => decodePng(buildPng({ ...randomSpec(3, 1, 6), palette: [1, 2, 3, 4, 5, 6, 7, 8, 9] }), 'bad.png'),
+    'IMAGE_CORRUPT',
+    /PLTE/,
+  );
   const badFilter = { ...randomSpec(0, 8, 7), filter: 5 };
   assertMediaError(() => decodePng(buildPng(badFilter), 'bad.png'), 'IMAGE_CORRUPT', /filter 5/);
-  const idat = (data: Uint8Array): Uint8Array => concat([good.subarray(0, 33), chunk('IDAT', data), chunk('IEND', new Uint8Array(0))]);
+  const idat = (data: Uint8Array): Uint8Array =>
+    concat([good.subarray(0, 33), chunk('IDAT', data), chunk('IEND', new Uint8Array(0))]);
   assertMediaError(() => decodePng(idat(zlibSync(new Uint8Array(10))), 'bad.png'), 'IMAGE_TRUNCATED', /image data/);
-  assertMediaError(() => decodePng(idat(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)), 'bad.png'), 'IMAGE_CORRUPT', /inflated/);
-  assertMediaError(() => decodePng(concat([good.subarray(0, 33), chunk('IEND', new Uint8Array(0))]), 'bad.png'), 'IMAGE_CORRUPT', /IDAT/);
+  assertMediaError(
+    () => decodePng(idat(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)), 'bad.png'),
+    'IMAGE_CORRUPT',
+    /inflated/,
+  );
+  assertMediaError(
+    () => decodePng(concat([good.subarray(0, 33), chunk('IEND', new Uint8Array(0))]), 'bad.png'),
+    'IMAGE_CORRUPT',
+    /IDAT/,
+  );
   // more data than the image needs is ignored, as libspng does
   const rows = new Uint8Array(11 * (13 * 3 + 1) + 50);
   assert.equal(decodePng(idat(zlibSync(rows)), 'extra.png').data.length, 13 * 11 * 3);
@@ -277,8 +450,12 @@ function fixCrcs(b: Uint8Array): Uint8Array {
 }
 
 test('fuzz: 300 seeded corruptions and truncations only ever throw MediaError, and fast', () => {
-  const seeds = [randomSpec(2, 8, 11, { interlace: true, filter: 'cycle', idatSplit: 97 }), randomSpec(3, 4, 12, { trns: [0, 9] }),
-    randomSpec(0, 16, 13, { filter: 'cycle' }), randomSpec(4, 8, 14, { interlace: true, filter: 4 })].map(buildPng);
+  const seeds = [
+    randomSpec(2, 8, 11, { interlace: true, filter: 'cycle', idatSplit: 97 }),
+    randomSpec(3, 4, 12, { trns: [0, 9] }),
+    randomSpec(0, 16, 13, { filter: 'cycle' }),
+    randomSpec(4, 8, 14, { interlace: true, filter: 4 }),
+  ].map(buildPng);
   const rand = rng(42);
   const outcomes = { decoded: 0, rejected: 0 };
   const start = performance.now();
@@ -286,10 +463,17 @@ test('fuzz: 300 seeded corruptions and truncations only ever throw MediaError, a
     const bytes = seeds[i % seeds.length].slice();
     let input: Uint8Array = bytes;
     const kind = rand(4);
-    if (kind === 0) input = bytes.subarray(0, rand(bytes.length)); // truncation
-    else if (kind === 1) for (let k = 1 + rand(8); k > 0; k--) bytes[rand(bytes.length)] = rand(256); // random bytes
-    else if (kind === 2) bytes[8 + rand(33)] ^= 1 << rand(8); // one bit in the signature tail / IHDR
-    else { const at = 33 + rand(bytes.length - 33); bytes[at] = 0xff; bytes[at + 1] = 0xff; } // absurd lengths / values
+    if (kind === 0)
+      input = bytes.subarray(0, rand(bytes.length)); // truncation
+    else if (kind === 1)
+      for (let k = 1 + rand(8); k > 0; k--) bytes[rand(bytes.length)] = rand(256); // random bytes
+    else if (kind === 2)
+      bytes[8 + rand(33)] ^= 1 << rand(8); // one bit in the signature tail / IHDR
+    else {
+      const at = 33 + rand(bytes.length - 33);
+      bytes[at] = 0xff;
+      bytes[at + 1] = 0xff;
+    } // absurd lengths / values
     // Half the cases keep valid CRCs, so the decoder itself (not only the CRC check) sees the damage.
     if (i % 2 === 0) fixCrcs(bytes);
     const t0 = performance.now();
@@ -311,9 +495,17 @@ test('png-decode.ts is browser-safe: its bundle pulls in no node: modules, sharp
   const esbuild = await import('esbuild');
   const out = await esbuild.build({
     entryPoints: [fileURLToPath(new URL('./png-decode.ts', import.meta.url))],
-    bundle: true, write: false, platform: 'browser', format: 'esm', metafile: true, logLevel: 'silent',
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    metafile: true,
+    logLevel: 'silent',
   });
   const inputs = Object.keys(out.metafile.inputs);
-  assert.ok(inputs.every((f) => !/^node:|sharp|image\/decode\.ts$|read-file\.ts$/.test(f)), inputs.join(', '));
+  assert.ok(
+    inputs.every((f) => !/^node:|sharp|image\/decode\.ts$|read-file\.ts$/.test(f)),
+    inputs.join(', '),
+  );
   assert.doesNotMatch(out.outputFiles[0].text, /\bBuffer\.|require\(|\bprocess\./);
 });

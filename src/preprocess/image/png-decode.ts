@@ -18,20 +18,54 @@ import type { RawImage } from './raw-rgb.ts';
 import { type MediaErrorCode, mediaError } from './errors.ts';
 import { verifyPngChunks } from './png-crc.ts';
 
-interface Header { width: number; height: number; bitDepth: number; colorType: number; interlaced: boolean }
-interface Png { header: Header; idat: Uint8Array[]; palette?: Uint8Array; trns?: Uint8Array }
-interface Pass { x0: number; y0: number; dx: number; dy: number; w: number; h: number }
+interface Header {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+interface Png {
+  header: Header;
+  idat: Uint8Array[];
+  palette?: Uint8Array;
+  trns?: Uint8Array;
+}
+interface Pass {
+  x0: number;
+  y0: number;
+  dx: number;
+  dy: number;
+  w: number;
+  h: number;
+}
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Samples per pixel and the bit depths the spec allows, by colour type. */
 const LAYOUT: Record<number, { channels: number; depths: number[] }> = {
-  0: { channels: 1, depths: [1, 2, 4, 8, 16] }, 2: { channels: 3, depths: [8, 16] },
-  3: { channels: 1, depths: [1, 2, 4, 8] }, 4: { channels: 2, depths: [8, 16] }, 6: { channels: 4, depths: [8, 16] },
+  0: { channels: 1, depths: [1, 2, 4, 8, 16] },
+  2: { channels: 3, depths: [8, 16] },
+  3: { channels: 1, depths: [1, 2, 4, 8] },
+  4: { channels: 2, depths: [8, 16] },
+  6: { channels: 4, depths: [8, 16] },
 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 const MAX_PIXELS = 2 ** 28; // decode.ts's limitInputPixels
 
-function fail(code: MediaErrorCode, source: string, problem: string, fix = 'The file is damaged; re-download or re-export it.'): MediaError {
+function fail(
+  code: MediaErrorCode,
+  source: string,
+  problem: string,
+  fix = 'The file is damaged; re-download or re-export it.',
+): MediaError {
   return mediaError(code, source, problem, fix);
 }
 const truncated = (source: string, what: string): MediaError =>
@@ -44,7 +78,11 @@ export function decodePng(bytes: Uint8Array, source: string): RawImage {
   const passes = passLayout(png.header);
   const channels = LAYOUT[png.header.colorType].channels;
   const rowBytes = (p: Pass): number => Math.ceil((p.w * channels * bitDepth) / 8);
-  const scanlines = inflate(png.idat, passes.reduce((n, p) => n + p.h * (rowBytes(p) + 1), 0), source);
+  const scanlines = inflate(
+    png.idat,
+    passes.reduce((n, p) => n + p.h * (rowBytes(p) + 1), 0),
+    source,
+  );
   const stored = allocate(width * height * channels, source, bitDepth === 16);
   let at = 0;
   for (const p of passes) {
@@ -57,7 +95,8 @@ export function decodePng(bytes: Uint8Array, source: string): RawImage {
 
 /** Walks the chunks, keeping IHDR, PLTE, tRNS and the IDAT pieces; everything else is ignored. */
 function readChunks(b: Uint8Array, source: string): Png {
-  if (b.length < 8 || SIGNATURE.some((v, i) => b[i] !== v)) throw fail('IMAGE_CORRUPT', source, 'not a PNG file (bad signature)');
+  if (b.length < 8 || SIGNATURE.some((v, i) => b[i] !== v))
+    throw fail('IMAGE_CORRUPT', source, 'not a PNG file (bad signature)');
   // As decode.ts does before sharp, so a damaged file fails the same way in a browser as in Node.
   verifyPngChunks(b, source);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -68,7 +107,8 @@ function readChunks(b: Uint8Array, source: string): Png {
     const type = String.fromCharCode(b[pos + 4], b[pos + 5], b[pos + 6], b[pos + 7]);
     if (pos + 12 + len > b.length) throw truncated(source, `chunk '${type}' at byte ${pos} needs ${len} bytes`);
     const data = b.subarray(pos + 8, pos + 8 + len);
-    if (!png.header && type !== 'IHDR') throw fail('IMAGE_CORRUPT', source, `PNG is corrupt: first chunk is '${type}', not IHDR`);
+    if (!png.header && type !== 'IHDR')
+      throw fail('IMAGE_CORRUPT', source, `PNG is corrupt: first chunk is '${type}', not IHDR`);
     if (type === 'IHDR') png.header ??= parseHeader(data, source);
     else if (type === 'PLTE') png.palette = data;
     else if (type === 'tRNS') png.trns = data;
@@ -76,11 +116,16 @@ function readChunks(b: Uint8Array, source: string): Png {
     else if (type === 'IEND') break;
     pos += 12 + len;
   }
-  const { colorType, bitDepth } = png.header!, entries = png.palette ? png.palette.length / 3 : 0;
-  if (png.palette && (entries % 1 !== 0 || entries < 1 || entries > 256 || (colorType === 3 && entries > 2 ** bitDepth))) {
+  const { colorType, bitDepth } = png.header!,
+    entries = png.palette ? png.palette.length / 3 : 0;
+  if (
+    png.palette &&
+    (entries % 1 !== 0 || entries < 1 || entries > 256 || (colorType === 3 && entries > 2 ** bitDepth))
+  ) {
     throw fail('IMAGE_CORRUPT', source, `PNG is corrupt: PLTE chunk has ${png.palette.length} bytes`);
   }
-  if (colorType === 3 && !png.palette) throw fail('IMAGE_CORRUPT', source, 'PNG is corrupt: palette image without a PLTE chunk');
+  if (colorType === 3 && !png.palette)
+    throw fail('IMAGE_CORRUPT', source, 'PNG is corrupt: palette image without a PLTE chunk');
   if (png.idat.length === 0) throw fail('IMAGE_CORRUPT', source, 'PNG is corrupt: no IDAT (image data) chunk');
   return png as Png;
 }
@@ -92,14 +137,19 @@ function parseHeader(d: Uint8Array, source: string): Header {
   const header = { width: u32(0), height: u32(4), bitDepth: d[8], colorType: d[9], interlaced: d[12] === 1 };
   const layout = LAYOUT[header.colorType];
   if (!layout) throw bad(`colour type ${header.colorType}`);
-  if (!layout.depths.includes(header.bitDepth)) throw bad(`bit depth ${header.bitDepth} for colour type ${header.colorType}`);
+  if (!layout.depths.includes(header.bitDepth))
+    throw bad(`bit depth ${header.bitDepth} for colour type ${header.colorType}`);
   if (d[10] !== 0 || d[11] !== 0 || d[12] > 1) throw bad('unknown compression, filter or interlace method');
   if (header.width === 0 || header.height === 0 || header.width > 2 ** 31 - 1 || header.height > 2 ** 31 - 1) {
     throw bad(`size ${header.width}x${header.height}`);
   }
   if (header.width * header.height > MAX_PIXELS) {
-    throw fail('IMAGE_UNSUPPORTED_FORMAT', source, `PNG is ${header.width}x${header.height}, over the ${MAX_PIXELS}-pixel limit`,
-      'Downscale the image before embedding it.');
+    throw fail(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      source,
+      `PNG is ${header.width}x${header.height}, over the ${MAX_PIXELS}-pixel limit`,
+      'Downscale the image before embedding it.',
+    );
   }
   return header;
 }
@@ -108,7 +158,14 @@ function parseHeader(d: Uint8Array, source: string): Header {
 function passLayout(h: Header): Pass[] {
   const grid = h.interlaced ? ADAM7 : [[0, 0, 1, 1]];
   return grid
-    .map(([x0, y0, dx, dy]) => ({ x0, y0, dx, dy, w: Math.ceil(Math.max(0, h.width - x0) / dx), h: Math.ceil(Math.max(0, h.height - y0) / dy) }))
+    .map(([x0, y0, dx, dy]) => ({
+      x0,
+      y0,
+      dx,
+      dy,
+      w: Math.ceil(Math.max(0, h.width - x0) / dx),
+      h: Math.ceil(Math.max(0, h.height - y0) / dy),
+    }))
     .filter((p) => p.w > 0 && p.h > 0);
 }
 
@@ -119,7 +176,8 @@ function passLayout(h: Header): Pass[] {
 function inflate(idat: Uint8Array[], expected: number, source: string): Uint8Array {
   // Deflate expands at most ~1032:1, so a header promising more than that is refused before allocating.
   const compressed = idat.reduce((n, c) => n + c.length, 0);
-  if (expected > compressed * 1032 + 1024) throw truncated(source, `${compressed} bytes of image data cannot hold ${expected}`);
+  if (expected > compressed * 1032 + 1024)
+    throw truncated(source, `${compressed} bytes of image data cannot hold ${expected}`);
   const out = allocate(expected, source);
   let got = 0;
   const z = new Unzlib((chunk) => {
@@ -152,25 +210,47 @@ function unfilter(buf: Uint8Array, start: number, rowBytes: number, rows: number
     if (filter > 4) throw fail('IMAGE_CORRUPT', source, `PNG is corrupt: unknown scanline filter ${filter}`);
     if (filter === 0) continue;
     for (let i = 0; i < rowBytes; i++) {
-      const a = i >= bpp ? buf[line + i - bpp] : 0, b = above[up + i];
-      const pred = filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, i >= bpp ? above[up + i - bpp] : 0);
+      const a = i >= bpp ? buf[line + i - bpp] : 0,
+        b = above[up + i];
+      const pred =
+        filter === 1
+          ? a
+          : filter === 2
+            ? b
+            : filter === 3
+              ? (a + b) >> 1
+              : paeth(a, b, i >= bpp ? above[up + i - bpp] : 0);
       buf[line + i] = (buf[line + i] + pred) & 0xff;
     }
   }
 }
 
 function paeth(a: number, b: number, c: number): number {
-  const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+  const pa = Math.abs(b - c),
+    pb = Math.abs(a - c),
+    pc = Math.abs(a + b - 2 * c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /** Unpacks a pass's samples (1..16 bits, big-endian) to their places in the full image. */
-function scatter(buf: Uint8Array, start: number, rowBytes: number, p: Pass, h: Header, ch: number, out: Uint8Array | Uint16Array): void {
-  const depth = h.bitDepth, mask = (1 << depth) - 1;
+function scatter(
+  buf: Uint8Array,
+  start: number,
+  rowBytes: number,
+  p: Pass,
+  h: Header,
+  ch: number,
+  out: Uint8Array | Uint16Array,
+): void {
+  const depth = h.bitDepth,
+    mask = (1 << depth) - 1;
   for (let r = 0; r < p.h; r++) {
     const line = start + r * (rowBytes + 1) + 1;
     const y = p.y0 + r * p.dy;
-    if (depth === 8 && p.dx === 1) { out.set(buf.subarray(line, line + rowBytes), y * h.width * ch); continue; } // whole rows
+    if (depth === 8 && p.dx === 1) {
+      out.set(buf.subarray(line, line + rowBytes), y * h.width * ch);
+      continue;
+    } // whole rows
     for (let k = 0, x = 0; x < p.w; x++) {
       const dst = (y * h.width + p.x0 + x * p.dx) * ch;
       for (let c = 0; c < ch; c++, k++) {
@@ -200,20 +280,26 @@ function toSharpLayout(png: Png, s: Uint8Array | Uint16Array, source: string): P
     return { channels: ch, data: out };
   }
   if ((colorType === 0 || colorType === 4) && bitDepth <= 8) {
-    const stride = colorType === 4 ? 2 : 1, scale = 255 / ((1 << bitDepth) - 1);
+    const stride = colorType === 4 ? 2 : 1,
+      scale = 255 / ((1 << bitDepth) - 1);
     const out = allocate(n, source);
     for (let i = 0; i < n; i++) out[i] = s[i * stride] * scale;
     return { channels: 1, data: out };
   }
   const key = colorType === 0 && bitDepth === 16 ? 1 : colorType === 2 ? 3 : 0;
-  if (key === 0 || !trns || trns.length !== key * 2) return { channels: LAYOUT[colorType].channels as 1 | 2 | 3 | 4, data: s };
+  if (key === 0 || !trns || trns.length !== key * 2)
+    return { channels: LAYOUT[colorType].channels as 1 | 2 | 3 | 4, data: s };
   // A tRNS colour key becomes an alpha channel: transparent where all samples equal the key.
-  const keyMask = bitDepth === 16 ? 0xffff : 0xff, full = keyMask;
+  const keyMask = bitDepth === 16 ? 0xffff : 0xff,
+    full = keyMask;
   const want = Array.from({ length: key }, (_, c) => ((trns[2 * c] << 8) | trns[2 * c + 1]) & keyMask);
   const out = allocate(n * (key + 1), source, bitDepth === 16);
   for (let i = 0; i < n; i++) {
     let match = true;
-    for (let c = 0; c < key; c++) { out[i * (key + 1) + c] = s[i * key + c]; match &&= s[i * key + c] === want[c]; }
+    for (let c = 0; c < key; c++) {
+      out[i * (key + 1) + c] = s[i * key + c];
+      match &&= s[i * key + c] === want[c];
+    }
     out[i * (key + 1) + key] = match ? 0 : full;
   }
   return { channels: (key + 1) as 2 | 4, data: out };
@@ -226,7 +312,11 @@ function allocate(n: number, source: string, sixteen = false): Uint8Array | Uint
   try {
     return sixteen ? new Uint16Array(n) : new Uint8Array(n);
   } catch (e) {
-    throw fail('IMAGE_DECODE_FAILED', source, `PNG needs ${n} samples, more than this browser can allocate (${(e as Error).message})`,
-      'Downscale the image before embedding it.');
+    throw fail(
+      'IMAGE_DECODE_FAILED',
+      source,
+      `PNG needs ${n} samples, more than this browser can allocate (${(e as Error).message})`,
+      'Downscale the image before embedding it.',
+    );
   }
 }

@@ -33,9 +33,16 @@ export function rawToRgb(raw: RawImage, gray16: 'pil' | 'scale' = 'pil'): RgbIma
   if (ch === 3) return { width: raw.width, height: raw.height, data: src };
   const out = new Uint8Array(n * 3);
   for (let i = 0; i < n; i++) {
-    if (ch <= 2) { const g = src[i * ch]; out[i * 3] = g; out[i * 3 + 1] = g; out[i * 3 + 2] = g; }
-    else { out[i * 3] = src[i * 4]; out[i * 3 + 1] = src[i * 4 + 1]; out[i * 3 + 2] = src[i * 4 + 2]; }
+    if (ch <= 2) {
+      const g = src[i * ch];
+      out[i * 3] = g;
+      out[i * 3 + 1] = g;
+      out[i * 3 + 2] = g;
+    } else {
+      out[i * 3] = src[i * 4];
+      out[i * 3 + 1] = src[i * 4 + 1];
+      out[i * 3 + 2] = src[i * 4 + 2];
+    }
   }
   return { width: raw.width, height: raw.height, data: out };
 }
-

@@ -9,9 +9,22 @@ export async function readInputFile(path: string): Promise<Buffer> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw mediaError('FILE_NOT_FOUND', path, 'file not found', 'Check the path (relative paths resolve from the current directory).', e);
+      throw mediaError(
+        'FILE_NOT_FOUND',
+        path,
+        'file not found',
+        'Check the path (relative paths resolve from the current directory).',
+        e,
+      );
     }
-    if (code === 'EISDIR') throw mediaError('FILE_UNREADABLE', path, 'is a directory, not a file', 'Pass the path of an image file.', e);
-    throw mediaError('FILE_UNREADABLE', path, `cannot read file (${(e as Error).message})`, 'Check permissions and that the file is not locked.', e);
+    if (code === 'EISDIR')
+      throw mediaError('FILE_UNREADABLE', path, 'is a directory, not a file', 'Pass the path of an image file.', e);
+    throw mediaError(
+      'FILE_UNREADABLE',
+      path,
+      `cannot read file (${(e as Error).message})`,
+      'Check permissions and that the file is not locked.',
+      e,
+    );
   }
 }

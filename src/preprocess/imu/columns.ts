@@ -14,14 +14,30 @@ export type ColumnOverrides = Partial<Record<ImuChannel | 'time', string>>;
 const ACC = ['a', 'acc', 'accl', 'accel', 'accelerometer', 'acceleration'];
 const GYRO = ['g', 'gyr', 'gyro', 'gyroscope'];
 const UNIT: Record<string, TimeUnit> = {
-  s: 's', sec: 's', secs: 's', seconds: 's', ms: 'ms', msec: 'ms', millis: 'ms',
-  us: 'us', usec: 'us', micros: 'us', ns: 'ns', nsec: 'ns', nanos: 'ns',
+  s: 's',
+  sec: 's',
+  secs: 's',
+  seconds: 's',
+  ms: 'ms',
+  msec: 'ms',
+  millis: 'ms',
+  us: 'us',
+  usec: 'us',
+  micros: 'us',
+  ns: 'ns',
+  nsec: 'ns',
+  nanos: 'ns',
 };
 const BASE_RE = /^(canonical|component)?(timestamp|time|ts|t)$/;
-const TIME_RE = /^(canonical|component)?(timestamp|time|ts|t)(s|secs|sec|seconds|ms|msec|millis|us|usec|micros|ns|nsec|nanos)?$/;
+const TIME_RE =
+  /^(canonical|component)?(timestamp|time|ts|t)(s|secs|sec|seconds|ms|msec|millis|us|usec|micros|ns|nsec|nanos)?$/;
 
 function tokens(header: string): string[] {
-  return header.toLowerCase().replace(/[([{][^)\]}]*[)\]}]/g, ' ').split(/[^a-z0-9]+/).filter((t) => t.length > 0);
+  return header
+    .toLowerCase()
+    .replace(/[([{][^)\]}]*[)\]}]/g, ' ')
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 0);
 }
 
 /** The channel a header names, if any (`Acc X (m/s^2)` → acc_x, `gyroscope.z` → gyro_z). */
@@ -60,14 +76,21 @@ export interface ColumnChoice {
 }
 
 /** Picks the six channel columns and the time column from a header row. */
-export function chooseColumns(headers: readonly string[], source: string, overrides: ColumnOverrides = {}): ColumnChoice {
+export function chooseColumns(
+  headers: readonly string[],
+  source: string,
+  overrides: ColumnOverrides = {},
+): ColumnChoice {
   const notes: string[] = [];
   const find = (name: string, what: string): number => {
     let i = headers.findIndex((h) => h.trim() === name);
     if (i < 0) i = headers.findIndex((h) => h.trim().toLowerCase() === name.toLowerCase());
     if (i < 0) {
-      throw new MediaError('IMU_MISSING_COLUMNS', `${source}: column "${name}" (given for ${what}) is not in the header ` +
-        `[${headers.join(', ')}]. Fix the columns option.`);
+      throw new MediaError(
+        'IMU_MISSING_COLUMNS',
+        `${source}: column "${name}" (given for ${what}) is not in the header ` +
+          `[${headers.join(', ')}]. Fix the columns option.`,
+      );
     }
     return i;
   };
@@ -75,31 +98,47 @@ export function chooseColumns(headers: readonly string[], source: string, overri
     if (overrides[ch] !== undefined) return find(overrides[ch] as string, ch);
     const hits = headers.map((h, i) => (channelOf(h) === ch ? i : -1)).filter((i) => i >= 0);
     if (hits.length > 1) {
-      throw new MediaError('IMU_AMBIGUOUS_COLUMNS', `${source}: several columns could be ${ch}: ` +
-        `${hits.map((i) => `"${headers[i]}"`).join(', ')}. Say which with the columns option, e.g. { ${ch}: "${headers[hits[0]]}" }.`);
+      throw new MediaError(
+        'IMU_AMBIGUOUS_COLUMNS',
+        `${source}: several columns could be ${ch}: ` +
+          `${hits.map((i) => `"${headers[i]}"`).join(', ')}. Say which with the columns option, e.g. { ${ch}: "${headers[hits[0]]}" }.`,
+      );
     }
     return hits.length ? hits[0] : -1;
   });
   const missing = IMU_CHANNELS.filter((_, k) => channels[k] < 0);
   if (missing.length) {
-    throw new MediaError('IMU_MISSING_COLUMNS', `${source}: no column for ${missing.join(', ')} (header: [${headers.join(', ')}]). ` +
-      'Expected accelerometer x/y/z in m/s² and gyroscope x/y/z in rad/s, named like acc_x | ax | accel_x | accelerometer_x | accl_x ' +
-      'and gyro_x | gx | gyroscope_x, or map them with the columns option.');
+    throw new MediaError(
+      'IMU_MISSING_COLUMNS',
+      `${source}: no column for ${missing.join(', ')} (header: [${headers.join(', ')}]). ` +
+        'Expected accelerometer x/y/z in m/s² and gyroscope x/y/z in rad/s, named like acc_x | ax | accel_x | accelerometer_x | accl_x ' +
+        'and gyro_x | gx | gyroscope_x, or map them with the columns option.',
+    );
   }
   let time: ColumnChoice['time'];
   if (overrides.time !== undefined) {
     const index = find(overrides.time, 'time');
     time = { index, unit: timeColumnOf(headers[index])?.unit };
   } else {
-    const cands = headers.map((h, i) => ({ i, t: timeColumnOf(h) })).filter((c) => c.t !== undefined)
+    const cands = headers
+      .map((h, i) => ({ i, t: timeColumnOf(h) }))
+      .filter((c) => c.t !== undefined)
       .sort((a, b) => (a.t?.rank ?? 9) - (b.t?.rank ?? 9) || a.i - b.i);
     if (cands.length) {
       time = { index: cands[0].i, unit: cands[0].t?.unit };
-      if (cands.length > 1) notes.push(`time column "${headers[cands[0].i]}" used (also found ${cands.slice(1).map((c) => `"${headers[c.i]}"`).join(', ')})`);
+      if (cands.length > 1)
+        notes.push(
+          `time column "${headers[cands[0].i]}" used (also found ${cands
+            .slice(1)
+            .map((c) => `"${headers[c.i]}"`)
+            .join(', ')})`,
+        );
     }
   }
-  notes.push(`columns: ${IMU_CHANNELS.map((ch, k) => `${ch}="${headers[channels[k]]}"`).join(', ')}` +
-    (time ? `, time="${headers[time.index]}"` : ', no time column'));
+  notes.push(
+    `columns: ${IMU_CHANNELS.map((ch, k) => `${ch}="${headers[channels[k]]}"`).join(', ')}` +
+      (time ? `, time="${headers[time.index]}"` : ', no time column'),
+  );
   return { channels, time, notes };
 }
 
@@ -111,7 +150,11 @@ const PER_SECOND: Record<TimeUnit, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 }
  * IMUs sample at roughly 5 Hz – 2 kHz, and over that range the median step alone separates the
  * units: ≤ 0.2 → s, ≤ 200 → ms, ≤ 2·10⁵ → µs, else ns.
  */
-export function timeScale(raw: ArrayLike<number>, given?: TimeUnit, hinted?: TimeUnit): { perSecond: number; note: string } {
+export function timeScale(
+  raw: ArrayLike<number>,
+  given?: TimeUnit,
+  hinted?: TimeUnit,
+): { perSecond: number; note: string } {
   if (given) return { perSecond: PER_SECOND[given], note: `time unit ${given} (from the timeUnit option)` };
   if (hinted) return { perSecond: PER_SECOND[hinted], note: `time unit ${hinted} (from the column name)` };
   const steps: number[] = [];
@@ -119,5 +162,8 @@ export function timeScale(raw: ArrayLike<number>, given?: TimeUnit, hinted?: Tim
   steps.sort((a, b) => a - b);
   const med = steps.length ? steps[steps.length >> 1] : 0;
   const unit: TimeUnit = med <= 0.2 ? 's' : med <= 200 ? 'ms' : med <= 2e5 ? 'us' : 'ns';
-  return { perSecond: PER_SECOND[unit], note: `time unit ${unit} (guessed from the median step ${med}; set timeUnit to override)` };
+  return {
+    perSecond: PER_SECOND[unit],
+    note: `time unit ${unit} (guessed from the median step ${med}; set timeUnit to override)`,
+  };
 }

@@ -5,10 +5,12 @@ import { imuFromColumns } from './imu.ts';
 import { channelOf, timeColumnOf, timeScale } from './columns.ts';
 
 /** Six distinct series: channel k at sample i is 1000·k + i (so values name their origin). */
-const ramp = (n: number): Float64Array[] => Array.from({ length: 6 }, (_, k) => Float64Array.from({ length: n }, (_, i) => 1000 * k + i));
+const ramp = (n: number): Float64Array[] =>
+  Array.from({ length: 6 }, (_, k) => Float64Array.from({ length: n }, (_, i) => 1000 * k + i));
 /** Warnings other than the unit heuristics (synthetic ramps look like deg/s to them). */
 const realWarnings = (w: string[]): string[] => w.filter((x) => !x.includes('looks like'));
-const row = (d: Float32Array, k: number, steps = 2000, w = 0): Float32Array => d.subarray((w * 6 + k) * steps, (w * 6 + k + 1) * steps);
+const row = (d: Float32Array, k: number, steps = 2000, w = 0): Float32Array =>
+  d.subarray((w * 6 + k) * steps, (w * 6 + k + 1) * steps);
 
 test('2000 untimed samples are copied: output channel k is input channel k (no reshape)', () => {
   const ch = ramp(2000);
@@ -28,10 +30,10 @@ test('timestamps: linear interpolation at the 400 Hz output grid', () => {
   const r = imuFromColumns({ channels: ch, time });
   for (let k = 0; k < 6; k++) {
     const out = row(r.tensor.data, k);
-    assert.equal(out[4], Math.fround(ch[k][1]));                          // t = 0.01 s: sample 1
-    assert.ok(Math.abs(out[2] - (ch[k][0] + ch[k][1]) / 2) < 1e-6);        // t = 0.005 s: midway
+    assert.equal(out[4], Math.fround(ch[k][1])); // t = 0.01 s: sample 1
+    assert.ok(Math.abs(out[2] - (ch[k][0] + ch[k][1]) / 2) < 1e-6); // t = 0.005 s: midway
     assert.ok(Math.abs(out[1001] - (0.75 * ch[k][250] + 0.25 * ch[k][251])) < 1e-6);
-    assert.equal(out[1999], Math.fround(ch[k][499]));                      // inside the last sample's interval
+    assert.equal(out[1999], Math.fround(ch[k][499])); // inside the last sample's interval
   }
   assert.deepEqual(realWarnings(r.warnings), []);
 });
@@ -91,8 +93,12 @@ test('unsorted and repeated timestamps are fixed, with warnings', () => {
 
 test('units: g and deg/s are converted on request, and flagged when they look wrong', () => {
   const n = 2000;
-  const g = [Float64Array.from({ length: n }, () => 0), Float64Array.from({ length: n }, () => 0), Float64Array.from({ length: n }, () => 1),
-    ...[0, 1, 2].map(() => Float64Array.from({ length: n }, () => 90))];
+  const g = [
+    Float64Array.from({ length: n }, () => 0),
+    Float64Array.from({ length: n }, () => 0),
+    Float64Array.from({ length: n }, () => 1),
+    ...[0, 1, 2].map(() => Float64Array.from({ length: n }, () => 90)),
+  ];
   const raw = imuFromColumns({ channels: g });
   assert.equal(raw.warnings.length, 2);
   assert.match(raw.warnings.join(' '), /looks like g.*looks like deg\/s/);
@@ -105,19 +111,43 @@ test('units: g and deg/s are converted on request, and flagged when they look wr
 test('NaN/Inf, wrong channel count, empty input and bad options fail clearly', () => {
   const ch = ramp(10);
   ch[4][7] = NaN;
-  assert.throws(() => imuFromColumns({ channels: ch, source: 'f.npy', rowLabel: (i) => `row ${i}` }),
-    (e: unknown) => e instanceof MediaError && e.code === 'IMU_NONFINITE' && /f\.npy: row 7, channel 4 \(gyro_y\): value is NaN/.test(e.message));
-  assert.throws(() => imuFromColumns({ channels: ramp(3), time: [0, Infinity, 2] }), /sample 1, time: value is Infinity/);
-  assert.throws(() => imuFromColumns({ channels: ramp(3).slice(0, 5) }), (e: unknown) => e instanceof MediaError && e.code === 'IMU_BAD_SHAPE');
-  assert.throws(() => imuFromColumns({ channels: ramp(0) }), (e: unknown) => e instanceof MediaError && e.code === 'IMU_EMPTY');
+  assert.throws(
+    () => imuFromColumns({ channels: ch, source: 'f.npy', rowLabel: (i) => `row ${i}` }),
+    (e: unknown) =>
+      e instanceof MediaError &&
+      e.code === 'IMU_NONFINITE' &&
+      /f\.npy: row 7, channel 4 \(gyro_y\): value is NaN/.test(e.message),
+  );
+  assert.throws(
+    () => imuFromColumns({ channels: ramp(3), time: [0, Infinity, 2] }),
+    /sample 1, time: value is Infinity/,
+  );
+  assert.throws(
+    () => imuFromColumns({ channels: ramp(3).slice(0, 5) }),
+    (e: unknown) => e instanceof MediaError && e.code === 'IMU_BAD_SHAPE',
+  );
+  assert.throws(
+    () => imuFromColumns({ channels: ramp(0) }),
+    (e: unknown) => e instanceof MediaError && e.code === 'IMU_EMPTY',
+  );
   assert.throws(() => imuFromColumns({ channels: ramp(5) }, { steps: 0 }), ConfigError);
 });
 
 test('column names: common spellings, Ego4D, units in brackets', () => {
   const cases: Array<[string, string | undefined]> = [
-    ['acc_x', 'acc_x'], ['ax', 'acc_x'], ['Accel_Y', 'acc_y'], ['accelerometer.z', 'acc_z'], ['accl_x', 'acc_x'],
-    ['Acc X (m/s^2)', 'acc_x'], ['gyro_x', 'gyro_x'], ['gy', 'gyro_y'], ['gyroscope_z', 'gyro_z'], ['Gyro Z [rad/s]', 'gyro_z'],
-    ['mag_x', undefined], ['x', undefined], ['label', undefined],
+    ['acc_x', 'acc_x'],
+    ['ax', 'acc_x'],
+    ['Accel_Y', 'acc_y'],
+    ['accelerometer.z', 'acc_z'],
+    ['accl_x', 'acc_x'],
+    ['Acc X (m/s^2)', 'acc_x'],
+    ['gyro_x', 'gyro_x'],
+    ['gy', 'gyro_y'],
+    ['gyroscope_z', 'gyro_z'],
+    ['Gyro Z [rad/s]', 'gyro_z'],
+    ['mag_x', undefined],
+    ['x', undefined],
+    ['label', undefined],
   ];
   for (const [h, want] of cases) assert.equal(channelOf(h), want, h);
   assert.deepEqual(timeColumnOf('canonical_timestamp_ms'), { rank: 1, unit: 'ms' });

@@ -16,9 +16,14 @@ async function readBytes(path: string): Promise<Buffer> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new MediaError('FILE_UNREADABLE', `${path}: cannot read file (${(e as Error).message}). Check the path and permissions.`, { cause: e });
+    throw new MediaError(
+      'FILE_UNREADABLE',
+      `${path}: cannot read file (${(e as Error).message}). Check the path and permissions.`,
+      { cause: e },
+    );
   }
-  if (bytes.length === 0) throw new MediaError('FILE_EMPTY', `${path}: the file is empty (0 bytes). Re-export the IMU log.`);
+  if (bytes.length === 0)
+    throw new MediaError('FILE_EMPTY', `${path}: the file is empty (0 bytes). Re-export the IMU log.`);
   return bytes;
 }
 
@@ -30,9 +35,16 @@ function fromTable(table: Table, path: string, opts: ImuOptions): ImuResult {
     const b = table.bad.get(k);
     if (!b) continue;
     const nonFinite = /^[+-]?(nan|inf|infinity)$/i.test(b.text) || b.text === 'null';
-    const what = nonFinite ? `value is ${b.text === 'null' ? 'null (missing)' : b.text}` : b.text === '' ? 'empty cell' : `"${b.text}" is not a number`;
-    throw new MediaError(nonFinite ? 'IMU_NONFINITE' : 'IMU_PARSE', `${path}: ${b.where}, column "${table.headers[k]}": ${what}. ` +
-      'Remove or fill in missing readings before embedding.');
+    const what = nonFinite
+      ? `value is ${b.text === 'null' ? 'null (missing)' : b.text}`
+      : b.text === ''
+        ? 'empty cell'
+        : `"${b.text}" is not a number`;
+    throw new MediaError(
+      nonFinite ? 'IMU_NONFINITE' : 'IMU_PARSE',
+      `${path}: ${b.where}, column "${table.headers[k]}": ${what}. ` +
+        'Remove or fill in missing readings before embedding.',
+    );
   }
   const notes = [...choice.notes];
   let time: Float64Array | undefined;
@@ -42,10 +54,16 @@ function fromTable(table: Table, path: string, opts: ImuOptions): ImuResult {
     notes.push(ts.note);
     time = raw.map((v) => v / ts.perSecond);
   }
-  const r = imuFromColumns({
-    channels: choice.channels.map((k) => table.values[k]), time, source: path,
-    rowLabel: table.rowLabel, declaredRateHz: table.declaredRateHz,
-  }, opts);
+  const r = imuFromColumns(
+    {
+      channels: choice.channels.map((k) => table.values[k]),
+      time,
+      source: path,
+      rowLabel: table.rowLabel,
+      declaredRateHz: table.declaredRateHz,
+    },
+    opts,
+  );
   return { ...r, notes: [...notes, ...r.notes] };
 }
 
@@ -53,8 +71,11 @@ function fromNpy(t: Tensor, path: string, opts: ImuOptions): ImuResult {
   const shape = [...t.shape];
   while (shape.length > 2 && shape[0] === 1) shape.shift();
   if (shape.length !== 2 || (shape[0] !== 6 && shape[1] !== 6)) {
-    throw new MediaError('IMU_BAD_SHAPE', `${path}: .npy shape (${t.shape.join(', ')}) is not T×6 or 6×T. ` +
-      `Save a 2-D array with one axis of 6 channels (${IMU_CHANNELS.join(', ')}).`);
+    throw new MediaError(
+      'IMU_BAD_SHAPE',
+      `${path}: .npy shape (${t.shape.join(', ')}) is not T×6 or 6×T. ` +
+        `Save a 2-D array with one axis of 6 channels (${IMU_CHANNELS.join(', ')}).`,
+    );
   }
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -62,16 +83,26 @@ function fromNpy(t: Tensor, path: string, opts: ImuOptions): ImuResult {
   if (layout === 'auto') {
     if (shape[0] === 6 && shape[1] === 6) {
       layout = 'time-major';
-      warnings.push(`${path}: a 6×6 array is ambiguous; read as 6 samples × 6 channels (rows are samples). Pass layout: 'channel-major' if rows are channels.`);
+      warnings.push(
+        `${path}: a 6×6 array is ambiguous; read as 6 samples × 6 channels (rows are samples). Pass layout: 'channel-major' if rows are channels.`,
+      );
     } else layout = shape[1] === 6 ? 'time-major' : 'channel-major';
   }
   const chanAxis = layout === 'time-major' ? 1 : 0;
   if (shape[chanAxis] !== 6) {
-    throw new MediaError('IMU_BAD_SHAPE', `${path}: layout '${layout}' needs 6 channels on axis ${chanAxis}, but the shape is (${t.shape.join(', ')}).`);
+    throw new MediaError(
+      'IMU_BAD_SHAPE',
+      `${path}: layout '${layout}' needs 6 channels on axis ${chanAxis}, but the shape is (${t.shape.join(', ')}).`,
+    );
   }
   const T = shape[1 - chanAxis];
-  notes.push(layout === 'time-major' ? `npy ${T}×6: rows are samples, columns are channels (transposed to 6×T)` : `npy 6×${T}: rows are channels`);
-  if (t.dtype === 'float16') throw new MediaError('IMU_BAD_SHAPE', `${path}: float16 .npy is not supported for IMU; save as float32.`);
+  notes.push(
+    layout === 'time-major'
+      ? `npy ${T}×6: rows are samples, columns are channels (transposed to 6×T)`
+      : `npy 6×${T}: rows are channels`,
+  );
+  if (t.dtype === 'float16')
+    throw new MediaError('IMU_BAD_SHAPE', `${path}: float16 .npy is not supported for IMU; save as float32.`);
   const src = t.data as ArrayLike<number | bigint>;
   const at = (i: number, c: number): number => Number(layout === 'time-major' ? src[i * 6 + c] : src[c * T + i]);
   const channels = IMU_CHANNELS.map((_, c) => Float64Array.from({ length: T }, (_, i) => at(i, c)));
@@ -103,7 +134,10 @@ export type ImuBatchItem =
 
 /** Loads several IMU files; one result per path, failures reported per item. */
 export async function loadImuFiles(paths: readonly string[], opts: ImuOptions = {}): Promise<ImuBatchItem[]> {
-  const settled = await settleEach(paths, (p) => loadImuFile(p, opts),
-    (path, e) => new MediaError('IMU_PARSE', `${path}: ${(e as Error).message}`, { cause: e }));
+  const settled = await settleEach(
+    paths,
+    (p) => loadImuFile(p, opts),
+    (path, e) => new MediaError('IMU_PARSE', `${path}: ${(e as Error).message}`, { cause: e }),
+  );
   return settled.map((r) => (r.ok ? { ok: true, path: r.path, ...r.value } : r));
 }

@@ -37,8 +37,14 @@ function splitLine(line: string, delim: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (ch === '"') {
-      if (quoted && line[i + 1] === '"') { cur += '"'; i++; } else quoted = !quoted;
-    } else if (ch === delim && !quoted) { out.push(cur); cur = ''; } else cur += ch;
+      if (quoted && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else quoted = !quoted;
+    } else if (ch === delim && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -49,13 +55,20 @@ export function parseCsv(text: string, source: string): Table {
   const lines = text.split(/\r?\n/);
   let h = 0;
   while (h < lines.length && (lines[h].trim() === '' || lines[h].trimStart().startsWith('#'))) h++;
-  if (h >= lines.length) throw new MediaError('IMU_EMPTY', `${source}: no header row and no data. Write a CSV with a header such as t,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z.`);
+  if (h >= lines.length)
+    throw new MediaError(
+      'IMU_EMPTY',
+      `${source}: no header row and no data. Write a CSV with a header such as t,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z.`,
+    );
   const headerLine = lines[h].replace(/^\uFEFF/, '');
   const delim = [',', ';', '\t'].map((d) => ({ d, n: headerLine.split(d).length })).sort((a, b) => b.n - a.n)[0].d;
   const headers = splitLine(headerLine, delim).map((s) => s.trim());
   if (headers.every((x) => Number.isFinite(cellNumber(x)))) {
-    throw new MediaError('IMU_MISSING_COLUMNS', `${source}: the first row (${headerLine.slice(0, 80)}) is numbers, not a header. ` +
-      'Add a header row naming the columns (e.g. t,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z) or save the array as .npy.');
+    throw new MediaError(
+      'IMU_MISSING_COLUMNS',
+      `${source}: the first row (${headerLine.slice(0, 80)}) is numbers, not a header. ` +
+        'Add a header row naming the columns (e.g. t,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z) or save the array as .npy.',
+    );
   }
   const cols: number[][] = headers.map(() => []);
   const lineNo: number[] = [];
@@ -65,8 +78,11 @@ export function parseCsv(text: string, source: string): Table {
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const cells = splitLine(line, delim);
     if (cells.length !== headers.length) {
-      throw new MediaError('IMU_PARSE', `${source}: line ${i + 1} has ${cells.length} fields but the header has ${headers.length}. ` +
-        'Fix or remove that line.');
+      throw new MediaError(
+        'IMU_PARSE',
+        `${source}: line ${i + 1} has ${cells.length} fields but the header has ${headers.length}. ` +
+          'Fix or remove that line.',
+      );
     }
     cells.forEach((c, k) => {
       const v = cellNumber(c);
@@ -75,10 +91,26 @@ export function parseCsv(text: string, source: string): Table {
     });
     lineNo.push(i + 1);
   }
-  return { headers, values: cols.map((c) => Float64Array.from(c)), rows: lineNo.length, rowLabel: (r) => `line ${lineNo[r]}`, bad };
+  return {
+    headers,
+    values: cols.map((c) => Float64Array.from(c)),
+    rows: lineNo.length,
+    rowLabel: (r) => `line ${lineNo[r]}`,
+    bad,
+  };
 }
 
-const RATE_KEYS = ['sample_rate', 'samplerate', 'sample_rate_hz', 'sampleratehz', 'rate', 'rate_hz', 'fs', 'hz', 'frequency'];
+const RATE_KEYS = [
+  'sample_rate',
+  'samplerate',
+  'sample_rate_hz',
+  'sampleratehz',
+  'rate',
+  'rate_hz',
+  'fs',
+  'hz',
+  'frequency',
+];
 const ACC_KEYS = ['accelerometer', 'acc', 'accel', 'accl', 'acceleration'];
 const GYRO_KEYS = ['gyroscope', 'gyro', 'gyr'];
 
@@ -103,14 +135,16 @@ export function parseJson(text: string, source: string): Table {
   }
   let declaredRateHz: number | undefined;
   if (root && typeof root === 'object' && !Array.isArray(root)) {
-    for (const [k, v] of Object.entries(root)) if (RATE_KEYS.includes(k.toLowerCase()) && typeof v === 'number') declaredRateHz = v;
+    for (const [k, v] of Object.entries(root))
+      if (RATE_KEYS.includes(k.toLowerCase()) && typeof v === 'number') declaredRateHz = v;
     const inner = root.data ?? root.samples;
     if (inner !== undefined && typeof inner === 'object') root = inner;
   }
   const columns = new Map<string, Json[]>();
   if (Array.isArray(root)) {
     for (const row of root) {
-      if (row && typeof row === 'object' && !Array.isArray(row)) for (const k of Object.keys(row)) if (!columns.has(k)) columns.set(k, []);
+      if (row && typeof row === 'object' && !Array.isArray(row))
+        for (const k of Object.keys(row)) if (!columns.has(k)) columns.set(k, []);
     }
     for (const [k, col] of columns) for (const row of root) col.push((row as Record<string, Json>)?.[k] ?? null);
   } else if (root && typeof root === 'object') {
@@ -119,13 +153,21 @@ export function parseJson(text: string, source: string): Table {
       const lk = k.toLowerCase();
       const prefix = ACC_KEYS.includes(lk) ? 'acc' : GYRO_KEYS.includes(lk) ? 'gyro' : undefined;
       if (prefix && v.every((x) => Array.isArray(x))) {
-        ['x', 'y', 'z'].forEach((ax, a) => columns.set(`${prefix}_${ax}`, v.map((x) => (x as Json[])[a] ?? null)));
+        ['x', 'y', 'z'].forEach((ax, a) =>
+          columns.set(
+            `${prefix}_${ax}`,
+            v.map((x) => (x as Json[])[a] ?? null),
+          ),
+        );
       } else columns.set(k, v);
     }
   }
   if (columns.size === 0) {
-    throw new MediaError('IMU_PARSE', `${source}: no IMU data found. Use an array of rows ({"t":…, "acc_x":…, …}), ` +
-      'an object of arrays, or {"accelerometer": [[x,y,z],…], "gyroscope": [[x,y,z],…], "timestamps": […]}.');
+    throw new MediaError(
+      'IMU_PARSE',
+      `${source}: no IMU data found. Use an array of rows ({"t":…, "acc_x":…, …}), ` +
+        'an object of arrays, or {"accelerometer": [[x,y,z],…], "gyroscope": [[x,y,z],…], "timestamps": […]}.',
+    );
   }
   const headers = [...columns.keys()];
   const rows = Math.max(...[...columns.values()].map((c) => c.length));

@@ -11,8 +11,15 @@ export function readMergesFile(path: string, options: Omit<MergesOptions, 'sourc
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'BPE vocabulary file not found' : `cannot read BPE vocabulary file (${code ?? (e as Error).message})`;
-    throw new ConfigError(code === 'ENOENT' ? 'VOCAB_NOT_FOUND' : 'VOCAB_UNREADABLE', `${path}: ${what}. ${WHERE_TO_GET}`, { cause: e });
+    const what =
+      code === 'ENOENT'
+        ? 'BPE vocabulary file not found'
+        : `cannot read BPE vocabulary file (${code ?? (e as Error).message})`;
+    throw new ConfigError(
+      code === 'ENOENT' ? 'VOCAB_NOT_FOUND' : 'VOCAB_UNREADABLE',
+      `${path}: ${what}. ${WHERE_TO_GET}`,
+      { cause: e },
+    );
   }
   return decodeMerges(bytes, { ...options, source: path });
 }

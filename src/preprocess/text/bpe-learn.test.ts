@@ -11,7 +11,12 @@ const captions = Array.from({ length: 1500 }, (_, i) => world.render(i, 'text'))
 
 describe('learnMerges', () => {
   it('learns the textbook example', () => {
-    const corpus = ['low low low low low', 'lower lower', 'newest newest newest newest newest newest', 'widest widest widest'];
+    const corpus = [
+      'low low low low low',
+      'lower lower',
+      'newest newest newest newest newest newest',
+      'widest widest widest',
+    ];
     const merges = learnMerges(corpus, 4);
     // e+s and s+t</w> both occur 9 times; the tie goes to the lexicographically smaller pair.
     assert.deepEqual(merges[0], ['e', 's']);
@@ -30,14 +35,18 @@ describe('learnMerges', () => {
     const a = learnMerges(captions, 300);
     assert.deepEqual(learnMerges(captions, 300), a);
     assert.deepEqual(learnMerges([...captions].reverse(), 300), a);
-    assert.deepEqual(parseMerges(serializeMerges(a)), a.map(([x, y]) => [x, y]));
+    assert.deepEqual(
+      parseMerges(serializeMerges(a)),
+      a.map(([x, y]) => [x, y]),
+    );
   });
 
   it('gives a tokenizer that encodes the world captions compactly and decodes them back', () => {
     const merges = learnMerges(captions, 800);
     const tok = ClipTokenizer.fromMerges(merges);
     assert.equal(tok.vocabSize, 512 + merges.length + 2);
-    let tokens = 0, words = 0;
+    let tokens = 0,
+      words = 0;
     for (const c of captions.slice(0, 200)) {
       const ids = tok.encode(c);
       tokens += ids.length;
@@ -51,6 +60,9 @@ describe('learnMerges', () => {
 
   it('stops when pairs become rare', () => {
     assert.equal(learnMerges(['ab ab', 'cd'], 100).length, 1);
-    assert.deepEqual(learnMerges(['ab ab', 'cd'], 100, { minFrequency: 1 }), [['a', 'b</w>'], ['c', 'd</w>']]);
+    assert.deepEqual(learnMerges(['ab ab', 'cd'], 100, { minFrequency: 1 }), [
+      ['a', 'b</w>'],
+      ['c', 'd</w>'],
+    ]);
   });
 });

@@ -41,7 +41,8 @@ function better(k: string, c: number, bestKey: string | undefined, bestCount: nu
 }
 
 export function learnMerges(corpus: Iterable<string>, numMerges: number, opts: LearnOptions = {}): Merge[] {
-  if (!Number.isInteger(numMerges) || numMerges < 0) throw new RangeError(`numMerges must be a non-negative integer, got ${numMerges}`);
+  if (!Number.isInteger(numMerges) || numMerges < 0)
+    throw new RangeError(`numMerges must be a non-negative integer, got ${numMerges}`);
   const minFreq = opts.minFrequency ?? 2;
   // Sorting the words makes pair-to-word bookkeeping independent of corpus order.
   const entries = [...countWords(corpus)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -71,7 +72,11 @@ export function learnMerges(corpus: Iterable<string>, numMerges: number, opts: L
   while (merges.length < numMerges) {
     let bestKey: string | undefined;
     let bestCount = 0;
-    for (const [k, c] of pairCount) if (c > 0 && better(k, c, bestKey, bestCount)) { bestKey = k; bestCount = c; }
+    for (const [k, c] of pairCount)
+      if (c > 0 && better(k, c, bestKey, bestCount)) {
+        bestKey = k;
+        bestCount = c;
+      }
     if (bestKey === undefined || bestCount < minFreq) break;
     const [a, b] = bestKey.split(SEP);
     merges.push([a, b]);
@@ -81,8 +86,14 @@ export function learnMerges(corpus: Iterable<string>, numMerges: number, opts: L
       addPairs(wi, -1);
       // Left to right, every occurrence: the same way ClipTokenizer applies a merge.
       const merged: string[] = [];
-      for (let i = 0; i < s.length; ) {
-        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { merged.push(a + b); i += 2; } else { merged.push(s[i]); i += 1; }
+      for (let i = 0; i < s.length;) {
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) {
+          merged.push(a + b);
+          i += 2;
+        } else {
+          merged.push(s[i]);
+          i += 1;
+        }
       }
       words[wi] = merged;
       addPairs(wi, 1);

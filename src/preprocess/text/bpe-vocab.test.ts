@@ -79,17 +79,29 @@ test('a missing vocabulary file says where to get one', () => {
   assert.throws(
     () => loadTokenizerFile(missing),
     (e: unknown) =>
-      e instanceof ConfigError && e.code === 'VOCAB_NOT_FOUND' && e.message.includes(missing) && e.message.includes('imagebind/bpe/'),
+      e instanceof ConfigError &&
+      e.code === 'VOCAB_NOT_FOUND' &&
+      e.message.includes(missing) &&
+      e.message.includes('imagebind/bpe/'),
   );
 });
 
 test('corrupt vocabulary data is a ConfigError naming the file', () => {
   const garbage = join(dir, 'garbage.txt.gz');
   writeFileSync(garbage, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8]));
-  assert.throws(() => readMergesFile(garbage), (e: unknown) => e instanceof ConfigError && e.code === 'VOCAB_INVALID' && e.message.includes(garbage));
+  assert.throws(
+    () => readMergesFile(garbage),
+    (e: unknown) => e instanceof ConfigError && e.code === 'VOCAB_INVALID' && e.message.includes(garbage),
+  );
   const notGz = join(dir, 'plain.txt.gz');
   writeFileSync(notGz, 'hello');
   assert.throws(() => readMergesFile(notGz), /not a gzip file/);
-  assert.throws(() => decodeMerges(Buffer.from('#h\na b c\n'), { source: 'x.txt' }), /x\.txt: line 2 is not a BPE merge/);
-  assert.throws(() => decodeMerges(Buffer.from([0x23, 0x0a, 0xff, 0xfe])), (e: unknown) => e instanceof ConfigError && /not UTF-8/.test(String(e)));
+  assert.throws(
+    () => decodeMerges(Buffer.from('#h\na b c\n'), { source: 'x.txt' }),
+    /x\.txt: line 2 is not a BPE merge/,
+  );
+  assert.throws(
+    () => decodeMerges(Buffer.from([0x23, 0x0a, 0xff, 0xfe])),
+    (e: unknown) => e instanceof ConfigError && /not UTF-8/.test(String(e)),
+  );
 });

@@ -19,7 +19,7 @@ export const MERGES_HEADER = '#version: 0.2';
 
 export const WHERE_TO_GET =
   'Use bpe_simple_vocab_16e6.txt.gz from the official ImageBind repository (imagebind/bpe/), ' +
-  "or the tokenizer/ folder of a model directory, and pass it with --vocab.";
+  'or the tokenizer/ folder of a model directory, and pass it with --vocab.';
 
 /**
  * Bytes in vocabulary order. Printable Latin-1 bytes stand for themselves; the rest (controls,
@@ -122,7 +122,11 @@ export function decodeMerges(bytes: Uint8Array, options: MergesOptions = {}): Me
     try {
       raw = gunzipSync(bytes);
     } catch (e) {
-      throw new ConfigError('VOCAB_INVALID', `${source}: corrupt gzip data (${(e as Error).message}). ${WHERE_TO_GET}`, { cause: e });
+      throw new ConfigError(
+        'VOCAB_INVALID',
+        `${source}: corrupt gzip data (${(e as Error).message}). ${WHERE_TO_GET}`,
+        { cause: e },
+      );
     }
   } else if (source.endsWith('.gz')) {
     throw new ConfigError('VOCAB_INVALID', `${source}: not a gzip file. ${WHERE_TO_GET}`);

@@ -8,7 +8,8 @@ import { htmlUnescape } from './html-unescape.ts';
 
 // Python's str.strip() removes what str.isspace() accepts, which includes the separators
 // U+001C–U+001F and NEL but not U+FEFF; JS trim() differs on exactly those.
-const PY_STRIP = /^[\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const PY_STRIP =
+  /^[\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
 export function pyStrip(text: string): string {
   return text.replace(PY_STRIP, '');

@@ -39,7 +39,10 @@ export function numericCharRef(num: number): string {
 
 function parseRef(body: string): number {
   const hex = body[1] === 'x' || body[1] === 'X';
-  const digits = body.slice(hex ? 2 : 1).replace(/;$/, '').replace(/^0+(?=.)/, '');
+  const digits = body
+    .slice(hex ? 2 : 1)
+    .replace(/;$/, '')
+    .replace(/^0+(?=.)/, '');
   // Python ints are unbounded; anything this long is past U+10FFFF either way.
   if (digits.length > 12) return Number.POSITIVE_INFINITY;
   return parseInt(digits, hex ? 16 : 10);

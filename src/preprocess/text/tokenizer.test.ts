@@ -38,7 +38,10 @@ test('token ids are identical to the official SimpleTokenizer on every reference
     if (JSON.stringify(row) !== JSON.stringify(c.ids)) problems.push('ids');
     if (tok.encode(c.text).length !== c.num_bpe_tokens) problems.push('num_bpe_tokens');
     if (c.cleaned_text !== undefined && cleanText(c.text) !== c.cleaned_text) problems.push('cleaned_text');
-    if (c.bpe_token_strings && JSON.stringify(tok.tokenStrings(c.text).slice(0, 80)) !== JSON.stringify(c.bpe_token_strings)) {
+    if (
+      c.bpe_token_strings &&
+      JSON.stringify(tok.tokenStrings(c.text).slice(0, 80)) !== JSON.stringify(c.bpe_token_strings)
+    ) {
       problems.push('bpe_token_strings');
     }
     if (argmax(row) !== c.argmax_index) problems.push('argmax_index');
@@ -66,6 +69,9 @@ test('literal special tokens in the text are honoured', () => {
 });
 
 test('decode inverts encode up to cleaning', () => {
-  assert.equal(tok.decode(tok.encode('A Dog, running!  caf\u00e9 \u{1f436}')), 'a dog , running ! caf\u00e9 \u{1f436} ');
+  assert.equal(
+    tok.decode(tok.encode('A Dog, running!  caf\u00e9 \u{1f436}')),
+    'a dog , running ! caf\u00e9 \u{1f436} ',
+  );
   assert.throws(() => tok.decode([49408]), RangeError);
 });

@@ -88,7 +88,7 @@ export class ClipTokenizer {
       const second = symbols[best + 1];
       // Every occurrence of the pair, left to right, as the official loop does.
       const merged: string[] = symbols.slice(0, best);
-      for (let i = best; i < symbols.length; ) {
+      for (let i = best; i < symbols.length;) {
         if (symbols[i] === first && i + 1 < symbols.length && symbols[i + 1] === second) {
           merged.push(first + second);
           i += 2;
@@ -145,10 +145,12 @@ export class ClipTokenizer {
     const bytes: number[] = [];
     for (const raw of ids) {
       const token = this.vocab.tokens[Number(raw)];
-      if (token === undefined) throw new RangeError(`token id ${raw} is outside the vocabulary (size ${this.vocabSize})`);
+      if (token === undefined)
+        throw new RangeError(`token id ${raw} is outside the vocabulary (size ${this.vocabSize})`);
       for (const ch of token) {
         const b = UNICODE_TO_BYTE.get(ch);
-        if (b === undefined) throw new RangeError(`token ${JSON.stringify(token)} has no byte mapping for ${JSON.stringify(ch)}`);
+        if (b === undefined)
+          throw new RangeError(`token ${JSON.stringify(token)} has no byte mapping for ${JSON.stringify(ch)}`);
         bytes.push(b);
       }
     }

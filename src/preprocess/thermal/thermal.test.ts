@@ -6,12 +6,21 @@ import { CLIP_MEAN, CLIP_STD, preprocessVisionBuffer } from '../vision/index.ts'
 import { preprocessThermalBuffer } from './index.ts';
 
 // 300x240 ramp: thermal images are single channel; values 20..219 left to right.
-const W = 300, H = 240;
+const W = 300,
+  H = 240;
 const g8 = new Uint8Array(W * H);
 for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) g8[y * W + x] = 20 + Math.floor((x * 200) / W);
-const png8 = () => sharp(g8, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+const png8 = () =>
+  sharp(g8, { raw: { width: W, height: H, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
 const g16 = Uint16Array.from(g8, (v) => 27000 + v * 10); // radiometric counts in a narrow band
-const png16 = () => sharp(g16, { raw: { width: W, height: H, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+const png16 = () =>
+  sharp(g16, { raw: { width: W, height: H, channels: 1 } })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
 
 test('8-bit thermal: default /255 equals the vision geometry on the grey channel', async () => {
   const buf = await png8();
@@ -56,7 +65,8 @@ test("'pr73' reproduces ImageBind PR #73: CLIP-normalised RGB then Grayscale wei
   const buf = await png8();
   const t = await preprocessThermalBuffer(buf, 't8.png', { scale: 'pr73' });
   const v = await preprocessVisionBuffer(buf, 't8.png');
-  const p = 224 * 224, i = 1000;
+  const p = 224 * 224,
+    i = 1000;
   const f = Math.fround;
   const expect = f(f(f(f(0.2989) * v.data[i]) + f(f(0.587) * v.data[p + i])) + f(f(0.114) * v.data[2 * p + i]));
   assert.equal(t.data[i], expect);
@@ -65,13 +75,17 @@ test("'pr73' reproduces ImageBind PR #73: CLIP-normalised RGB then Grayscale wei
 test('RGB-stored thermal (LLVIP JPEGs are 3-channel grey) converts with PIL luma and matches grey', async () => {
   const rgb = new Uint8Array(W * H * 3);
   g8.forEach((v, i) => rgb.set([v, v, v], i * 3));
-  const buf = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  const buf = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
   const a = await preprocessThermalBuffer(buf, 'rgb.png');
   const b = await preprocessThermalBuffer(await png8(), 'g.png');
   assert.deepEqual([...a.data], [...b.data]);
 });
 
 test('thermal errors are MediaErrors naming the source', async () => {
-  await assert.rejects(preprocessThermalBuffer(new Uint8Array(0), 'cam0.png'),
-    (e: unknown) => e instanceof MediaError && e.code === 'IMAGE_EMPTY' && e.message.includes('cam0.png'));
+  await assert.rejects(
+    preprocessThermalBuffer(new Uint8Array(0), 'cam0.png'),
+    (e: unknown) => e instanceof MediaError && e.code === 'IMAGE_EMPTY' && e.message.includes('cam0.png'),
+  );
 });

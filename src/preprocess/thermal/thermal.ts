@@ -34,7 +34,8 @@ function rgbToL(src: Uint8Array | Uint16Array, n: number, channels: number): Uin
   const out = src instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const p = i * channels;
-    out[i] = channels >= 3 ? Math.floor((src[p] * 19595 + src[p + 1] * 38470 + src[p + 2] * 7471 + 0x8000) / 65536) : src[p];
+    out[i] =
+      channels >= 3 ? Math.floor((src[p] * 19595 + src[p + 1] * 38470 + src[p + 2] * 7471 + 0x8000) / 65536) : src[p];
   }
   return out;
 }
@@ -60,7 +61,8 @@ function pr73(raw: RawImage): Float32Array {
   const f = Math.fround;
   const [wr, wg, wb] = [f(0.2989), f(0.587), f(0.114)];
   const out = new Float32Array(plane);
-  for (let i = 0; i < plane; i++) out[i] = f(f(f(wr * t.data[i]) + f(wg * t.data[plane + i])) + f(wb * t.data[2 * plane + i]));
+  for (let i = 0; i < plane; i++)
+    out[i] = f(f(f(wr * t.data[i]) + f(wg * t.data[plane + i])) + f(wb * t.data[2 * plane + i]));
   return out;
 }
 
@@ -76,14 +78,19 @@ export function preprocessThermalRaw(raw: RawImage, opts: ThermalOptions = {}): 
       const max = raw.bitDepth === 8 ? 255 : 65535;
       for (let i = 0; i < out.length; i++) out[i] = out[i] / max;
     } else if (mode === 'minmax') {
-      let lo = Infinity, hi = -Infinity;
-      for (const v of out) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const v of out) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
       const span = hi - lo;
       for (let i = 0; i < out.length; i++) out[i] = span > 0 ? (out[i] - lo) / span : 0;
     }
   }
   if (opts.mean !== undefined || opts.std !== undefined) {
-    const m = Math.fround(opts.mean ?? 0), s = Math.fround(opts.std ?? 1);
+    const m = Math.fround(opts.mean ?? 0),
+      s = Math.fround(opts.std ?? 1);
     if (!(s > 0)) throw new RangeError(`thermal std must be positive, got ${opts.std}`);
     for (let i = 0; i < out.length; i++) out[i] = (out[i] - m) / s;
   }
@@ -91,7 +98,11 @@ export function preprocessThermalRaw(raw: RawImage, opts: ThermalOptions = {}): 
 }
 
 /** Encoded image bytes → 1x224x224 tensor. */
-export async function preprocessThermalBuffer(buf: Uint8Array, source: string, opts: ThermalOptions = {}): Promise<Float32Tensor> {
+export async function preprocessThermalBuffer(
+  buf: Uint8Array,
+  source: string,
+  opts: ThermalOptions = {},
+): Promise<Float32Tensor> {
   const raw = await decodeRaw(buf, source, opts);
   try {
     return preprocessThermalRaw(raw, opts);

@@ -9,7 +9,10 @@
  */
 
 /** A non-negative rational n/d, both BigInt. */
-interface Q { n: bigint; d: bigint }
+interface Q {
+  n: bigint;
+  d: bigint;
+}
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
@@ -22,7 +25,10 @@ function q(n: bigint, d: bigint): Q {
 /** Exact value of a finite, non-negative double (as `Fraction(float)` does). */
 function fromDouble(x: number): Q {
   let d = 1n;
-  while (!Number.isInteger(x)) { x *= 2; d *= 2n; } // doubling is exact for finite doubles
+  while (!Number.isInteger(x)) {
+    x *= 2;
+    d *= 2n;
+  } // doubling is exact for finite doubles
   return q(BigInt(x), d);
 }
 const bitLen = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
@@ -102,7 +108,11 @@ export interface ClipPlan extends ClipTimes {
 
 /** The full temporal plan for one video: for each clip, the frames that reach the model. */
 export function planClips(
-  frameCount: number, fps: number, clipDuration: number, clipsPerVideo: number, framesPerClip: number,
+  frameCount: number,
+  fps: number,
+  clipDuration: number,
+  clipsPerVideo: number,
+  framesPerClip: number,
 ): ClipPlan[] {
   const duration = frameCount / fps;
   return clipTimepoints(duration, clipDuration, clipsPerVideo).map((c) => {

@@ -7,7 +7,9 @@ import { loadVideoFile, loadVideoFiles } from './load.ts';
 import { makeGeqVideo, makeMedia, skipNoFfmpeg, tempDir } from './testing.ts';
 
 const dir = tempDir('ib-video-err-');
-const good = skipNoFfmpeg ? '' : makeGeqVideo(join(dir, 'ok.mkv'), { w: 64, h: 48, fps: 10, seconds: 3, r: 'X', g: 'Y', b: 'N' });
+const good = skipNoFfmpeg
+  ? ''
+  : makeGeqVideo(join(dir, 'ok.mkv'), { w: 64, h: 48, fps: 10, seconds: 3, r: 'X', g: 'Y', b: 'N' });
 
 async function rejectsWith(p: Promise<unknown>, code: string, ...mentions: string[]): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
@@ -27,8 +29,17 @@ test('missing and zero-byte files', async () => {
 });
 
 test('ffmpeg or ffprobe missing says how to install', { skip: skipNoFfmpeg }, async () => {
-  await rejectsWith(loadVideoFile(good, { ffprobePath: join(dir, 'no-ffprobe') }), 'FFMPEG_NOT_FOUND', 'apt-get install ffmpeg', 'ok.mkv');
-  await rejectsWith(loadVideoFile(good, { ffmpegPath: join(dir, 'no-ffmpeg') }), 'FFMPEG_NOT_FOUND', 'IMAGEBIND_FFMPEG');
+  await rejectsWith(
+    loadVideoFile(good, { ffprobePath: join(dir, 'no-ffprobe') }),
+    'FFMPEG_NOT_FOUND',
+    'apt-get install ffmpeg',
+    'ok.mkv',
+  );
+  await rejectsWith(
+    loadVideoFile(good, { ffmpegPath: join(dir, 'no-ffmpeg') }),
+    'FFMPEG_NOT_FOUND',
+    'IMAGEBIND_FFMPEG',
+  );
 });
 
 test('not a video: garbage bytes, audio only', { skip: skipNoFfmpeg }, async () => {
@@ -40,21 +51,48 @@ test('not a video: garbage bytes, audio only', { skip: skipNoFfmpeg }, async () 
 });
 
 test('a video stream without frames is too short', { skip: skipNoFfmpeg }, async () => {
-  const none = makeMedia(join(dir, 'none.avi'), ['-f', 'lavfi', '-i', 'color=s=64x48:r=10:d=1', '-t', '0', '-c:v', 'ffv1']);
+  const none = makeMedia(join(dir, 'none.avi'), [
+    '-f',
+    'lavfi',
+    '-i',
+    'color=s=64x48:r=10:d=1',
+    '-t',
+    '0',
+    '-c:v',
+    'ffv1',
+  ]);
   await rejectsWith(loadVideoFile(none), 'VIDEO_TOO_SHORT', 'none.avi', 'no frames');
 });
 
 test('a truncated file whose index promises missing frames fails loudly', { skip: skipNoFfmpeg }, async () => {
-  const full = makeMedia(join(dir, 'full.mp4'), ['-f', 'lavfi', '-i', 'testsrc=s=320x240:r=25:d=3',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart']);
+  const full = makeMedia(join(dir, 'full.mp4'), [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=320x240:r=25:d=3',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+  ]);
   const bytes = readFileSync(full);
   const cut = join(dir, 'cut.mp4');
   writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-  await assert.rejects(loadVideoFile(cut), (e: unknown) =>
-    e instanceof MediaError && ['VIDEO_DECODE_FAILED', 'VIDEO_CORRUPT'].includes(e.code) && e.message.includes('cut.mp4'));
+  await assert.rejects(
+    loadVideoFile(cut),
+    (e: unknown) =>
+      e instanceof MediaError &&
+      ['VIDEO_DECODE_FAILED', 'VIDEO_CORRUPT'].includes(e.code) &&
+      e.message.includes('cut.mp4'),
+  );
   const headless = join(dir, 'headless.mp4');
   writeFileSync(headless, bytes.subarray(0, 3000)); // moov kept, no media data at all
-  await assert.rejects(loadVideoFile(headless), (e: unknown) => e instanceof MediaError && e.message.includes('headless.mp4'));
+  await assert.rejects(
+    loadVideoFile(headless),
+    (e: unknown) => e instanceof MediaError && e.message.includes('headless.mp4'),
+  );
 });
 
 test('a run past the time limit is stopped, not waited for', { skip: skipNoFfmpeg }, async () => {

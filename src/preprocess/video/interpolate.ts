@@ -20,12 +20,19 @@ export interface AxisTaps {
 /** Source taps and weights for one axis (`compute_source_index_and_lambda`). */
 export function linearTaps(inSize: number, outSize: number): AxisTaps {
   const taps: AxisTaps = {
-    i0: new Int32Array(outSize), i1: new Int32Array(outSize),
-    w0: new Float32Array(outSize), w1: new Float32Array(outSize),
+    i0: new Int32Array(outSize),
+    i1: new Int32Array(outSize),
+    w0: new Float32Array(outSize),
+    w1: new Float32Array(outSize),
   };
   if (inSize === outSize) {
     // torch short-circuits equal sizes to a copy: weight 1 on the same index.
-    for (let o = 0; o < outSize; o++) { taps.i0[o] = o; taps.i1[o] = o; taps.w0[o] = 1; taps.w1[o] = 0; }
+    for (let o = 0; o < outSize; o++) {
+      taps.i0[o] = o;
+      taps.i1[o] = o;
+      taps.w0[o] = 1;
+      taps.w1[o] = 0;
+    }
     return taps;
   }
   const scale = f32(inSize / outSize);
@@ -48,8 +55,13 @@ export function linearTaps(inSize: number, outSize: number): AxisTaps {
  * (they only depend on the sizes), which is why they are parameters.
  */
 export function resizePlane(
-  src: Float32Array, srcOffset: number, inW: number,
-  rows: AxisTaps, cols: AxisTaps, dst: Float32Array, dstOffset: number,
+  src: Float32Array,
+  srcOffset: number,
+  inW: number,
+  rows: AxisTaps,
+  cols: AxisTaps,
+  dst: Float32Array,
+  dstOffset: number,
 ): void {
   const outH = rows.i0.length;
   const outW = cols.i0.length;
@@ -73,7 +85,12 @@ export function resizePlane(
 
 /** Convenience form: resizes `planes` consecutive H×W planes (N·C of an NCHW tensor). */
 export function interpolateBilinear(
-  src: Float32Array, planes: number, inH: number, inW: number, outH: number, outW: number,
+  src: Float32Array,
+  planes: number,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
 ): Float32Array {
   const rows = linearTaps(inH, outH);
   const cols = linearTaps(inW, outW);

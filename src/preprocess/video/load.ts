@@ -34,7 +34,13 @@ export interface VideoOptions extends ToolPaths {
 
 type Resolved = Required<Omit<VideoOptions, keyof ToolPaths | 'timeoutMs'>> & ToolPaths & { timeoutMs?: number };
 
-export const VIDEO_DEFAULTS = { clipDurationSec: 2, clipsPerVideo: 5, size: 224, numCrops: 3, timeoutMs: 120_000 } as const;
+export const VIDEO_DEFAULTS = {
+  clipDurationSec: 2,
+  clipsPerVideo: 5,
+  size: 224,
+  numCrops: 3,
+  timeoutMs: 120_000,
+} as const;
 
 function resolve(opts: VideoOptions): Resolved {
   const r: Resolved = {
@@ -45,10 +51,17 @@ function resolve(opts: VideoOptions): Resolved {
     size: opts.size ?? VIDEO_DEFAULTS.size,
     numCrops: opts.numCrops ?? VIDEO_DEFAULTS.numCrops,
   };
-  const bad = (what: string): never => { throw new ConfigError('BAD_OPTION', `video options: ${what}.`); };
-  if (!(r.clipDurationSec > 0 && Number.isFinite(r.clipDurationSec))) bad(`clipDurationSec must be a positive number (got ${r.clipDurationSec})`);
-  if (!(Number.isInteger(r.clipsPerVideo) && r.clipsPerVideo > 0)) bad(`clipsPerVideo must be a positive integer (got ${r.clipsPerVideo})`);
-  if (!(Number.isInteger(r.framesPerClip) && r.framesPerClip > 0)) bad(`framesPerClip must be a positive integer (got ${r.framesPerClip}); set it explicitly when clipDurationSec is not a whole number`);
+  const bad = (what: string): never => {
+    throw new ConfigError('BAD_OPTION', `video options: ${what}.`);
+  };
+  if (!(r.clipDurationSec > 0 && Number.isFinite(r.clipDurationSec)))
+    bad(`clipDurationSec must be a positive number (got ${r.clipDurationSec})`);
+  if (!(Number.isInteger(r.clipsPerVideo) && r.clipsPerVideo > 0))
+    bad(`clipsPerVideo must be a positive integer (got ${r.clipsPerVideo})`);
+  if (!(Number.isInteger(r.framesPerClip) && r.framesPerClip > 0))
+    bad(
+      `framesPerClip must be a positive integer (got ${r.framesPerClip}); set it explicitly when clipDurationSec is not a whole number`,
+    );
   if (!(Number.isInteger(r.size) && r.size > 0)) bad(`size must be a positive integer (got ${r.size})`);
   if (r.numCrops !== 1 && r.numCrops !== 3) bad(`numCrops must be 1 or 3 (got ${String(r.numCrops)})`);
   if (r.timeoutMs !== undefined && !(r.timeoutMs > 0)) bad(`timeoutMs must be positive (got ${r.timeoutMs})`);
@@ -62,19 +75,30 @@ export interface VideoInfo {
 }
 
 /** Like `loadVideoFile`, plus what was probed and which frames were used. */
-export async function loadVideo(path: string, opts: VideoOptions = {}): Promise<{ tensor: Float32Tensor; info: VideoInfo }> {
+export async function loadVideo(
+  path: string,
+  opts: VideoOptions = {},
+): Promise<{ tensor: Float32Tensor; info: VideoInfo }> {
   const o = resolve(opts);
   const probe = await probeVideo(path, { ...o, timeoutMs: o.timeoutMs ?? VIDEO_DEFAULTS.timeoutMs });
   const clips = planClips(probe.frameCount, probe.fps, o.clipDurationSec, o.clipsPerVideo, o.framesPerClip);
   const empty = clips.findIndex((c) => c.frames.length === 0);
   if (empty >= 0) {
-    throw new MediaError('VIDEO_TOO_SHORT', `${path}: clip ${empty} (${clips[empty].start.toFixed(3)}–${clips[empty].end.toFixed(3)} s) ` +
-      `contains no frames (${probe.frameCount} frames at ${probe.fps.toFixed(3)} fps). Pass a longer video.`);
+    throw new MediaError(
+      'VIDEO_TOO_SHORT',
+      `${path}: clip ${empty} (${clips[empty].start.toFixed(3)}–${clips[empty].end.toFixed(3)} s) ` +
+        `contains no frames (${probe.frameCount} frames at ${probe.fps.toFixed(3)} fps). Pass a longer video.`,
+    );
   }
   const transformer = new FrameTransformer(probe.height, probe.width, o.size);
   const scaled = new Map<number, ScaledFrame>();
-  await decodeFrames(path, probe, clips.flatMap((c) => c.frames), (i, rgb) => scaled.set(i, transformer.apply(rgb)),
-    { ...o, timeoutMs: o.timeoutMs ?? VIDEO_DEFAULTS.timeoutMs + Math.ceil(probe.duration * 1000) });
+  await decodeFrames(
+    path,
+    probe,
+    clips.flatMap((c) => c.frames),
+    (i, rgb) => scaled.set(i, transformer.apply(rgb)),
+    { ...o, timeoutMs: o.timeoutMs ?? VIDEO_DEFAULTS.timeoutMs + Math.ceil(probe.duration * 1000) },
+  );
   const perClip = clips.map((c) => c.frames.map((i) => scaled.get(i) as ScaledFrame));
   const out = assembleCrops(perClip, o.size, o.numCrops);
   return { tensor: tensor('float32', out.shape, out.data), info: { probe, clips } };
@@ -89,18 +113,22 @@ export async function loadVideoFile(path: string, opts: VideoOptions = {}): Prom
 }
 
 export type VideoBatchItem =
-  | { ok: true; path: string; tensor: Float32Tensor }
-  | { ok: false; path: string; error: ImageBindError };
+  { ok: true; path: string; tensor: Float32Tensor } | { ok: false; path: string; error: ImageBindError };
 
 /**
  * Loads several videos, `concurrency` at a time (default 1: ffmpeg already uses several threads),
  * returning one result per path in input order. Option errors still throw: they are not per item.
  */
 export async function loadVideoFiles(
-  paths: readonly string[], opts: VideoOptions & { concurrency?: number } = {},
+  paths: readonly string[],
+  opts: VideoOptions & { concurrency?: number } = {},
 ): Promise<VideoBatchItem[]> {
   resolve(opts);
-  const settled = await settleEach(paths, (p) => loadVideoFile(p, opts),
-    (path, e) => new MediaError('VIDEO_DECODE_FAILED', `${path}: ${(e as Error).message ?? String(e)}`, { cause: e }), opts.concurrency ?? 1);
+  const settled = await settleEach(
+    paths,
+    (p) => loadVideoFile(p, opts),
+    (path, e) => new MediaError('VIDEO_DECODE_FAILED', `${path}: ${(e as Error).message ?? String(e)}`, { cause: e }),
+    opts.concurrency ?? 1,
+  );
   return settled.map((r) => (r.ok ? { ok: true, path: r.path, tensor: r.value } : r));
 }

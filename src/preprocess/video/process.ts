@@ -51,22 +51,38 @@ export function runTool(cmd: string, args: readonly string[], opts: RunOptions):
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(() => reject(new MediaError('VIDEO_TIMEOUT',
-        `${opts.file}: ${cmd} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped. ` +
-        'The file may be very long, on a slow disk, or malformed; raise the `timeoutMs` option or re-encode it ' +
-        '(ffmpeg -i in -c:v libx264 out.mp4).')));
+      finish(() =>
+        reject(
+          new MediaError(
+            'VIDEO_TIMEOUT',
+            `${opts.file}: ${cmd} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped. ` +
+              'The file may be very long, on a slow disk, or malformed; raise the `timeoutMs` option or re-encode it ' +
+              '(ffmpeg -i in -c:v libx264 out.mp4).',
+          ),
+        ),
+      );
     }, opts.timeoutMs);
     child.on('error', (e: NodeJS.ErrnoException) => {
-      finish(() => reject(e.code === 'ENOENT'
-        ? new MediaError('FFMPEG_NOT_FOUND',
-          `${opts.file}: cannot run '${cmd}': it is not installed or not on PATH. Video decoding needs FFmpeg: ` +
-          'install it (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) ' +
-          'or point IMAGEBIND_FFMPEG / IMAGEBIND_FFPROBE (or the ffmpegPath / ffprobePath options) at the binaries.', { cause: e })
-        : new MediaError('VIDEO_DECODE_FAILED', `${opts.file}: cannot run '${cmd}' (${e.message}).`, { cause: e })));
+      finish(() =>
+        reject(
+          e.code === 'ENOENT'
+            ? new MediaError(
+                'FFMPEG_NOT_FOUND',
+                `${opts.file}: cannot run '${cmd}': it is not installed or not on PATH. Video decoding needs FFmpeg: ` +
+                  'install it (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) ' +
+                  'or point IMAGEBIND_FFMPEG / IMAGEBIND_FFPROBE (or the ffmpegPath / ffprobePath options) at the binaries.',
+                { cause: e },
+              )
+            : new MediaError('VIDEO_DECODE_FAILED', `${opts.file}: cannot run '${cmd}' (${e.message}).`, { cause: e }),
+        ),
+      );
     });
     child.stdout.on('data', (chunk: Buffer) => {
       if (settled) return;
-      if (!opts.onStdout) { out.push(chunk); return; }
+      if (!opts.onStdout) {
+        out.push(chunk);
+        return;
+      }
       try {
         opts.onStdout(chunk);
       } catch (e) {
@@ -87,6 +103,9 @@ export function runTool(cmd: string, args: readonly string[], opts: RunOptions):
 
 /** The last few meaningful stderr lines, for error messages. */
 export function stderrTail(stderr: string, lines = 3): string {
-  const kept = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const kept = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   return kept.slice(-lines).join(' | ');
 }

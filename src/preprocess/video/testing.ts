@@ -28,7 +28,8 @@ export function makeMedia(out: string, args: readonly string[]): string {
  * expressions in X, Y and N (frame index), so tests know every decoded value exactly.
  */
 export function makeGeqVideo(
-  out: string, o: { w: number; h: number; fps: number; seconds: number; r: string; g: string; b: string },
+  out: string,
+  o: { w: number; h: number; fps: number; seconds: number; r: string; g: string; b: string },
 ): string {
   const src = `color=c=black:s=${o.w}x${o.h}:r=${o.fps}:d=${o.seconds},format=gbrp,geq=r='${o.r}':g='${o.g}':b='${o.b}'`;
   return makeMedia(out, ['-f', 'lavfi', '-i', src, '-c:v', 'ffv1', '-pix_fmt', 'gbrp']);

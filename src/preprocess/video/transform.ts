@@ -25,7 +25,12 @@ export function shortSideScaleSize(h: number, w: number, size: number): { h: num
  * `ceil((side - size) / 2)`; 0/2 move to the start/end of the longer side (left/right when the
  * frame is at least as wide as it is high, top/bottom otherwise).
  */
-export function spatialCropOffsets(h: number, w: number, size: number, numCrops: 1 | 3): Array<{ y: number; x: number }> {
+export function spatialCropOffsets(
+  h: number,
+  w: number,
+  size: number,
+  numCrops: 1 | 3,
+): Array<{ y: number; x: number }> {
   const centre = { y: Math.ceil((h - size) / 2), x: Math.ceil((w - size) / 2) };
   const idx = numCrops === 3 ? [0, 1, 2] : [1];
   return idx.map((i) => {
@@ -52,7 +57,11 @@ export class FrameTransformer {
   private readonly mean = CLIP_MEAN.map(f32);
   private readonly std = CLIP_STD.map(f32);
 
-  constructor(readonly inH: number, readonly inW: number, size: number) {
+  constructor(
+    readonly inH: number,
+    readonly inW: number,
+    size: number,
+  ) {
     const s = shortSideScaleSize(inH, inW, size);
     this.outH = s.h;
     this.outW = s.w;
@@ -93,7 +102,9 @@ export class FrameTransformer {
  * `clips[k][t]` is the scaled frame at temporal position t of clip k.
  */
 export function assembleCrops(
-  clips: readonly (readonly ScaledFrame[])[], size: number, numCrops: 1 | 3,
+  clips: readonly (readonly ScaledFrame[])[],
+  size: number,
+  numCrops: 1 | 3,
 ): { data: Float32Array; shape: number[] } {
   const first = clips[0][0];
   const t = clips[0].length;

@@ -8,8 +8,12 @@ import { ref } from '../../../test/helpers/shared.ts';
 import { loadVisionFile, loadVisionFiles } from './index.ts';
 
 let dir = '';
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'ib-vision-')); });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ib-vision-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function put(name: string, bytes: Uint8Array | string): Promise<string> {
   const p = join(dir, name);
@@ -59,11 +63,17 @@ test('text named .jpg, SVG and HEIC are IMAGE_UNSUPPORTED_FORMAT', async () => {
   const txt = await put('notes.jpg', 'this is not an image\n');
   await assert.rejects(loadVisionFile(txt), expectMedia('IMAGE_UNSUPPORTED_FORMAT', txt));
   const svg = await put('logo.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
-  await assert.rejects(loadVisionFile(svg), (e: unknown) => expectMedia('IMAGE_UNSUPPORTED_FORMAT', svg)(e) && /SVG/.test((e as Error).message));
+  await assert.rejects(
+    loadVisionFile(svg),
+    (e: unknown) => expectMedia('IMAGE_UNSUPPORTED_FORMAT', svg)(e) && /SVG/.test((e as Error).message),
+  );
   const heic = new Uint8Array(64);
   heic.set([0, 0, 0, 24, ...'ftypheic'].map((c) => (typeof c === 'string' ? c.charCodeAt(0) : c)));
   const hp = await put('photo.heic', heic);
-  await assert.rejects(loadVisionFile(hp), (e: unknown) => expectMedia('IMAGE_UNSUPPORTED_FORMAT', hp)(e) && /HEIC/.test((e as Error).message));
+  await assert.rejects(
+    loadVisionFile(hp),
+    (e: unknown) => expectMedia('IMAGE_UNSUPPORTED_FORMAT', hp)(e) && /HEIC/.test((e as Error).message),
+  );
 });
 
 test('missing file is FILE_NOT_FOUND', async () => {
@@ -75,8 +85,14 @@ test('a batch with one bad file still returns the good ones, in order', async ()
   const bad = await put('bad.jpg', 'garbage');
   const paths = [ref('assets', 'car_image.jpg'), bad, ref('assets', 'extra_gray_100x150.png')];
   const results = await loadVisionFiles(paths, { concurrency: 2 });
-  assert.deepEqual(results.map((r) => r.ok), [true, false, true]);
-  assert.deepEqual(results.map((r) => r.source), paths);
+  assert.deepEqual(
+    results.map((r) => r.ok),
+    [true, false, true],
+  );
+  assert.deepEqual(
+    results.map((r) => r.source),
+    paths,
+  );
   const second = results[1];
   assert.ok(!second.ok && second.error instanceof MediaError && second.error.code === 'IMAGE_UNSUPPORTED_FORMAT');
   const first = results[0];

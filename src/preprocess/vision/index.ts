@@ -5,6 +5,11 @@ export { centerCrop, centerCropOffsets, resizedSize, roundHalfEven } from '../im
 export { resizeBicubicPIL, resizeBicubicPILFloat } from '../image/pil-resample.ts';
 export { CLIP_MEAN, CLIP_STD, toNormalizedTensor } from './normalize.ts';
 export {
-  VISION_SIZE, loadVisionFile, loadVisionFiles, preprocessVisionBuffer, preprocessVisionRgb,
-  type VisionOptions, type VisionResult,
+  VISION_SIZE,
+  loadVisionFile,
+  loadVisionFiles,
+  preprocessVisionBuffer,
+  preprocessVisionRgb,
+  type VisionOptions,
+  type VisionResult,
 } from './vision.ts';

@@ -13,8 +13,12 @@ export const CLIP_STD: readonly [number, number, number] = [0.26862954, 0.261302
  * Pass `mean = [0,...]`, `std = [1,...]` for plain ToTensor.
  */
 export function toNormalizedTensor(
-  pixels: Uint8Array, width: number, height: number, channels = 3,
-  mean: readonly number[] = CLIP_MEAN, std: readonly number[] = CLIP_STD,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels = 3,
+  mean: readonly number[] = CLIP_MEAN,
+  std: readonly number[] = CLIP_STD,
 ): Float32Tensor {
   if (pixels.length !== width * height * channels) {
     throw new RangeError(`toNormalizedTensor: ${pixels.length} values for ${width}x${height}x${channels}`);
@@ -27,7 +31,8 @@ export function toNormalizedTensor(
   const f = Math.fround;
   for (let c = 0; c < channels; c++) {
     // torch holds mean/std as float32 tensors, so round them first.
-    const m = f(mean[c]), s = f(std[c]);
+    const m = f(mean[c]),
+      s = f(std[c]);
     // Double arithmetic on float32 inputs followed by fround equals a native float32 op here
     // (binary64 has more than 2*24+2 bits, so the double rounding is innocuous).
     for (let i = 0; i < plane; i++) out[c * plane + i] = f(f(f(pixels[i * channels + c] / 255) - m) / s);

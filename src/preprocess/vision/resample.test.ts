@@ -10,7 +10,8 @@ test('constant images stay constant (weights are normalised) in both 8-bit and f
 });
 
 test('float path agrees with the 8-bit path to within the 8-bit rounding', () => {
-  const w = 61, h = 45;
+  const w = 61,
+    h = 45;
   const src = new Uint8Array(w * h);
   for (let i = 0; i < src.length; i++) src[i] = (i * 37 + (i % w) * 11) & 255;
   const a = resizeBicubicPIL(src, w, h, 30, 100, 1);

@@ -3,10 +3,25 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { ref, refNpy } from '../../../test/helpers/shared.ts';
 import { diff } from '../../../test/helpers/compare.ts';
-import { centerCropOffsets, decodeImage, loadVisionFile, resizeBicubicPIL, resizedSize, roundHalfEven } from './index.ts';
+import {
+  centerCropOffsets,
+  decodeImage,
+  loadVisionFile,
+  resizeBicubicPIL,
+  resizedSize,
+  roundHalfEven,
+} from './index.ts';
 
-interface VisionInfo { source: string; source_size_wh: [number, number]; resized_size_wh: [number, number]; crop_top: number; crop_left: number }
-const info = JSON.parse(await readFile(ref('preprocess', 'preprocess_info.json'), 'utf8')) as { vision: Record<string, VisionInfo> };
+interface VisionInfo {
+  source: string;
+  source_size_wh: [number, number];
+  resized_size_wh: [number, number];
+  crop_top: number;
+  crop_left: number;
+}
+const info = JSON.parse(await readFile(ref('preprocess', 'preprocess_info.json'), 'utf8')) as {
+  vision: Record<string, VisionInfo>;
+};
 const names = ['dog', 'car', 'bird', 'wide', 'rgba', 'gray', 'exif_orient6'];
 
 test('reference fixtures cover the seven images', () => {
@@ -38,7 +53,9 @@ for (const name of names) {
     assert.deepEqual(tensor.shape, [3, 224, 224]);
     const expected = await refNpy('preprocess', `vision_${name}.npy`);
     const dT = diff(tensor.data, expected.data as Float32Array);
-    console.log(`  ${name}: decode max ${dDec.maxAbs} (frac ${dDec.fractionAbove(0)}), resize max ${dRes.maxAbs}, tensor max ${dT.maxAbs.toExponential(2)}`);
+    console.log(
+      `  ${name}: decode max ${dDec.maxAbs} (frac ${dDec.fractionAbove(0)}), resize max ${dRes.maxAbs}, tensor max ${dT.maxAbs.toExponential(2)}`,
+    );
     assert.equal(dDec.maxAbs, 0, 'decoded RGB is bit-exact');
     assert.equal(dRes.maxAbs, 0, 'Pillow bicubic resize is bit-exact');
     assert.ok(dT.maxAbs <= 1e-5, `tensor max diff ${dT.maxAbs}`);
@@ -68,7 +85,9 @@ test('EXIF orientation is ignored by default and applied on request', async () =
   const rotated = await decodeImage(buf, path, { respectExifOrientation: true });
   assert.deepEqual([rotated.width, rotated.height], [240, 320]);
   // Orientation 6 = rotate 90° clockwise: stored pixel (x=0, y=239) lands at the top-left.
-  const at = (img: typeof asStored, x: number, y: number): number[] => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
+  const at = (img: typeof asStored, x: number, y: number): number[] => [
+    ...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3),
+  ];
   assert.deepEqual(at(rotated, 0, 0), at(asStored, 0, 239));
 });
 

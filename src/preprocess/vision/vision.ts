@@ -16,7 +16,11 @@ export { VISION_SIZE, preprocessVisionRgb } from './transform.ts';
 export type VisionOptions = DecodeOptions;
 
 /** Encoded image bytes → 3x224x224 tensor. `source` names the input in error messages. */
-export async function preprocessVisionBuffer(buf: Uint8Array, source: string, opts: VisionOptions = {}): Promise<Float32Tensor> {
+export async function preprocessVisionBuffer(
+  buf: Uint8Array,
+  source: string,
+  opts: VisionOptions = {},
+): Promise<Float32Tensor> {
   return preprocessVisionRgb(await decodeImage(buf, source, opts));
 }
 
@@ -25,11 +29,28 @@ export async function loadVisionFile(path: string, opts: VisionOptions = {}): Pr
   return preprocessVisionBuffer(await readInputFile(path), path, opts);
 }
 
-export type VisionResult = { ok: true; source: string; tensor: Float32Tensor } | { ok: false; source: string; error: ImageBindError };
+export type VisionResult =
+  { ok: true; source: string; tensor: Float32Tensor } | { ok: false; source: string; error: ImageBindError };
 
 /** Loads many image files; one bad file yields `{ok: false, error}` for that entry only. */
-export async function loadVisionFiles(paths: readonly string[], opts: VisionOptions & { concurrency?: number } = {}): Promise<VisionResult[]> {
-  const settled = await settleEach(paths, (p) => loadVisionFile(p, opts),
-    (source, e) => mediaError('IMAGE_DECODE_FAILED', source, `unexpected failure (${(e as Error).message ?? String(e)})`, 'Report this with the file attached.', e), opts.concurrency);
-  return settled.map((r) => (r.ok ? { ok: true, source: r.path, tensor: r.value } : { ok: false, source: r.path, error: r.error }));
+export async function loadVisionFiles(
+  paths: readonly string[],
+  opts: VisionOptions & { concurrency?: number } = {},
+): Promise<VisionResult[]> {
+  const settled = await settleEach(
+    paths,
+    (p) => loadVisionFile(p, opts),
+    (source, e) =>
+      mediaError(
+        'IMAGE_DECODE_FAILED',
+        source,
+        `unexpected failure (${(e as Error).message ?? String(e)})`,
+        'Report this with the file attached.',
+        e,
+      ),
+    opts.concurrency,
+  );
+  return settled.map((r) =>
+    r.ok ? { ok: true, source: r.path, tensor: r.value } : { ok: false, source: r.path, error: r.error },
+  );
 }

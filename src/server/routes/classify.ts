@@ -19,7 +19,8 @@ export function registerClassify(app: FastifyInstance, ctx: ServerContext): void
     if (labels.length < 2) throw fail('LABELS_REQUIRED', 'give at least two labels, e.g. {"labels": ["dog", "car"]}.');
     const template = body.template === undefined ? 'a {}.' : body.template;
     if (typeof template !== 'string') throw fail('BAD_REQUEST', 'template must be a string such as "a photo of a {}."');
-    if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw fail('NO_INPUT', 'inputs must be a non-empty array of {kind, data} or {kind: "text", text}.');
+    if (!Array.isArray(body.inputs) || body.inputs.length === 0)
+      throw fail('NO_INPUT', 'inputs must be a non-empty array of {kind, data} or {kind: "text", text}.');
     const prompts = labels.map((l) => (template.includes('{}') ? template.replaceAll('{}', l) : `${template} ${l}`));
     const texts = [...prompts];
     const media: { [K in FileKind]?: MediaSource[] } = {};
@@ -30,19 +31,24 @@ export function registerClassify(app: FastifyInstance, ctx: ServerContext): void
         return ['text', texts.push(o.text) - 1];
       }
       const kind = typeof o.kind === 'string' ? fileKindOf(o.kind) : null;
-      if (!kind) throw fail('BAD_REQUEST', `inputs[${i}].kind must be text, image, audio, video, depth, thermal or imu.`);
+      if (!kind)
+        throw fail('BAD_REQUEST', `inputs[${i}].kind must be text, image, audio, video, depth, thermal or imu.`);
       const bytes = decodeBase64(`inputs[${i}].data`, o.data);
       checkContent(`inputs[${i}].data`, bytes, kind);
       return [kind, (media[kind] ??= []).push({ bytes }) - 1];
     });
     const out = await withTimeout(ctx, () => ctx.engine.embed({ text: texts, ...media }));
-        const labelVecs = prompts.map((_, j) => vectorsOf(out, 'text')[j]);
+    const labelVecs = prompts.map((_, j) => vectorsOf(out, 'text')[j]);
     if (labelVecs.some((v) => !v)) throw fail('BAD_REQUEST', 'a label prompt could not be embedded.');
     const results = where.map(([kind, index]) => {
       const v = vectorsOf(out, kind as InputKind)[index];
       if (!v) {
         const e = out.errors.find((x) => x.kind === kind && x.index === index);
-        return { label: null, probs: null, error: { code: e?.code ?? 'EMBED_FAILED', message: e?.message ?? 'could not be embedded' } };
+        return {
+          label: null,
+          probs: null,
+          error: { code: e?.code ?? 'EMBED_FAILED', message: e?.message ?? 'could not be embedded' },
+        };
       }
       const p = softmax(labelVecs.map((t) => t!.reduce((a, x, j) => a + x * v[j], 0)));
       return { label: labels[p.indexOf(Math.max(...p))], probs: Object.fromEntries(labels.map((l, j) => [l, p[j]])) };

@@ -19,7 +19,11 @@ function fromJson(body: Record<string, unknown>): { inputs: MutableInputs; norma
   for (const [key, value] of Object.entries(body)) {
     if (key === 'text' || key === 'normalize') continue;
     const kind = fileKindOf(key);
-    if (!kind) throw fail('BAD_REQUEST', `unknown field "${key}"; use text, image (or vision), audio, video, depth, thermal, imu, normalize.`);
+    if (!kind)
+      throw fail(
+        'BAD_REQUEST',
+        `unknown field "${key}"; use text, image (or vision), audio, video, depth, thermal, imu, normalize.`,
+      );
     if (!Array.isArray(value)) throw fail('BAD_REQUEST', `${key} must be an array of base64 strings.`);
     value.forEach((v, i) => {
       const bytes = decodeBase64(`${key}[${i}]`, v);
@@ -27,14 +31,16 @@ function fromJson(body: Record<string, unknown>): { inputs: MutableInputs; norma
       add(inputs, kind, { bytes });
     });
   }
-  if (body.normalize !== undefined && typeof body.normalize !== 'boolean') throw fail('BAD_REQUEST', 'normalize must be true or false.');
+  if (body.normalize !== undefined && typeof body.normalize !== 'boolean')
+    throw fail('BAD_REQUEST', 'normalize must be true or false.');
   return { inputs, normalize: body.normalize === true };
 }
 
 export function vectorsJson(out: EmbedOutput): Record<string, (number[] | null)[]> {
   const vectors: Record<string, (number[] | null)[]> = {};
   for (const [k, v] of Object.entries(out)) {
-    if (k !== 'errors' && Array.isArray(v)) vectors[k] = (v as (Float32Array | null)[]).map((x) => (x ? Array.from(x) : null));
+    if (k !== 'errors' && Array.isArray(v))
+      vectors[k] = (v as (Float32Array | null)[]).map((x) => (x ? Array.from(x) : null));
   }
   return vectors;
 }
@@ -55,11 +61,22 @@ export function registerEmbed(app: FastifyInstance, ctx: ServerContext): void {
       parsed = { inputs: { text: [] }, normalize: false };
       for (const p of parts) {
         if (p.field === 'text' && p.value !== undefined) parsed.inputs.text.push(p.value);
-        else if (p.field === 'normalize' && p.value !== undefined) parsed.normalize = p.value === 'true' || p.value === '1';
+        else if (p.field === 'normalize' && p.value !== undefined)
+          parsed.normalize = p.value === 'true' || p.value === '1';
         else if (p.file) {
           const declared = fileKindOf(p.field);
-          if (!declared && p.field !== 'file') throw fail('BAD_REQUEST', `unknown file field "${p.field}"; name it image, audio, video, depth, thermal, imu (or file to detect the kind).`);
-          const { kind } = checkContent(`${p.field} (${p.file.filename})`, p.file.bytes, declared, p.file.filename, p.file.mimetype);
+          if (!declared && p.field !== 'file')
+            throw fail(
+              'BAD_REQUEST',
+              `unknown file field "${p.field}"; name it image, audio, video, depth, thermal, imu (or file to detect the kind).`,
+            );
+          const { kind } = checkContent(
+            `${p.field} (${p.file.filename})`,
+            p.file.bytes,
+            declared,
+            p.file.filename,
+            p.file.mimetype,
+          );
           add(parsed.inputs, kind, { bytes: p.file.bytes });
         } else throw fail('BAD_REQUEST', `unknown field "${p.field}".`);
       }

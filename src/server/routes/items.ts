@@ -19,7 +19,11 @@ function itemId(raw: string): number {
 
 /** A safe file name: the upload's base name stripped to [A-Za-z0-9._-], prefixed by its hash. */
 function savedName(hash: string, filename: string, kind: string, ext: string): string {
-  const stem = basename(filename, extname(filename)).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(0, 60) || 'upload';
+  const stem =
+    basename(filename, extname(filename))
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^\.+/, '')
+      .slice(0, 60) || 'upload';
   const tag = kind === 'depth' || kind === 'thermal' || kind === 'imu' ? `.${kind}` : '';
   return `${hash.slice(0, 16)}-${stem}${tag}${ext}`;
 }
@@ -42,9 +46,19 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
       const path = join(ctx.uploads, savedName(hash, p.file.filename, kind, EXTENSION[format]));
       await writeFile(path, p.file.bytes);
       const s = await stat(path);
-      files.push({ path, kind, size: s.size, mtime: Math.floor(s.mtimeMs), metadata: { filename: p.file.filename, uploaded: true } });
+      files.push({
+        path,
+        kind,
+        size: s.size,
+        mtime: Math.floor(s.mtimeMs),
+        metadata: { filename: p.file.filename, uploaded: true },
+      });
     }
-    if (files.length === 0) throw fail('NO_INPUT', 'no files in the upload; send multipart file fields named image, audio, video, depth, thermal, imu or file.');
+    if (files.length === 0)
+      throw fail(
+        'NO_INPUT',
+        'no files in the upload; send multipart file fields named image, audio, video, depth, thermal, imu or file.',
+      );
     const result = await withTimeout(ctx, () => indexFiles(ctx, files));
     for (const e of result.errors) await rm(e.path, { force: true });
     return result;
@@ -53,15 +67,36 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/v1/items', async (req) => {
     const q = (req.query ?? {}) as Record<string, string | undefined>;
     const modality = q.modality === 'image' ? 'vision' : q.modality;
-    if (modality !== undefined && !isStoreModality(modality)) throw fail('BAD_REQUEST', `unknown modality "${modality}".`);
-    const items = ctx.store.list({ modality, afterId: optionalNumber('after', q.after, 0, { integer: true, min: 0 }), limit: optionalNumber('limit', q.limit, 100, { integer: true, min: 1, max: 1000 }) });
-    return { items: items.map((i) => ({ id: i.id, path: i.path, modality: i.modality, metadata: i.metadata, mediaUrl: `/v1/items/${i.id}/media` })) };
+    if (modality !== undefined && !isStoreModality(modality))
+      throw fail('BAD_REQUEST', `unknown modality "${modality}".`);
+    const items = ctx.store.list({
+      modality,
+      afterId: optionalNumber('after', q.after, 0, { integer: true, min: 0 }),
+      limit: optionalNumber('limit', q.limit, 100, { integer: true, min: 1, max: 1000 }),
+    });
+    return {
+      items: items.map((i) => ({
+        id: i.id,
+        path: i.path,
+        modality: i.modality,
+        metadata: i.metadata,
+        mediaUrl: `/v1/items/${i.id}/media`,
+      })),
+    };
   });
 
   app.get<{ Params: { id: string } }>('/v1/items/:id', async (req) => {
     const item = ctx.store.get(itemId(req.params.id));
     if (!item) throw fail('ITEM_NOT_FOUND', `no item with id ${req.params.id}.`);
-    return { id: item.id, path: item.path, modality: item.modality, size: item.size, mtime: item.mtime, metadata: item.metadata, mediaUrl: `/v1/items/${item.id}/media` };
+    return {
+      id: item.id,
+      path: item.path,
+      modality: item.modality,
+      size: item.size,
+      mtime: item.mtime,
+      metadata: item.metadata,
+      mediaUrl: `/v1/items/${item.id}/media`,
+    };
   });
 
   app.delete<{ Params: { id: string } }>('/v1/items/:id', async (req) => {
@@ -69,7 +104,8 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
     const item = ctx.store.get(id);
     if (!item || !ctx.store.remove(id)) throw fail('ITEM_NOT_FOUND', `no item with id ${req.params.id}.`);
     // Uploaded files belong to the server; indexed files under a root belong to their owner.
-    if (isInside(item.path, ctx.uploads) && !STORE_MODALITIES.some((m) => ctx.store.getByPath(item.path, m))) await rm(item.path, { force: true });
+    if (isInside(item.path, ctx.uploads) && !STORE_MODALITIES.some((m) => ctx.store.getByPath(item.path, m)))
+      await rm(item.path, { force: true });
     return { deleted: id };
   });
 
@@ -85,7 +121,10 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
       await fh.close();
     }
     const s = await stat(real);
-    reply.header('content-type', contentTypeOf(sniff(head))).header('content-length', s.size).header('x-content-type-options', 'nosniff');
+    reply
+      .header('content-type', contentTypeOf(sniff(head)))
+      .header('content-length', s.size)
+      .header('x-content-type-options', 'nosniff');
     return reply.send(createReadStream(real));
   });
 }

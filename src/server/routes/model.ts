@@ -37,7 +37,11 @@ function modelFiles(ctx: ServerContext): Map<string, string> {
     files.set(entry.graph, 'application/octet-stream');
     files.set(entry.weights, 'application/octet-stream');
   }
-  if (manifest.tokenizer) files.set(manifest.tokenizer.merges, manifest.tokenizer.merges.endsWith('.gz') ? 'application/gzip' : 'text/plain; charset=utf-8');
+  if (manifest.tokenizer)
+    files.set(
+      manifest.tokenizer.merges,
+      manifest.tokenizer.merges.endsWith('.gz') ? 'application/gzip' : 'text/plain; charset=utf-8',
+    );
   return files;
 }
 
@@ -45,9 +49,20 @@ function modelFiles(ctx: ServerContext): Map<string, string> {
  * `name` is what the client asked for: errors say that, never the server's own paths. The ETag is
  * `tag` with the file's size and mtime, so it changes when the file does.
  */
-async function sendFile(req: FastifyRequest, reply: FastifyReply, path: string, name: string, type: string, tag: string) {
+async function sendFile(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  name: string,
+  type: string,
+  tag: string,
+) {
   const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) throw fail('FILE_NOT_FOUND', `${name} is missing on the server; its operator should re-create the model directory with \`imagebind convert\`.`);
+  if (!info?.isFile())
+    throw fail(
+      'FILE_NOT_FOUND',
+      `${name} is missing on the server; its operator should re-create the model directory with \`imagebind convert\`.`,
+    );
   const etag = `"${tag}${info.size}-${Math.floor(info.mtimeMs)}"`;
   reply.headers({ ...ISOLATION_HEADERS, etag, 'cache-control': 'no-cache', 'content-type': type });
   if (req.headers['if-none-match'] === etag) return reply.code(304).send();
@@ -60,20 +75,35 @@ export function registerModelFiles(app: FastifyInstance, ctx: ServerContext): vo
     const { manifest } = ctx.engine.model;
     // The checkpoint's path on the server is nobody else's business; its file name may help.
     const checkpoint = manifest.source.checkpoint?.split(/[\\/]/).pop() ?? null;
-    return reply.headers(ISOLATION_HEADERS).header('cache-control', 'no-cache').send({ ...manifest, source: { ...manifest.source, checkpoint } });
+    return reply
+      .headers(ISOLATION_HEADERS)
+      .header('cache-control', 'no-cache')
+      .send({ ...manifest, source: { ...manifest.source, checkpoint } });
   });
 
   app.get<{ Params: { '*': string } }>('/v1/model/*', async (req, reply) => {
     const name = req.params['*'];
     const type = modelFiles(ctx).get(name);
-    if (!type) throw fail('NOT_FOUND', `the model directory serves manifest.json and the files it names; "${name}" is not one of them.`);
-    return sendFile(req, reply, join(ctx.engine.model.dir, name), name, type, `${ctx.engine.model.identity.slice(0, 16)}-`);
+    if (!type)
+      throw fail(
+        'NOT_FOUND',
+        `the model directory serves manifest.json and the files it names; "${name}" is not one of them.`,
+      );
+    return sendFile(
+      req,
+      reply,
+      join(ctx.engine.model.dir, name),
+      name,
+      type,
+      `${ctx.engine.model.identity.slice(0, 16)}-`,
+    );
   });
 
   const dir = runtimeDir();
   app.get<{ Params: { file: string } }>('/ort/:file', async (req, reply) => {
     const { file } = req.params;
-    if (!dir || !RUNTIME_FILE.test(file)) throw fail('NOT_FOUND', `no such runtime file: ${file}${dir ? '' : ' (onnxruntime-web is not installed)'}`);
+    if (!dir || !RUNTIME_FILE.test(file))
+      throw fail('NOT_FOUND', `no such runtime file: ${file}${dir ? '' : ' (onnxruntime-web is not installed)'}`);
     const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript; charset=utf-8';
     return sendFile(req, reply, join(dir, file), file, type, '');
   });

@@ -11,8 +11,12 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 function modalityList(v: unknown): string[] | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const list = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : null;
-  if (!list || list.some((x) => typeof x !== 'string')) throw fail('BAD_REQUEST', 'modalities must be a list of modality names.');
-  return (list as string[]).map((m) => m.trim()).filter(Boolean).map((m) => (m === 'image' ? 'vision' : m));
+  if (!list || list.some((x) => typeof x !== 'string'))
+    throw fail('BAD_REQUEST', 'modalities must be a list of modality names.');
+  return (list as string[])
+    .map((m) => m.trim())
+    .filter(Boolean)
+    .map((m) => (m === 'image' ? 'vision' : m));
 }
 
 /**
@@ -25,33 +29,53 @@ function vectorQuery(ctx: ServerContext, label: string, o: Record<string, unknow
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !(Math.abs(x) <= FLOAT32_MAX))) {
     throw fail('BAD_REQUEST', `${label}.vector must be an array of finite float32 numbers.`);
   }
-  if (v.length !== ctx.engine.dim) throw fail('BAD_REQUEST', `${label}.vector has ${v.length} values; this server's model embeds into ${ctx.engine.dim}.`);
-  if (v.every((x) => x === 0)) throw fail('BAD_REQUEST', `${label}.vector is all zeros, which has no direction to search in.`);
+  if (v.length !== ctx.engine.dim)
+    throw fail(
+      'BAD_REQUEST',
+      `${label}.vector has ${v.length} values; this server's model embeds into ${ctx.engine.dim}.`,
+    );
+  if (v.every((x) => x === 0))
+    throw fail('BAD_REQUEST', `${label}.vector is all zeros, which has no direction to search in.`);
   if (typeof o.identity !== 'string') {
-    throw fail('BAD_REQUEST', `${label}.identity is required with a vector: the embedding-space identity of the model that made it (GET /v1/info, model.identity).`);
+    throw fail(
+      'BAD_REQUEST',
+      `${label}.identity is required with a vector: the embedding-space identity of the model that made it (GET /v1/info, model.identity).`,
+    );
   }
   if (o.identity !== ctx.engine.model.identity) {
-    throw fail('QUERY_WRONG_SPACE', `${label}.vector comes from another embedding space (identity ${o.identity.slice(0, 12)}…, this server's is ${ctx.engine.model.identity.slice(0, 12)}…); embed it with the model at /v1/model/.`);
+    throw fail(
+      'QUERY_WRONG_SPACE',
+      `${label}.vector comes from another embedding space (identity ${o.identity.slice(0, 12)}…, this server's is ${ctx.engine.model.identity.slice(0, 12)}…); embed it with the model at /v1/model/.`,
+    );
   }
   return Float32Array.from(v as number[]);
 }
 
 function fromJson(ctx: ServerContext, body: Record<string, unknown>): ServerQueryPart[] {
-  if (!Array.isArray(body.queries)) throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId | vector, weight?, negate?}.');
+  if (!Array.isArray(body.queries))
+    throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId | vector, weight?, negate?}.');
   return body.queries.map((q: unknown, i): ServerQueryPart => {
     const label = `queries[${i}]`;
     const o = objectBody(q);
     const weight = optionalNumber(`${label}.weight`, o.weight, 1);
-    if (o.negate !== undefined && typeof o.negate !== 'boolean') throw fail('BAD_REQUEST', `${label}.negate must be true or false.`);
+    if (o.negate !== undefined && typeof o.negate !== 'boolean')
+      throw fail('BAD_REQUEST', `${label}.negate must be true or false.`);
     const negate = o.negate === true;
     if (o.kind === 'vector') return { label, weight, negate, source: { vector: vectorQuery(ctx, label, o) } };
-    if (o.itemId !== undefined) return { label, weight, negate, source: { itemId: optionalNumber(`${label}.itemId`, o.itemId, 0, { integer: true, min: 1 }) } };
+    if (o.itemId !== undefined)
+      return {
+        label,
+        weight,
+        negate,
+        source: { itemId: optionalNumber(`${label}.itemId`, o.itemId, 0, { integer: true, min: 1 }) },
+      };
     if (o.kind === 'text') {
       if (typeof o.text !== 'string') throw fail('BAD_REQUEST', `${label}.text must be a string.`);
       return { label, weight, negate, source: { text: o.text } };
     }
     const kind = typeof o.kind === 'string' ? fileKindOf(o.kind) : null;
-    if (!kind) throw fail('BAD_REQUEST', `${label}.kind must be text, image, audio, video, depth, thermal, imu or vector.`);
+    if (!kind)
+      throw fail('BAD_REQUEST', `${label}.kind must be text, image, audio, video, depth, thermal, imu or vector.`);
     const bytes = decodeBase64(`${label}.data`, o.data);
     checkContent(`${label}.data`, bytes, kind);
     return { label, weight, negate, source: { media: { bytes }, kind } };
@@ -69,16 +93,38 @@ function fromParts(parts: readonly Part[]): ServerQueryPart[] {
     if (name === 'text' && p.value !== undefined) {
       out.push({ label: p.field, weight: 1, negate, source: { text: p.value } });
     } else if (name === 'itemId' && p.value !== undefined) {
-      out.push({ label: p.field, weight: 1, negate, source: { itemId: optionalNumber(p.field, p.value, 0, { integer: true, min: 1 }) } });
+      out.push({
+        label: p.field,
+        weight: 1,
+        negate,
+        source: { itemId: optionalNumber(p.field, p.value, 0, { integer: true, min: 1 }) },
+      });
     } else if (p.file && fileKindOf(name)) {
-      const { kind } = checkContent(`${p.field} (${p.file.filename})`, p.file.bytes, fileKindOf(name), p.file.filename, p.file.mimetype);
+      const { kind } = checkContent(
+        `${p.field} (${p.file.filename})`,
+        p.file.bytes,
+        fileKindOf(name),
+        p.file.filename,
+        p.file.mimetype,
+      );
       out.push({ label: p.field, weight: 1, negate, source: { media: { bytes: p.file.bytes }, kind } });
-    } else throw fail('BAD_REQUEST', `unknown field "${p.field}"; use text, image, audio, video, depth, thermal, imu, itemId, minus_<kind>, weights, k, modalities.`);
+    } else
+      throw fail(
+        'BAD_REQUEST',
+        `unknown field "${p.field}"; use text, image, audio, video, depth, thermal, imu, itemId, minus_<kind>, weights, k, modalities.`,
+      );
   }
   // As the CLI: weights apply to the positive inputs, in order.
-  const weights = (fieldValues(parts, 'weights')[0] ?? '').split(',').filter((s) => s.trim() !== '').map((s) => optionalNumber('weights', s, 1));
+  const weights = (fieldValues(parts, 'weights')[0] ?? '')
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => optionalNumber('weights', s, 1));
   const positives = out.filter((q) => !q.negate);
-  if (weights.length > positives.length) throw fail('BAD_REQUEST', `weights has ${weights.length} values but there are ${positives.length} positive query inputs.`);
+  if (weights.length > positives.length)
+    throw fail(
+      'BAD_REQUEST',
+      `weights has ${weights.length} values but there are ${positives.length} positive query inputs.`,
+    );
   return out.map((q) => (q.negate ? q : { ...q, weight: weights[positives.indexOf(q)] ?? 1 }));
 }
 
@@ -98,7 +144,18 @@ export function registerSearch(app: FastifyInstance, ctx: ServerContext): void {
       k = optionalNumber('k', body.k, 10, { integer: true, min: 1, max: 1000 });
       modalities = modalityList(body.modalities);
     }
-    const hits = await withTimeout(ctx, async () => ctx.store.search(await composeServerQuery(ctx, parts), { k, modalities }));
-    return { results: hits.map((h) => ({ id: h.id, path: h.path, modality: h.modality, score: h.score, metadata: h.metadata, mediaUrl: `/v1/items/${h.id}/media` })) };
+    const hits = await withTimeout(ctx, async () =>
+      ctx.store.search(await composeServerQuery(ctx, parts), { k, modalities }),
+    );
+    return {
+      results: hits.map((h) => ({
+        id: h.id,
+        path: h.path,
+        modality: h.modality,
+        score: h.score,
+        metadata: h.metadata,
+        mediaUrl: `/v1/items/${h.id}/media`,
+      })),
+    };
   });
 }

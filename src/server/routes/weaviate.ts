@@ -32,8 +32,12 @@ export const WEAVIATE_ROUTES = new Set(['/vectorize', '/meta', '/.well-known/liv
 
 /** Request field → our input kind, and response field, in the container's order. */
 const FIELDS: readonly [string, FileKind | 'text', string][] = [
-  ['texts', 'text', 'textVectors'], ['images', 'vision', 'imageVectors'], ['audio', 'audio', 'audioVectors'],
-  ['video', 'video', 'videoVectors'], ['imu', 'imu', 'imuVectors'], ['depth', 'depth', 'depthVectors'],
+  ['texts', 'text', 'textVectors'],
+  ['images', 'vision', 'imageVectors'],
+  ['audio', 'audio', 'audioVectors'],
+  ['video', 'video', 'videoVectors'],
+  ['imu', 'imu', 'imuVectors'],
+  ['depth', 'depth', 'depthVectors'],
   ['thermal', 'thermal', 'thermalVectors'],
 ];
 
@@ -50,12 +54,17 @@ export function weaviateStatus(e: unknown): number {
 
 function strings(field: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw fail('BAD_REQUEST', `${field} must be a list of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw fail('BAD_REQUEST', `${field} must be a list of strings`);
   return v as string[];
 }
 
 async function vectorize(ctx: ServerContext, body: unknown): Promise<VectorizeResponse> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ImageBindError('BAD_REQUEST', 'the body must be a JSON object with texts, images, audio, video, imu, thermal, depth');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ImageBindError(
+      'BAD_REQUEST',
+      'the body must be a JSON object with texts, images, audio, video, imu, thermal, depth',
+    );
   const b = body as Record<string, unknown>;
   const texts = strings('texts', b.texts);
   const media: { [K in FileKind]?: MediaSource[] } = {};
@@ -79,7 +88,8 @@ async function vectorize(ctx: ServerContext, body: unknown): Promise<VectorizeRe
 }
 
 export function registerWeaviate(app: FastifyInstance, ctx: ServerContext): void {
-  const probe = (ready: boolean) => async (_req: unknown, reply: FastifyReply) => reply.code(ready || ctx.state.ready ? 204 : 503).send();
+  const probe = (ready: boolean) => async (_req: unknown, reply: FastifyReply) =>
+    reply.code(ready || ctx.state.ready ? 204 : 503).send();
   for (const method of ['GET', 'HEAD'] as const) {
     app.route({ method, url: '/.well-known/live', handler: probe(true), exposeHeadRoute: false });
     app.route({ method, url: '/.well-known/ready', handler: probe(false), exposeHeadRoute: false });

@@ -33,7 +33,16 @@ async function loadAssets(log: (msg: string) => void): Promise<AssetMap | null> 
 
 /** Paths under which the UI's files are public even when a token is required (the shell only). */
 export function isUiPath(url: string): boolean {
-  return url === '/' || url === '/index.html' || url === '/app.js' || url === '/app.css' || url === '/local.js' || url.startsWith('/assets/') || url.startsWith('/ort/') || url === '/favicon.ico';
+  return (
+    url === '/' ||
+    url === '/index.html' ||
+    url === '/app.js' ||
+    url === '/app.css' ||
+    url === '/local.js' ||
+    url.startsWith('/assets/') ||
+    url.startsWith('/ort/') ||
+    url === '/favicon.ico'
+  );
 }
 
 export function registerWeb(app: FastifyInstance): void {
@@ -47,7 +56,11 @@ export function registerWeb(app: FastifyInstance): void {
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no such file: ${key}` } });
     }
     // Isolated, so the in-browser runtime may use WASM threads (see routes/model.ts).
-    return reply.type(asset.contentType).headers(ISOLATION_HEADERS).header('cache-control', key === '/index.html' ? 'no-cache' : 'public, max-age=300').send(asset.body);
+    return reply
+      .type(asset.contentType)
+      .headers(ISOLATION_HEADERS)
+      .header('cache-control', key === '/index.html' ? 'no-cache' : 'public, max-age=300')
+      .send(asset.body);
   };
   app.get('/', (_req, reply) => serve('/index.html', reply));
   app.get('/index.html', (_req, reply) => serve('/index.html', reply));

@@ -41,7 +41,11 @@ export interface UploadResult {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -51,7 +55,9 @@ export function errorFrom(status: number, bodyText: string): ApiError {
   try {
     const body = JSON.parse(bodyText) as { error?: { code?: string; message?: string } };
     if (body.error?.message) return new ApiError(status, body.error.code ?? `HTTP_${status}`, body.error.message);
-  } catch { /* not JSON: fall through to a generic message */ }
+  } catch {
+    /* not JSON: fall through to a generic message */
+  }
   const text = bodyText.trim().slice(0, 200);
   return new ApiError(status, `HTTP_${status}`, text || `The server answered ${status}.`);
 }
@@ -59,7 +65,10 @@ export function errorFrom(status: number, bodyText: string): ApiError {
 export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) } });
+    res = await fetch(path, {
+      ...init,
+      headers: { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) },
+    });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e; // a newer search replaced this one
     throw new ApiError(0, 'NETWORK', `Could not reach the server (${(e as Error).message}).`);

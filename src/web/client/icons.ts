@@ -20,15 +20,37 @@ const PATHS = {
   check: ['M5 12l5 5L20 7'],
   alert: ['M12 3l10 18H2z', 'M12 10v4', 'M12 17h.01'],
   trash: ['M4 7h16', 'M9 7V4h6v3', 'M6 7l1 13h10l1-13'],
-  spark: ['M12 3v4', 'M12 17v4', 'M3 12h4', 'M17 12h4', 'M6 6l2.5 2.5', 'M15.5 15.5L18 18', 'M6 18l2.5-2.5', 'M15.5 8.5L18 6'],
+  spark: [
+    'M12 3v4',
+    'M12 17v4',
+    'M3 12h4',
+    'M17 12h4',
+    'M6 6l2.5 2.5',
+    'M15.5 15.5L18 18',
+    'M6 18l2.5-2.5',
+    'M15.5 8.5L18 6',
+  ],
   similar: ['M4 4h7v7H4z', 'M13 13h7v7h-7z', 'M14 4h6v6', 'M10 20H4v-6'],
 } as const;
 
 export type IconName = keyof typeof PATHS;
 
 export function icon(name: IconName, size = 18): SVGSVGElement {
-  return s('svg', {
-    class: 'icon', width: size, height: size, viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor',
-    'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false',
-  }, ...PATHS[name].map((d) => s('path', { d })));
+  return s(
+    'svg',
+    {
+      class: 'icon',
+      width: size,
+      height: size,
+      viewBox: '0 0 24 24',
+      fill: 'none',
+      stroke: 'currentColor',
+      'stroke-width': 2,
+      'stroke-linecap': 'round',
+      'stroke-linejoin': 'round',
+      'aria-hidden': 'true',
+      focusable: 'false',
+    },
+    ...PATHS[name].map((d) => s('path', { d })),
+  );
 }

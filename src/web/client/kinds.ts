@@ -7,11 +7,23 @@ import type { IconName } from './icons.ts';
 import type { Kind, QueryKind } from './api.ts';
 
 export const KIND_LABEL: Record<QueryKind, string> = {
-  vision: 'Image', audio: 'Audio', video: 'Video', depth: 'Depth', thermal: 'Thermal', imu: 'IMU', text: 'Text',
+  vision: 'Image',
+  audio: 'Audio',
+  video: 'Video',
+  depth: 'Depth',
+  thermal: 'Thermal',
+  imu: 'IMU',
+  text: 'Text',
 };
 
 export const KIND_ICON: Record<QueryKind, IconName> = {
-  vision: 'image', audio: 'audio', video: 'video', depth: 'depth', thermal: 'thermal', imu: 'imu', text: 'text',
+  vision: 'image',
+  audio: 'audio',
+  video: 'video',
+  depth: 'depth',
+  thermal: 'thermal',
+  imu: 'imu',
+  text: 'text',
 };
 
 const SUFFIXES: [RegExp, Kind][] = [

@@ -28,10 +28,18 @@ export class LocalMode {
 
   constructor(private readonly v: LocalModeView) {
     let on = false;
-    try { on = localStorage.getItem(PREF) === '1'; } catch { /* storage disabled: default off */ }
+    try {
+      on = localStorage.getItem(PREF) === '1';
+    } catch {
+      /* storage disabled: default off */
+    }
     v.toggle.checked = on;
     v.toggle.addEventListener('change', () => {
-      try { localStorage.setItem(PREF, v.toggle.checked ? '1' : '0'); } catch { /* see above */ }
+      try {
+        localStorage.setItem(PREF, v.toggle.checked ? '1' : '0');
+      } catch {
+        /* see above */
+      }
       if (v.toggle.checked) void this.model().catch(() => undefined);
       else this.say('');
       v.onChange();
@@ -80,7 +88,8 @@ export class LocalMode {
       modelUrl: new URL('v1/model/', base).href,
       wasmPaths: new URL('ort/', base).href,
       headers: authHeaders(),
-      onProgress: (p) => this.say(`Downloading ${p.file}… ${p.total ? `${Math.round((100 * p.loaded) / p.total)}%` : mib(p.loaded)}`),
+      onProgress: (p) =>
+        this.say(`Downloading ${p.file}… ${p.total ? `${Math.round((100 * p.loaded) / p.total)}%` : mib(p.loaded)}`),
     });
     this.say(`Embedding in this browser · ${model.backend}`);
     return model;
@@ -101,7 +110,9 @@ export class LocalMode {
     const modality = input.kind === 'text' ? 'text' : input.kind === 'vision' ? 'vision' : 'audio';
     const bytes = m.model.weightBytes(modality);
     if (bytes > MAX_ENCODER_BYTES) {
-      this.say(`The ${modality} encoder is ${mib(bytes)}, too large for a browser tab; the server embeds ${modality} queries.`);
+      this.say(
+        `The ${modality} encoder is ${mib(bytes)}, too large for a browser tab; the server embeds ${modality} queries.`,
+      );
       return null;
     }
     try {

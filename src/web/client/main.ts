@@ -39,7 +39,10 @@ async function refreshInfo(): Promise<void> {
     renderFilters(byId('filters'), state, counts);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) askToken();
-    renderOffline(byId('model-line'), e instanceof ApiError && e.status === 401 ? 'Access token needed' : 'Server unreachable');
+    renderOffline(
+      byId('model-line'),
+      e instanceof ApiError && e.status === 401 ? 'Access token needed' : 'Server unreachable',
+    );
     renderFilters(byId('filters'), state, counts);
   }
 }
@@ -52,7 +55,9 @@ const askToken = setupTokenDialog(byId('token-dialog'), byId('token-input'), () 
 const local = new LocalMode({
   toggle: byId<HTMLInputElement>('local-mode'),
   status: byId('local-status'),
-  onChange: () => { if (controller.inputs().length > 0) controller.schedule(0); },
+  onChange: () => {
+    if (controller.inputs().length > 0) controller.schedule(0);
+  },
 });
 
 const controller = new SearchController(state, {
@@ -105,11 +110,20 @@ function textToChip(): void {
 byId('add-text').append(icon('plus'));
 byId('add-text').addEventListener('click', textToChip);
 textBox.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && e.altKey) { e.preventDefault(); textToChip(); }
+  if (e.key === 'Enter' && e.altKey) {
+    e.preventDefault();
+    textToChip();
+  }
 });
 document.addEventListener('keydown', (e) => {
-  const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
-  if (e.key === '/' && !typing) { e.preventDefault(); textBox.focus(); }
+  const typing =
+    e.target instanceof HTMLInputElement ||
+    e.target instanceof HTMLTextAreaElement ||
+    e.target instanceof HTMLSelectElement;
+  if (e.key === '/' && !typing) {
+    e.preventDefault();
+    textBox.focus();
+  }
 });
 
 clearButton.addEventListener('click', () => {
@@ -133,7 +147,12 @@ setupRecorder({
   onRecording: (blob, ms) => {
     say('');
     const name = recordingName(blob, ms);
-    state.add({ kind: 'audio', label: name, file: new File([blob], name, { type: blob.type }), preview: URL.createObjectURL(blob) });
+    state.add({
+      kind: 'audio',
+      label: name,
+      file: new File([blob], name, { type: blob.type }),
+      preview: URL.createObjectURL(blob),
+    });
   },
 });
 

@@ -15,8 +15,10 @@ const MAX_MS = 30_000; // the audio encoder only looks at a few seconds; long ta
 
 function explain(e: unknown): string {
   const name = (e as { name?: string }).name ?? '';
-  if (name === 'NotAllowedError' || name === 'SecurityError') return 'Microphone access was blocked. Allow it in the site settings, or drop an audio file instead.';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No microphone was found. Plug one in, or drop an audio file instead.';
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return 'Microphone access was blocked. Allow it in the site settings, or drop an audio file instead.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError')
+    return 'No microphone was found. Plug one in, or drop an audio file instead.';
   if (name === 'NotReadableError') return 'The microphone is busy in another application.';
   return `Recording failed: ${(e as Error).message || name || 'unknown error'}`;
 }
@@ -58,7 +60,9 @@ export function setupRecorder(v: RecorderView): void {
     const chunks: Blob[] = [];
     const rec = new MediaRecorder(stream);
     recorder = rec;
-    rec.ondataavailable = (e) => { if (e.data.size > 0) chunks.push(e.data); };
+    rec.ondataavailable = (e) => {
+      if (e.data.size > 0) chunks.push(e.data);
+    };
     rec.onstop = () => {
       clearInterval(tick);
       for (const t of stream.getTracks()) t.stop();

@@ -12,7 +12,12 @@ export interface ResultActions {
 }
 
 function placeholder(hit: Hit, note?: string): HTMLElement {
-  return h('div', { class: 'placeholder' }, icon(KIND_ICON[hit.modality] ?? 'spark', 36), note ? h('span', {}, note) : null);
+  return h(
+    'div',
+    { class: 'placeholder' },
+    icon(KIND_ICON[hit.modality] ?? 'spark', 36),
+    note ? h('span', {}, note) : null,
+  );
 }
 
 /** A decorative waveform, varied per item so a page of sounds does not look like one repeated tile. */
@@ -34,7 +39,9 @@ async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
     const res = await fetch(mediaSrc(hit), { headers: authHeaders() });
     if (!res.ok) throw new Error(String(res.status));
     const channels = parseChannels((await res.text()).slice(0, 400_000));
-    box.replaceChildren(channels.length ? sparkline(channels, `IMU channels of ${displayName(hit)}`) : placeholder(hit, 'IMU'));
+    box.replaceChildren(
+      channels.length ? sparkline(channels, `IMU channels of ${displayName(hit)}`) : placeholder(hit, 'IMU'),
+    );
   } catch {
     box.replaceChildren(placeholder(hit, 'IMU'));
   }
@@ -49,12 +56,28 @@ function media(hit: Hit): HTMLElement {
     img.addEventListener('error', () => box.replaceChildren(placeholder(hit, 'No preview')));
     if (hit.modality !== 'vision') {
       const kind = hit.modality as 'depth' | 'thermal';
-      img.addEventListener('load', () => { const c = falseColour(img, kind); if (c) img.replaceWith(c); }, { once: true });
+      img.addEventListener(
+        'load',
+        () => {
+          const c = falseColour(img, kind);
+          if (c) img.replaceWith(c);
+        },
+        { once: true },
+      );
     }
     box.append(img);
   } else if (hit.modality === 'video') {
     // #t=0.1 makes browsers paint a real frame as the poster instead of a black first frame.
-    box.append(h('video', { src: `${src}#t=0.1`, preload: 'metadata', controls: true, playsinline: true, muted: true, 'aria-label': name }));
+    box.append(
+      h('video', {
+        src: `${src}#t=0.1`,
+        preload: 'metadata',
+        controls: true,
+        playsinline: true,
+        muted: true,
+        'aria-label': name,
+      }),
+    );
   } else if (hit.modality === 'audio') {
     box.classList.add('has-player');
     box.append(waveform(hit), h('audio', { src, controls: true, preload: 'none', 'aria-label': name }));
@@ -72,16 +95,29 @@ function media(hit: Hit): HTMLElement {
 function card(hit: Hit, rank: number, actions: ResultActions): HTMLElement {
   const name = displayName(hit);
   const pct = Math.max(0, Math.min(1, hit.score)) * 100;
-  return h('article', { class: 'card', 'data-modality': hit.modality, 'data-testid': 'result' },
+  return h(
+    'article',
+    { class: 'card', 'data-modality': hit.modality, 'data-testid': 'result' },
     media(hit),
-    h('div', { class: 'card-body' },
+    h(
+      'div',
+      { class: 'card-body' },
       h('div', { class: 'card-title', title: hit.path }, name),
-      h('div', { class: 'card-meta' },
+      h(
+        'div',
+        { class: 'card-meta' },
         h('span', { class: `kind-badge k-${hit.modality}` }, KIND_LABEL[hit.modality] ?? hit.modality),
         h('span', { class: 'rank' }, `#${rank}`),
-        h('span', { class: 'score', title: 'cosine similarity', 'data-testid': 'score' }, hit.score.toFixed(3))),
+        h('span', { class: 'score', title: 'cosine similarity', 'data-testid': 'score' }, hit.score.toFixed(3)),
+      ),
       h('div', { class: 'score-bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct.toFixed(1)}%` })),
-      h('button', { type: 'button', class: 'link-button', onclick: () => actions.useAsQuery(hit) }, icon('similar', 14), 'Use as query')),
+      h(
+        'button',
+        { type: 'button', class: 'link-button', onclick: () => actions.useAsQuery(hit) },
+        icon('similar', 14),
+        'Use as query',
+      ),
+    ),
   );
 }
 
@@ -89,9 +125,20 @@ export function renderResults(grid: HTMLElement, hits: readonly Hit[], actions: 
   grid.replaceChildren(...hits.map((hit, i) => card(hit, i + 1, actions)));
 }
 
-export function renderNotice(grid: HTMLElement, kind: 'empty' | 'error' | 'welcome' | 'loading', title: string, detail: Child = null): void {
+export function renderNotice(
+  grid: HTMLElement,
+  kind: 'empty' | 'error' | 'welcome' | 'loading',
+  title: string,
+  detail: Child = null,
+): void {
   const ic = kind === 'error' ? 'alert' : kind === 'welcome' ? 'spark' : 'search';
-  grid.replaceChildren(h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': `notice-${kind}` },
-    kind === 'loading' ? h('div', { class: 'spinner', 'aria-hidden': 'true' }) : icon(ic, 32),
-    h('h2', {}, title), detail ? h('p', {}, detail) : null));
+  grid.replaceChildren(
+    h(
+      'div',
+      { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': `notice-${kind}` },
+      kind === 'loading' ? h('div', { class: 'spinner', 'aria-hidden': 'true' }) : icon(ic, 32),
+      h('h2', {}, title),
+      detail ? h('p', {}, detail) : null,
+    ),
+  );
 }

@@ -22,7 +22,10 @@ export class SearchController {
   private inflight: AbortController | null = null;
   private hasResults = false;
 
-  constructor(private readonly state: QueryState, private readonly v: SearchView) {}
+  constructor(
+    private readonly state: QueryState,
+    private readonly v: SearchView,
+  ) {}
 
   /** The text box counts as one more input (weight 1) so plain text search needs no chip. */
   inputs(): QueryInput[] {
@@ -39,8 +42,12 @@ export class SearchController {
   welcome(): void {
     this.hasResults = false;
     this.v.status.textContent = '';
-    renderNotice(this.v.grid, 'welcome', 'Search across images, sounds, video, depth, thermal and motion',
-      'Type a description and press Enter, drop a file, or record a sound. Add several inputs and weigh them to compose a query.');
+    renderNotice(
+      this.v.grid,
+      'welcome',
+      'Search across images, sounds, video, depth, thermal and motion',
+      'Type a description and press Enter, drop a file, or record a sound. Add several inputs and weigh them to compose a query.',
+    );
   }
 
   async run(): Promise<void> {
@@ -51,11 +58,21 @@ export class SearchController {
     if (inputs.every((i) => i.negate || i.weight === 0)) {
       this.v.status.textContent = '';
       this.hasResults = false;
-      return renderNotice(this.v.grid, 'empty', 'Nothing to search for', 'Every input is subtracted or weighted 0. Give at least one input a positive weight.');
+      return renderNotice(
+        this.v.grid,
+        'empty',
+        'Nothing to search for',
+        'Every input is subtracted or weighted 0. Give at least one input a positive weight.',
+      );
     }
     if (this.state.modalities.size === 0) {
       this.hasResults = false;
-      return renderNotice(this.v.grid, 'empty', 'No kinds selected', 'Tick at least one kind under “Show results of kind”.');
+      return renderNotice(
+        this.v.grid,
+        'empty',
+        'No kinds selected',
+        'Tick at least one kind under “Show results of kind”.',
+      );
     }
     const ctrl = new AbortController();
     this.inflight = ctrl;
@@ -66,7 +83,11 @@ export class SearchController {
     let hits: Hit[];
     let embeddedHere: number;
     try {
-      ({ hits, embeddedHere } = await runSearch({ inputs, modalities: [...this.state.modalities], k: this.state.k }, ctrl.signal, this.v.local));
+      ({ hits, embeddedHere } = await runSearch(
+        { inputs, modalities: [...this.state.modalities], k: this.state.k },
+        ctrl.signal,
+        this.v.local,
+      ));
     } catch (e) {
       if (ctrl.signal.aborted) return;
       this.v.grid.setAttribute('aria-busy', 'false');
@@ -83,7 +104,12 @@ export class SearchController {
     this.hasResults = hits.length > 0;
     if (hits.length === 0) {
       this.v.status.textContent = '';
-      renderNotice(this.v.grid, 'empty', 'No matches', 'Nothing of the selected kinds is indexed yet. Add files under “Add files to the index”, or widen the kinds shown.');
+      renderNotice(
+        this.v.grid,
+        'empty',
+        'No matches',
+        'Nothing of the selected kinds is indexed yet. Add files under “Add files to the index”, or widen the kinds shown.',
+      );
       return;
     }
     const where = embeddedHere > 0 ? ' · embedded in this browser' : '';

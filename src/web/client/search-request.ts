@@ -68,7 +68,10 @@ async function asJson(p: SearchParams, local?: LocalMode): Promise<{ init: Reque
   }
   const m = modalityList(p);
   const body = { queries, k: p.k, ...(m ? { modalities: m.split(',') } : {}) };
-  return { init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, embeddedHere };
+  return {
+    init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+    embeddedHere,
+  };
 }
 
 function asMultipart(p: SearchParams): RequestInit {
@@ -99,10 +102,18 @@ export function needsMultipart(inputs: readonly QueryInput[]): boolean {
  * carries; when the inputs left for the server are too large for JSON, everything goes to the
  * server as multipart instead.
  */
-export async function runSearch(p: SearchParams, signal?: AbortSignal, local?: LocalMode): Promise<{ hits: Hit[]; embeddedHere: number }> {
+export async function runSearch(
+  p: SearchParams,
+  signal?: AbortSignal,
+  local?: LocalMode,
+): Promise<{ hits: Hit[]; embeddedHere: number }> {
   const here = local?.enabled ? p.inputs.filter((i) => local.handles(i)) : [];
   const embedsHere = here.length > 0 && !needsMultipart(p.inputs.filter((i) => !here.includes(i)));
-  const { init, embeddedHere } = embedsHere ? await asJson(p, local) : needsMultipart(p.inputs) ? { init: asMultipart(p), embeddedHere: 0 } : await asJson(p);
+  const { init, embeddedHere } = embedsHere
+    ? await asJson(p, local)
+    : needsMultipart(p.inputs)
+      ? { init: asMultipart(p), embeddedHere: 0 }
+      : await asJson(p);
   if (signal?.aborted) throw new DOMException('superseded by a newer search', 'AbortError');
   const res = await request<{ results: Hit[] }>('/v1/search', { ...init, signal });
   return { hits: res.results ?? [], embeddedHere };

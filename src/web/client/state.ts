@@ -31,7 +31,9 @@ export class QueryState {
     for (const fn of this.listeners) fn(reason);
   }
 
-  add(input: Omit<QueryInput, 'key' | 'weight' | 'negate'> & Partial<Pick<QueryInput, 'weight' | 'negate'>>): QueryInput {
+  add(
+    input: Omit<QueryInput, 'key' | 'weight' | 'negate'> & Partial<Pick<QueryInput, 'weight' | 'negate'>>,
+  ): QueryInput {
     const full: QueryInput = { weight: 1, negate: false, ...input, key: this.nextKey++ };
     this.inputs.push(full);
     this.emit('inputs');

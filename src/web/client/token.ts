@@ -35,7 +35,9 @@ export function setToken(t: string): void {
   try {
     if (t) sessionStorage.setItem(KEY, t);
     else sessionStorage.removeItem(KEY);
-  } catch { /* see getToken */ }
+  } catch {
+    /* see getToken */
+  }
   syncCookie(t);
 }
 

@@ -19,9 +19,18 @@ interface Row {
 function row(file: File): Row {
   const bar = h('progress', { max: 1, value: 0, 'aria-label': `Upload progress of ${file.name}` });
   const status = h('span', { class: 'upload-status' }, 'Waiting…');
-  const el = h('li', { class: 'upload-row', 'data-state': 'waiting', 'data-testid': 'upload-row' },
-    h('div', { class: 'upload-name' }, h('span', { title: file.name }, file.name), h('small', {}, formatBytes(file.size))),
-    bar, status);
+  const el = h(
+    'li',
+    { class: 'upload-row', 'data-state': 'waiting', 'data-testid': 'upload-row' },
+    h(
+      'div',
+      { class: 'upload-name' },
+      h('span', { title: file.name }, file.name),
+      h('small', {}, formatBytes(file.size)),
+    ),
+    bar,
+    status,
+  );
   return { el, bar, status };
 }
 
@@ -54,7 +63,8 @@ function send(file: File, kind: string, r: Row): Promise<boolean> {
       try {
         const body = JSON.parse(xhr.responseText) as UploadResult;
         const item = body.items?.[0];
-        if (item) return done(true, `Indexed as ${KIND_LABEL[item.modality as keyof typeof KIND_LABEL] ?? item.modality}`);
+        if (item)
+          return done(true, `Indexed as ${KIND_LABEL[item.modality as keyof typeof KIND_LABEL] ?? item.modality}`);
         if (body.errors?.[0]) return done(false, body.errors[0].message);
         done(true, body.skipped ? 'Already indexed' : 'Nothing new to index');
       } catch {
@@ -70,7 +80,10 @@ function send(file: File, kind: string, r: Row): Promise<boolean> {
   });
 }
 
-export interface UploadSummary { ok: number; failed: number }
+export interface UploadSummary {
+  ok: number;
+  failed: number;
+}
 
 export async function uploadAll(files: readonly File[], kind: string, list: HTMLElement): Promise<UploadSummary> {
   const rows = files.map((f) => row(f));

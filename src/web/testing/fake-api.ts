@@ -11,12 +11,32 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import multipart from '@fastify/multipart';
 import { webAssets } from '../assets.ts';
 
-export interface FakeItem { id: number; path: string; modality: string }
-export interface FakeOptions { token?: string; items?: readonly Omit<FakeItem, 'id'>[]; /** What /v1/info reports as the JSON body limit. */ bodyBytes?: number }
-export interface FakeServer { url: string; app: FastifyInstance; items: FakeItem[]; searches: unknown[]; close: () => Promise<void> }
+export interface FakeItem {
+  id: number;
+  path: string;
+  modality: string;
+}
+export interface FakeOptions {
+  token?: string;
+  items?: readonly Omit<FakeItem, 'id'>[];
+  /** What /v1/info reports as the JSON body limit. */ bodyBytes?: number;
+}
+export interface FakeServer {
+  url: string;
+  app: FastifyInstance;
+  items: FakeItem[];
+  searches: unknown[];
+  close: () => Promise<void>;
+}
 
 const KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'];
-const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.png': 'image/png', '.wav': 'audio/wav', '.mp4': 'video/mp4', '.csv': 'text/csv' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.wav': 'audio/wav',
+  '.mp4': 'video/mp4',
+  '.csv': 'text/csv',
+};
 
 function kindOfName(name: string): string {
   if (/\.depth\./i.test(name)) return 'depth';
@@ -40,9 +60,13 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!opts.token || !req.url.startsWith('/v1/')) return;
-    const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith('imagebind_token='));
+    const cookie = req.headers.cookie
+      ?.split(';')
+      .map((c) => c.trim())
+      .find((c) => c.startsWith('imagebind_token='));
     const fromCookie = cookie ? decodeURIComponent(cookie.slice('imagebind_token='.length)) : null;
-    if (req.headers.authorization !== `Bearer ${opts.token}` && fromCookie !== opts.token) return fail(reply, 401, 'UNAUTHORIZED', 'a bearer token is required.');
+    if (req.headers.authorization !== `Bearer ${opts.token}` && fromCookie !== opts.token)
+      return fail(reply, 401, 'UNAUTHORIZED', 'a bearer token is required.');
   });
 
   const assets = await webAssets();
@@ -51,7 +75,17 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
 
   app.get('/v1/info', async () => {
     const counts = Object.fromEntries([...KINDS, 'text'].map((k) => [k, items.filter((i) => i.modality === k).length]));
-    return { model: { name: 'fake', identity: 'fake-0', dim: 1024, modalities: ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] }, counts, items: { total: items.length, byModality: counts }, limits: { bodyBytes: opts.bodyBytes ?? 4 * 1024 * 1024 } };
+    return {
+      model: {
+        name: 'fake',
+        identity: 'fake-0',
+        dim: 1024,
+        modalities: ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'],
+      },
+      counts,
+      items: { total: items.length, byModality: counts },
+      limits: { bodyBytes: opts.bodyBytes ?? 4 * 1024 * 1024 },
+    };
   });
 
   app.post('/v1/search', async (req, reply) => {
@@ -69,17 +103,22 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
       signature = parts.join('|');
     } else {
       const body = req.body as { queries?: { kind: string; text?: string }[]; k?: number; modalities?: string[] };
-      if (!Array.isArray(body.queries) || body.queries.length === 0) return fail(reply, 400, 'BAD_REQUEST', 'queries must be a non-empty array.');
-      if (body.queries.some((q) => q.text === 'boom')) return fail(reply, 500, 'MODEL_FAILED', 'the text encoder crashed (simulated).');
+      if (!Array.isArray(body.queries) || body.queries.length === 0)
+        return fail(reply, 400, 'BAD_REQUEST', 'queries must be a non-empty array.');
+      if (body.queries.some((q) => q.text === 'boom'))
+        return fail(reply, 500, 'MODEL_FAILED', 'the text encoder crashed (simulated).');
       signature = JSON.stringify(body.queries);
       k = body.k ?? 10;
       modalities = body.modalities;
     }
     searches.push(signature);
-    const score = (id: number): number => createHash('sha256').update(`${signature}#${id}`).digest().readUInt16BE(0) / 65535 * 1.4 - 0.4;
-    const results = items.filter((i) => !modalities || modalities.includes(i.modality))
+    const score = (id: number): number =>
+      (createHash('sha256').update(`${signature}#${id}`).digest().readUInt16BE(0) / 65535) * 1.4 - 0.4;
+    const results = items
+      .filter((i) => !modalities || modalities.includes(i.modality))
       .map((i) => ({ ...i, score: score(i.id), metadata: {}, mediaUrl: `/v1/items/${i.id}/media` }))
-      .sort((a, b) => b.score - a.score).slice(0, k);
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
     return { results };
   });
 
@@ -89,12 +128,22 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
     const errors: { path: string; code: string; message: string }[] = [];
     let kind = '';
     for await (const p of req.parts()) {
-      if (p.type !== 'file') { if (p.fieldname === 'kind') kind = String(p.value); continue; }
+      if (p.type !== 'file') {
+        if (p.fieldname === 'kind') kind = String(p.value);
+        continue;
+      }
       const path = join(uploads, basename(p.filename));
       const bytes = await p.toBuffer();
-      if (p.filename.includes('broken')) { errors.push({ path, code: 'MEDIA_DECODE_FAILED', message: `${p.filename}: could not decode (simulated).` }); continue; }
+      if (p.filename.includes('broken')) {
+        errors.push({ path, code: 'MEDIA_DECODE_FAILED', message: `${p.filename}: could not decode (simulated).` });
+        continue;
+      }
       await writeFile(path, bytes);
-      const item = { id: items.length + added.length + 1, path, modality: kind || (KINDS.includes(p.fieldname) ? p.fieldname : kindOfName(p.filename)) };
+      const item = {
+        id: items.length + added.length + 1,
+        path,
+        modality: kind || (KINDS.includes(p.fieldname) ? p.fieldname : kindOfName(p.filename)),
+      };
       added.push(item);
     }
     items.push(...added);

@@ -36,13 +36,18 @@ async function expectResults(page: Page): Promise<number> {
   const values = scores.map(Number);
   for (let i = 1; i < values.length; i++) assert.ok(values[i] <= values[i - 1] + 1e-9, 'results are ranked by score');
   const names = await page.locator('.card-title').allTextContents();
-  assert.ok(names.every((n) => n.length > 0), 'every card names its file');
+  assert.ok(
+    names.every((n) => n.length > 0),
+    'every card names its file',
+  );
   return scores.length;
 }
 
 /** Waits for the search that `action` triggers, so results checked afterwards are that search's. */
 async function searched(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const res = page.waitForResponse((r) => r.url().endsWith('/v1/search') && r.request().method() === 'POST', { timeout: 30_000 });
+  const res = page.waitForResponse((r) => r.url().endsWith('/v1/search') && r.request().method() === 'POST', {
+    timeout: 30_000,
+  });
   await action();
   const r = await res;
   assert.equal(r.status(), 200, `search answered ${r.status()}: ${await r.text()}`);
@@ -55,7 +60,9 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
 
   await page.goto(url);
   await page.waitForFunction(() => /items/.test(document.getElementById('model-line')?.textContent ?? ''));
@@ -89,11 +96,22 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
   // The UI re-runs the current query once the file is in, so wait for that search too.
   await searched(page, () => page.locator('#upload-files').setInputFiles(files.toIndex));
   const row = page.getByTestId('upload-row').first();
-  await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('[data-testid=upload-row]')?.getAttribute('data-state') ?? ''), null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      ['done', 'failed'].includes(document.querySelector('[data-testid=upload-row]')?.getAttribute('data-state') ?? ''),
+    null,
+    { timeout: 30_000 },
+  );
   assert.equal(await row.getAttribute('data-state'), 'done', `upload failed: ${await row.textContent()}`);
-  await page.waitForFunction((n) => new RegExp(`${n} items`).test(document.getElementById('model-line')?.textContent ?? ''), before + 1);
+  await page.waitForFunction(
+    (n) => new RegExp(`${n} items`).test(document.getElementById('model-line')?.textContent ?? ''),
+    before + 1,
+  );
   const titles = await page.locator('.card-title').allTextContents();
-  assert.ok(titles.includes(basename(files.toIndex)), `the uploaded file shows under its own name: ${titles.join(', ')}`);
+  assert.ok(
+    titles.includes(basename(files.toIndex)),
+    `the uploaded file shows under its own name: ${titles.join(', ')}`,
+  );
   await row.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(outDir, 'desktop-upload.png') });
 
@@ -136,7 +154,9 @@ export async function runRecording(browser: Browser, url: string): Promise<void>
   await mic.click();
   await page.locator('#rec-timer').waitFor();
   assert.equal(await mic.getAttribute('aria-pressed'), 'true');
-  await page.waitForFunction(() => document.getElementById('rec-timer')?.textContent === '0:01', null, { timeout: 5000 });
+  await page.waitForFunction(() => document.getElementById('rec-timer')?.textContent === '0:01', null, {
+    timeout: 5000,
+  });
   await searched(page, () => mic.click());
   assert.equal(await mic.getAttribute('aria-pressed'), 'false');
   const chip = page.getByTestId('chip');

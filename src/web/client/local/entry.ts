@@ -48,11 +48,16 @@ function pngPixels(bytes: Uint8Array): number {
 export async function decodeImageBlob(file: Blob, name = 'image'): Promise<RgbImage> {
   const raw = new Uint8Array(await file.arrayBuffer());
   if (PNG_SIGNATURE.every((b, i) => raw[i] === b)) {
-    if (pngPixels(raw) > MAX_BROWSER_PIXELS) throw new Error(`${name} has over ${MAX_BROWSER_PIXELS / 2 ** 20} MP, too large to decode in a tab`);
+    if (pngPixels(raw) > MAX_BROWSER_PIXELS)
+      throw new Error(`${name} has over ${MAX_BROWSER_PIXELS / 2 ** 20} MP, too large to decode in a tab`);
     return rawToRgb(decodePng(raw, name));
   }
   const bytes = stripJpegExif(raw);
-  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none', imageOrientation: 'none' });
+  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), {
+    colorSpaceConversion: 'none',
+    premultiplyAlpha: 'none',
+    imageOrientation: 'none',
+  });
   try {
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -92,13 +97,15 @@ export async function loadLocalModel(opts: LocalModelOptions): Promise<LocalMode
     onProgress: opts.onProgress,
   });
   const rt = model.runtime;
-  const backend = rt.executionProviders[0] === 'webgpu' ? 'WebGPU' : `WASM${rt.threads > 1 ? ` · ${rt.threads} threads` : ''}`;
+  const backend =
+    rt.executionProviders[0] === 'webgpu' ? 'WebGPU' : `WASM${rt.threads > 1 ? ` · ${rt.threads} threads` : ''}`;
   return {
     identity: model.identity,
     backend,
     model,
     embedText: async (text) => row(await model.embedText([text])),
-    embedImage: async (file) => row(await model.embedImages([await decodeImageBlob(file, file instanceof File ? file.name : 'image')])),
+    embedImage: async (file) =>
+      row(await model.embedImages([await decodeImageBlob(file, file instanceof File ? file.name : 'image')])),
     embedAudio: async (file) => {
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (looksLikeWav(bytes)) return row(await model.embedWavs([bytes]));
