@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBind } from '../src/embed/imagebind.ts';
-import { spawnServer } from '../src/server/testing.ts';
-import { CHROMIUM, SOFTWARE_WEBGPU, launchChromium } from '../src/web/testing/browser.ts';
+import { spawnServer } from '../test/helpers/server.ts';
+import { CHROMIUM, SOFTWARE_WEBGPU, launchChromium } from '../test/helpers/web/browser.ts';
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);

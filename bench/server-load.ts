@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { type SpawnedServer, spawnServer } from '../src/server/testing.ts';
+import { type SpawnedServer, spawnServer } from '../test/helpers/server.ts';
 import { machineInfo } from './machine.ts';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { stack } from '../src/core/tensor.ts';
 import { ImageBind } from '../src/embed/imagebind.ts';
 import { loadVisionFile } from '../src/preprocess/vision/index.ts';
-import { spawnServer } from '../src/server/testing.ts';
+import { spawnServer } from '../test/helpers/server.ts';
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);

@@ -52,14 +52,12 @@ if (!existsSync(ckpt)) {
   const reader = randomCheckpoint(config, 1);
   await writeSafetensors(
     ckpt,
-    reader
-      .list()
-      .map((t) => ({
-        name: t.name,
-        dtype: 'float32' as const,
-        shape: t.shape,
-        load: () => reader.readFloat32(t.name),
-      })),
+    reader.list().map((t) => ({
+      name: t.name,
+      dtype: 'float32' as const,
+      shape: t.shape,
+      load: () => reader.readFloat32(t.name),
+    })),
   );
 }
 for (const p of precisions) {

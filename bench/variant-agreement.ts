@@ -22,8 +22,7 @@ import { MODALITIES, type Modality } from '../src/model/config.ts';
 import type { ModalityEntry } from '../src/model/manifest.ts';
 import { randomInput } from '../src/runtime/benchmark.ts';
 import { machineInfo } from './machine.ts';
-import { l2normalize } from '../src/apps/query.ts';
-import { dot64 } from '../src/store/vector-math.ts';
+import { dot, l2normalize } from '../src/core/vector-math.ts';
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => {
@@ -110,8 +109,6 @@ function unitRows(data: Float32Array, dim: number): Float32Array[] {
   for (let r = 0; r * dim < data.length; r++) out.push(l2normalize(data.subarray(r * dim, (r + 1) * dim)));
   return out;
 }
-
-const dot = dot64;
 
 /** Indices of the k gallery rows most similar to q, skipping `self`. */
 function topK(q: Float32Array, gallery: Float32Array[], k: number, self = -1): { idx: number[]; sims: number[] } {

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trainMiniModel } from '../src/apps/mini/recipe.ts';
+import { trainMiniModel } from '../src/synth/mini/recipe.ts';
 import { machineInfo } from '../bench/machine.ts';
 
 const args = process.argv.slice(2);

@@ -10,9 +10,9 @@ import type { ImageBind } from '../embed/imagebind.ts';
 import { indexPaths } from './indexer.ts';
 import { openModelStore } from './model-store.ts';
 import { type QueryPart, searchStore } from './query.ts';
-import { CLASSES, NUM_CLASSES } from './world/classes.ts';
-import { type FileModality, baseName, FILE_SUFFIX, writeSampleFiles } from './world/files.ts';
-import { World } from './world/world.ts';
+import { CLASSES, NUM_CLASSES } from '../synth/world/classes.ts';
+import { type FileModality, baseName, FILE_SUFFIX, writeSampleFiles } from '../synth/world/files.ts';
+import { World } from '../synth/world/world.ts';
 
 export interface DemoHit {
   path: string;

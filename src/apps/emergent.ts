@@ -7,10 +7,10 @@
 import { type Float32Tensor, stack } from '../core/tensor.ts';
 import type { ImageBind } from '../embed/imagebind.ts';
 import type { Modality } from '../model/config.ts';
-import { CLASSES, NUM_CLASSES } from './world/classes.ts';
-import { type WorldModality, World } from './world/world.ts';
-import { worldInput } from './world/tensors.ts';
-import { l2normalize } from './query.ts';
+import { CLASSES, NUM_CLASSES } from '../synth/world/classes.ts';
+import { type WorldModality, World } from '../synth/world/world.ts';
+import { worldInput } from '../synth/world/tensors.ts';
+import { l2normalize } from '../core/vector-math.ts';
 
 export const EMERGENT_MODALITIES = ['audio', 'depth', 'thermal', 'imu'] as const;
 export type EmergentModality = (typeof EMERGENT_MODALITIES)[number];

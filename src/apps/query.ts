@@ -3,6 +3,7 @@
  * multiply by its weight (negated for "minus" inputs), sum, and search by cosine similarity.
  */
 import { MediaError } from '../core/errors.ts';
+import { l2normalize } from '../core/vector-math.ts';
 import { type EmbedBackend, type InputKind, embedInputs } from '../embed/embed.ts';
 import type { SearchHit, VectorStore } from '../store/index.ts';
 
@@ -12,14 +13,6 @@ export interface QueryPart {
   readonly input: string;
   readonly weight?: number;
   readonly negate?: boolean;
-}
-
-export function l2normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const n = Math.sqrt(s);
-  if (n === 0) return v.slice();
-  return v.map((x) => x / n);
 }
 
 /** Σ ± wᵢ · vᵢ/‖vᵢ‖ over the embedded parts, normalised; throws naming any part that failed. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ref } from '../../test/helpers/shared.ts';
 import { CheckpointError } from '../core/errors.ts';
 import { openCheckpoint } from './open.ts';
-import { TENSORS, buildZip, stateDictPickle, torchZip } from './testing.ts';
+import { TENSORS, buildZip, stateDictPickle, torchZip } from '../../test/helpers/checkpoint-builders.ts';
 
 let dir: string;
 before(async () => {

@@ -8,7 +8,7 @@ import { CheckpointError } from '../core/errors.ts';
 import { openCheckpoint } from './open.ts';
 import { unpickle } from './pickle.ts';
 import { PyDict, isList, isTuple } from './pickle-values.ts';
-import { PickleWriter, torchZip } from './testing.ts';
+import { PickleWriter, torchZip } from '../../test/helpers/checkpoint-builders.ts';
 
 const marker = join(tmpdir(), `imagebind-pwned-${process.pid}`);
 

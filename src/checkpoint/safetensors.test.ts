@@ -8,7 +8,7 @@ import { CheckpointError } from '../core/errors.ts';
 import { openCheckpoint } from './open.ts';
 import { SafetensorsReader } from './safetensors.ts';
 import { writeSafetensors, type SafetensorsEntry } from './safetensors-write.ts';
-import { TENSORS, stateDictPickle, torchZip } from './testing.ts';
+import { TENSORS, stateDictPickle, torchZip } from '../../test/helpers/checkpoint-builders.ts';
 
 let dir: string;
 before(async () => {

@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.ts';
 import { openCheckpoint } from './open.ts';
-import { PickleWriter, STORAGES, TENSORS, bytesOf, stateDictPickle, torchZip, writeTensor } from './testing.ts';
+import {
+  PickleWriter,
+  STORAGES,
+  TENSORS,
+  bytesOf,
+  stateDictPickle,
+  torchZip,
+  writeTensor,
+} from '../../test/helpers/checkpoint-builders.ts';
 
 let dir: string;
 before(async () => {

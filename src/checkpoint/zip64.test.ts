@@ -4,7 +4,7 @@ import { open, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from './open.ts';
-import { bytesOf, layoutZip, stateDictPickle, type FakeTensor } from './testing.ts';
+import { bytesOf, layoutZip, stateDictPickle, type FakeTensor } from '../../test/helpers/checkpoint-builders.ts';
 
 test('zip64 archive with tensors beyond 2 GiB and 4 GiB (sparse file)', { timeout: 30_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ckpt-zip64-'));

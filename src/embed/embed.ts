@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBindError, MediaError } from '../core/errors.ts';
+import { l2normalize } from '../core/vector-math.ts';
 import { type Float32Tensor, type Tensor, stack } from '../core/tensor.ts';
 import type { Modality } from '../model/config.ts';
 import { type FileKind, type LoaderOptions, loadFile } from '../preprocess/loaders.ts';
@@ -69,13 +70,6 @@ async function preprocessItem(kind: FileKind, input: MediaInput, loaders: Loader
   }
 }
 
-function normalized(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const n = Math.max(Math.sqrt(s), 1e-12);
-  return v.map((x) => x / n);
-}
-
 function toError(kind: InputKind, index: number, input: MediaInput, e: unknown): ItemError {
   if (!(e instanceof ImageBindError)) throw e;
   return { kind, index, input: describe(input), code: e.code, message: e.message };
@@ -119,7 +113,7 @@ async function embedKind(
     const dim = emb.shape[1];
     ok.forEach((i, j) => {
       const v = emb.data.slice(j * dim, (j + 1) * dim);
-      out[i] = opts.normalize ? normalized(v) : v;
+      out[i] = opts.normalize ? l2normalize(v) : v;
     });
   }
   return out;

@@ -91,16 +91,14 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
   });
 
   app.setNotFoundHandler((req, reply) => {
-    reply
-      .code(404)
-      .send(
-        errorBody({
-          status: 404,
-          code: 'NOT_FOUND',
-          message: `no route ${req.method} ${req.url.split('?')[0]}`,
-          headers: {},
-        }),
-      );
+    reply.code(404).send(
+      errorBody({
+        status: 404,
+        code: 'NOT_FOUND',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        headers: {},
+      }),
+    );
   });
 
   registerInfo(app, ctx);

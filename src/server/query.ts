@@ -3,7 +3,7 @@
  * weighted, negated for "minus", summed, normalised), but inputs may be bytes or a stored item's
  * vector, and all inputs of a query are embedded in one batched call.
  */
-import { l2normalize } from '../apps/query.ts';
+import { l2normalize } from '../core/vector-math.ts';
 import { MediaError } from '../core/errors.ts';
 import type { InputKind, ItemError } from '../embed/embed.ts';
 import type { FileKind } from '../preprocess/loaders.ts';

@@ -18,7 +18,7 @@ const usearch = createRequire(import.meta.url)('usearch') as typeof import('usea
 import type { StoreModality } from './modality.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
 import type { IndexHit, IndexQuery, VectorIndex } from './vector-index.ts';
-import { fromBlob } from './vector-math.ts';
+import { fromBlob } from '../core/vector-math.ts';
 
 export interface AnnOptions {
   /** Searches stay exact below this many stored vectors. */

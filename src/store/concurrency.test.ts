@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { StoreError } from '../core/errors.ts';
 import { openStore } from './open.ts';
-import { seededVector, tempDbPath, testSpace } from './testing.ts';
+import { seededVector, tempDbPath, testSpace } from '../../test/helpers/store.ts';
 import type { ItemInput } from './types.ts';
 
 const DIM = 16;

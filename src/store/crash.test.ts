@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
-import { crashItemVector } from './crash-data.ts';
+import { crashItemVector } from '../../test/helpers/store-crash-data.ts';
 import { openStore } from './open.ts';
-import { cosine, tempDbPath, testSpace } from './testing.ts';
+import { cosine, tempDbPath, testSpace } from '../../test/helpers/store.ts';
 
 const DIM = 64;
 const BATCH = 250;
-const WRITER = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
+const WRITER = fileURLToPath(new URL('../../test/helpers/store-crash-writer.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the writer until it has reported `commits` commits plus a random few ms, then kill -9s it. */

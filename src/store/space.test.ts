@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { StoreError } from '../core/errors.ts';
 import { openStore, type OpenStoreOptions } from './open.ts';
-import { seededVector, tempDbPath, testSpace } from './testing.ts';
+import { seededVector, tempDbPath, testSpace } from '../../test/helpers/store.ts';
 
 function refused(file: string, opts: OpenStoreOptions): StoreError {
   try {

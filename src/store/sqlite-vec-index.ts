@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoreModality } from './modality.ts';
 import type { IndexHit, IndexQuery, VectorIndex } from './vector-index.ts';
-import { fromBlob, toBlob } from './vector-math.ts';
+import { fromBlob, toBlob } from '../core/vector-math.ts';
 
 /** sqlite-vec 0.1.x refuses KNN queries with k above this. */
 const VEC0_MAX_K = 4096;

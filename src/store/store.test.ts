@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { StoreError } from '../core/errors.ts';
 import { openStore } from './open.ts';
 import type { StoreModality } from './modality.ts';
-import { cosine, seededVector, tempDbPath, testSpace } from './testing.ts';
+import { cosine, seededVector, tempDbPath, testSpace } from '../../test/helpers/store.ts';
 import type { ItemInput } from './types.ts';
 
 const DIM = 32;

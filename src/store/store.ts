@@ -5,7 +5,7 @@ import { isStoreModality, type StoreModality } from './modality.ts';
 import type { StoreInfo } from './schema.ts';
 import type { FileState, Item, ItemInput, ListOptions, Metadata, SearchHit, SearchOptions } from './types.ts';
 import type { VectorIndex } from './vector-index.ts';
-import { dot64, normalise } from './vector-math.ts';
+import { dot, normalise } from '../core/vector-math.ts';
 
 interface ItemRow {
   id: number;
@@ -259,7 +259,7 @@ export class VectorStore {
         ? hits.map((h) => ({ ...h }))
         : hits.map((h) => {
             const v = this.index.get(h.id);
-            return { id: h.id, score: v ? dot64(v, query) / norm : h.score };
+            return { id: h.id, score: v ? dot(v, query) / norm : h.score };
           });
       const rows = this.q.byIds.all(JSON.stringify(scored.map((h) => h.id))) as Pick<
         ItemRow,

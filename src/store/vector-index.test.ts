@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from './open.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
-import { cosine, seededVector, tempDbPath, testSpace } from './testing.ts';
+import { cosine, seededVector, tempDbPath, testSpace } from '../../test/helpers/store.ts';
 import type { IndexHit, IndexQuery, VectorIndex } from './vector-index.ts';
 import type { StoreModality } from './modality.ts';
 

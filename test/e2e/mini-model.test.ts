@@ -89,9 +89,9 @@ test(
   'cross-modal search with the mini model: audio→image, text→audio and depth→image find the right class in the top 5 for most held-out queries',
   { timeout: 300_000 },
   async () => {
-    const { World } = await import('../../src/apps/world/world.ts');
-    const { writeSampleFiles, baseName, FILE_SUFFIX } = await import('../../src/apps/world/files.ts');
-    const { CLASSES, NUM_CLASSES } = await import('../../src/apps/world/classes.ts');
+    const { World } = await import('../../src/synth/world/world.ts');
+    const { writeSampleFiles, baseName, FILE_SUFFIX } = await import('../../src/synth/world/files.ts');
+    const { CLASSES, NUM_CLASSES } = await import('../../src/synth/world/classes.ts');
     const { indexPaths } = await import('../../src/apps/indexer.ts');
     const { openModelStore } = await import('../../src/apps/model-store.ts');
     const { searchStore } = await import('../../src/apps/query.ts');

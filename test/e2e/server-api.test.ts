@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBind } from '../../src/embed/imagebind.ts';
-import { l2normalize } from '../../src/apps/query.ts';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { l2normalize } from '../../src/core/vector-math.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { ref } from '../helpers/shared.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
 

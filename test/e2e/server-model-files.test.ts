@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultModelDir } from '../../src/embed/default-model.ts';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { rawGet } from '../helpers/http.ts';
 
 const TOKEN = 'model-files-token-0123';

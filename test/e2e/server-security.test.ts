@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { ref } from '../helpers/shared.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
 import { rawGet } from '../helpers/http.ts';

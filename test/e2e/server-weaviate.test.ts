@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ImageBind } from '../../src/embed/imagebind.ts';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { ref } from '../helpers/shared.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
 

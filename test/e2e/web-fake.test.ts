@@ -8,10 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { chromiumMissing, launchChromium } from '../../src/web/testing/browser.ts';
-import { startFakeApi, type FakeServer } from '../../src/web/testing/fake-api.ts';
-import { makeMediaFolder, type MediaFolder } from '../../src/web/testing/media.ts';
-import { runScenario } from '../../src/web/testing/scenario.ts';
+import { chromiumMissing, launchChromium } from '../helpers/web/browser.ts';
+import { startFakeApi, type FakeServer } from '../helpers/web/fake-api.ts';
+import { makeMediaFolder, type MediaFolder } from '../helpers/web/media.ts';
+import { runScenario } from '../helpers/web/scenario.ts';
 import { ref, repoDir } from '../helpers/shared.ts';
 
 const skip = chromiumMissing();

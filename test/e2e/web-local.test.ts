@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { ImageBind } from '../../src/embed/imagebind.ts';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
-import { SOFTWARE_WEBGPU, chromiumMissing, launchChromium } from '../../src/web/testing/browser.ts';
-import { makeMediaFolder } from '../../src/web/testing/media.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
+import { SOFTWARE_WEBGPU, chromiumMissing, launchChromium } from '../helpers/web/browser.ts';
+import { makeMediaFolder } from '../helpers/web/media.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ref } from '../helpers/shared.ts';
 

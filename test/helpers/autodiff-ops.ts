@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { type Tensor, numel } from '../../src/core/tensor.ts';
 import { Rng } from '../../src/core/random.ts';
 import { Graph, type Value } from '../../src/model/graph.ts';
-import { type GradCheckOptions, type GradCheckResult, gradCheck } from '../../src/runtime/grad-check.ts';
+import { type GradCheckOptions, type GradCheckResult, gradCheck } from '../../src/train/grad-check.ts';
 import { inferShapes } from '../../src/model/autodiff/shapes.ts';
 
 export interface CaseInput {

@@ -14,10 +14,10 @@ import { type ImageBindConfig, resolveConfig } from '../../model/config.ts';
 import { spaceIdentity } from '../../model/convert.ts';
 import type { Manifest } from '../../model/manifest.ts';
 import { type LoaderOptions, loadFile } from '../../preprocess/loaders.ts';
-import { takeRows } from '../train/data.ts';
-import { saveModel } from '../train/export.ts';
-import { computeTargets, withTargets } from '../train/targets.ts';
-import { type StepResult, Trainer } from '../train/trainer.ts';
+import { takeRows } from '../../train/data.ts';
+import { saveModel } from '../../train/export.ts';
+import { computeTargets, withTargets } from '../../train/targets.ts';
+import { type StepResult, Trainer } from '../../train/trainer.ts';
 import type { KindOverrides } from '../media-kind.ts';
 import { type PairProblem, findPairs } from './pairs.ts';
 

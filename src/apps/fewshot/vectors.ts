@@ -4,19 +4,7 @@
  */
 import { ShapeError } from '../../core/errors.ts';
 
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-/** Unit-length float64 copy; a zero vector stays zero (its cosine with anything is 0, not NaN). */
-export function unit(v: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(v);
-  const n = Math.sqrt(dot(out, out));
-  if (n > 1e-12) for (let i = 0; i < out.length; i++) out[i] /= n;
-  return out;
-}
+export { dot, unit64 as unit } from '../../core/vector-math.ts';
 
 /** Numerically stable softmax of `logits / temperature`. */
 export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {

@@ -3,6 +3,7 @@
  * (each L2-normalised, summed, renormalised so both count equally), decodes the image the way the
  * official loader does and runs `locateInImage` with the model's vision encoder.
  */
+import { l2normalize } from '../../core/vector-math.ts';
 import { ConfigError, MediaError, ShapeError } from '../../core/errors.ts';
 import type { Float32Tensor, Tensor } from '../../core/tensor.ts';
 import type { EmbedInputs, EmbedOptions, EmbedOutput, MediaInput } from '../../embed/embed.ts';
@@ -56,10 +57,7 @@ export async function queryEmbedding(
   }
   const sum = new Float32Array(parts[0].length);
   for (const p of parts) for (let i = 0; i < sum.length; i++) sum[i] += p[i];
-  let n = 0;
-  for (const x of sum) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return sum.map((x) => x / n);
+  return l2normalize(sum);
 }
 
 export interface LocateImageResult extends LocateResult {

@@ -6,6 +6,7 @@
  * The vision embedder is a parameter, so the geometry can be tested without a model.
  */
 import { ShapeError } from '../../core/errors.ts';
+import { unit64 } from '../../core/vector-math.ts';
 import { type Float32Tensor, stack } from '../../core/tensor.ts';
 import { type RgbImage, preprocessVisionRgb } from '../../preprocess/vision/index.ts';
 import { type Heatmap, type HeatmapReduce, type ScoredBox, buildHeatmap } from './heatmap.ts';
@@ -50,14 +51,6 @@ export function cropRgb(img: RgbImage, box: Box): RgbImage {
   return { width: box.w, height: box.h, data };
 }
 
-function unitVector(v: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(v);
-  let s = 0;
-  for (const x of out) s += x * x;
-  const n = Math.sqrt(s) || 1;
-  return out.map((x) => x / n);
-}
-
 function cosine(row: Float32Array, q: Float64Array): number {
   let d = 0,
     s = 0;
@@ -75,7 +68,7 @@ export async function locateInImage(
   opts: LocateOptions = {},
 ): Promise<LocateResult> {
   const boxes = slidingWindows(img.width, img.height, opts.scales ?? DEFAULT_SCALES, opts.stride ?? DEFAULT_STRIDE);
-  const q = unitVector(query);
+  const q = unit64(query);
   const batch = Math.max(1, opts.batchSize ?? 16);
   const crops: ScoredBox[] = [];
   for (let i = 0; i < boxes.length; i += batch) {

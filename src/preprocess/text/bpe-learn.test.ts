@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { World } from '../../apps/world/world.ts';
+import { World } from '../../synth/world/world.ts';
 import { countWords, learnMerges } from './bpe-learn.ts';
 import { parseMerges, serializeMerges } from './bpe-vocab.ts';
 import { cleanText, preTokenize } from './clean.ts';

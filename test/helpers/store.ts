@@ -2,8 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../core/random.ts';
-import type { SpaceIdentity } from './schema.ts';
+import { Rng } from '../../src/core/random.ts';
+import type { SpaceIdentity } from '../../src/store/schema.ts';
 
 export function tempDbPath(name = 'store.db'): string {
   return join(mkdtempSync(join(tmpdir(), 'imagebind-store-')), name);

@@ -3,14 +3,14 @@
  * (loss, embeddings and every gradient), global-norm clipping and AdamW in TypeScript.
  * Deterministic given the seed (init, data order) when run single-threaded.
  */
-import { TrainingError } from '../../core/errors.ts';
-import type { Float32Tensor, Tensor } from '../../core/tensor.ts';
-import { modalityArch } from '../../model/architecture.ts';
-import type { ImageBindConfig, Modality } from '../../model/config.ts';
-import { gradName } from '../../model/autodiff/gradient.ts';
-import type { Manifest } from '../../model/manifest.ts';
+import { TrainingError } from '../core/errors.ts';
+import type { Float32Tensor, Tensor } from '../core/tensor.ts';
+import { modalityArch } from '../model/architecture.ts';
+import type { ImageBindConfig, Modality } from '../model/config.ts';
+import { gradName } from '../model/autodiff/gradient.ts';
+import type { Manifest } from '../model/manifest.ts';
 import { type AdamWOptions, type AdamWState, adamwStep, clipGlobalNorm, newAdamWState } from './adamw.ts';
-import { loadTrainState, saveTrainState } from './checkpoint.ts';
+import { loadTrainState, saveTrainState } from './train-state.ts';
 import { type Batch, type Dataset, batchIndices } from './data.ts';
 import { saveModel } from './export.ts';
 import {
@@ -26,7 +26,7 @@ import {
 import { type ParamMap, decays, initParams } from './params.ts';
 import { ProgressLine } from './progress.ts';
 import { learningRate } from './schedule.ts';
-import { GraphSession } from '../../runtime/graph-session.ts';
+import { GraphSession } from './graph-session.ts';
 
 export interface TrainOptions {
   readonly config: ImageBindConfig;

@@ -2,12 +2,12 @@
  * Child process for crash.test.ts: appends numbered batches to a store forever, printing
  * "committed <n>" after each commit, until it is killed.
  *
- *   node --import tsx src/store/crash-writer.ts <db> <dim> <batchSize> <firstBatch>
+ *   node --import tsx test/helpers/store-crash-writer.ts <db> <dim> <batchSize> <firstBatch>
  */
-import { openStore } from './open.ts';
-import { crashItemVector } from './crash-data.ts';
-import { testSpace } from './testing.ts';
-import type { ItemInput } from './types.ts';
+import { openStore } from '../../src/store/open.ts';
+import { crashItemVector } from './store-crash-data.ts';
+import { testSpace } from './store.ts';
+import type { ItemInput } from '../../src/store/types.ts';
 
 const [file, dimArg, sizeArg, firstArg] = process.argv.slice(2);
 const dim = Number(dimArg);

@@ -2,10 +2,10 @@
  * Parameters by official key, as the in-memory state dict that `memoryCheckpoint` wraps.
  * Initial values come from `randomCheckpoint` (official initialiser scales, seeded per key).
  */
-import type { MemoryTensor } from '../../checkpoint/memory.ts';
-import type { ImageBindConfig, Modality } from '../../model/config.ts';
-import type { InitializerDef } from '../../model/graph.ts';
-import { randomCheckpoint } from '../../model/random-init.ts';
+import type { MemoryTensor } from '../checkpoint/memory.ts';
+import type { ImageBindConfig, Modality } from '../model/config.ts';
+import type { InitializerDef } from '../model/graph.ts';
+import { randomCheckpoint } from '../model/random-init.ts';
 
 export type ParamMap = Map<string, MemoryTensor>;
 

@@ -3,13 +3,13 @@
  * (so train/inference parity is structural), the symmetric InfoNCE loss, and the backward pass.
  * Trainable weights are graph inputs under their official keys; frozen ones are inline constants.
  */
-import { modalityArch } from '../../model/architecture.ts';
-import { buildEncoder } from '../../model/build.ts';
-import type { ImageBindConfig, Modality } from '../../model/config.ts';
-import { Graph, type InitializerDef, type InlineData, absorbGraph, bindWeights } from '../../model/graph.ts';
-import { gradientGraph } from '../../model/autodiff/gradient.ts';
+import { modalityArch } from '../model/architecture.ts';
+import { buildEncoder } from '../model/build.ts';
+import type { ImageBindConfig, Modality } from '../model/config.ts';
+import { Graph, type InitializerDef, type InlineData, absorbGraph, bindWeights } from '../model/graph.ts';
+import { gradientGraph } from '../model/autodiff/gradient.ts';
 import { symmetricInfoNce } from './loss.ts';
-import { TrainingError } from '../../core/errors.ts';
+import { TrainingError } from '../core/errors.ts';
 
 /**
  * (a) joint: two trainable encoders, e.g. text (query, with its learnable logit scale) against

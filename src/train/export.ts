@@ -2,10 +2,10 @@
  * Trained weights → a model directory the inference engine reads unchanged: the parameters keep
  * their official keys and go through the same converter as a `.pth`.
  */
-import { memoryCheckpoint } from '../../checkpoint/memory.ts';
-import type { ImageBindConfig, Modality } from '../../model/config.ts';
-import { convertCheckpoint } from '../../model/convert.ts';
-import type { Manifest } from '../../model/manifest.ts';
+import { memoryCheckpoint } from '../checkpoint/memory.ts';
+import type { ImageBindConfig, Modality } from '../model/config.ts';
+import { convertCheckpoint } from '../model/convert.ts';
+import type { Manifest } from '../model/manifest.ts';
 import type { ParamMap } from './params.ts';
 
 export interface SaveModelOptions {

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TrainingError } from '../../core/errors.ts';
+import { TrainingError } from '../core/errors.ts';
 import { type Dataset, tensorDataset } from './data.ts';
 import { Trainer, type TrainOptions } from './trainer.ts';
-import { tinyConfig } from './testing.ts';
-import { classDataset } from './toy.ts';
+import { tinyConfig } from '../../test/helpers/train-configs.ts';
+import { classDataset } from '../../test/helpers/train-toy.ts';
 
 const config = tinyConfig();
 const data = classDataset(config, ['audio'], 32, 4);

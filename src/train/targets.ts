@@ -2,12 +2,16 @@
  * Frozen target embeddings for the binding setup: every item's image embedded once by the frozen
  * vision encoder through the inference engine, kept in memory and optionally cached as .npy.
  */
-import { ShapeError, TrainingError } from '../../core/errors.ts';
-import { readNpy, writeNpy } from '../../core/npy.ts';
-import type { Float32Tensor, Tensor } from '../../core/tensor.ts';
-import type { ImageBind } from '../../embed/imagebind.ts';
-import type { Modality } from '../../model/config.ts';
+import { ShapeError, TrainingError } from '../core/errors.ts';
+import { readNpy, writeNpy } from '../core/npy.ts';
+import type { Float32Tensor, Tensor } from '../core/tensor.ts';
+import type { Modality } from '../model/config.ts';
 import type { Dataset } from './data.ts';
+
+/** What targets need of a loaded model (ImageBind has it): one encoder run on a preprocessed batch. */
+export interface TensorEncoder {
+  embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor>;
+}
 
 export interface TargetOptions {
   /** Items per encoder call. */
@@ -18,7 +22,7 @@ export interface TargetOptions {
 }
 
 export async function computeTargets(
-  model: ImageBind,
+  model: TensorEncoder,
   size: number,
   images: (indices: readonly number[]) => Promise<Tensor>,
   o: TargetOptions = {},

@@ -1,19 +1,19 @@
 /**
  * Training throughput of a plausible mini ImageBind per modality (batch 32, 2 threads by default):
- * `node --import tsx src/apps/train/bench-throughput.ts [batch] [threads] [steps]`. Prints a
+ * `node --import tsx bench/train-throughput.ts [batch] [threads] [steps]`. Prints a
  * markdown table; also times one large MatMul to give onnxruntime's raw GFLOP/s on this machine.
  */
 import { cpus } from 'node:os';
-import { Rng } from '../../core/random.ts';
-import type { Tensor } from '../../core/tensor.ts';
-import { modalityArch } from '../../model/architecture.ts';
-import { type Modality, resolveConfig } from '../../model/config.ts';
-import { Graph } from '../../model/graph.ts';
-import { tensorDataset } from './data.ts';
-import type { TrainSetup } from './graph.ts';
-import { GraphSession } from '../../runtime/graph-session.ts';
-import { randomInput } from './testing.ts';
-import { Trainer } from './trainer.ts';
+import { Rng } from '../src/core/random.ts';
+import type { Tensor } from '../src/core/tensor.ts';
+import { modalityArch } from '../src/model/architecture.ts';
+import { type Modality, resolveConfig } from '../src/model/config.ts';
+import { Graph } from '../src/model/graph.ts';
+import { tensorDataset } from '../src/train/data.ts';
+import type { TrainSetup } from '../src/train/graph.ts';
+import { GraphSession } from '../src/train/graph-session.ts';
+import { randomInput } from '../test/helpers/train-configs.ts';
+import { Trainer } from '../src/train/trainer.ts';
 
 const [batch, threads, steps] = [
   Number(process.argv[2] ?? 32),

@@ -4,7 +4,7 @@
  */
 import { type Float32Tensor, type Int64Tensor, type Tensor, numel } from '../../core/tensor.ts';
 import type { ClipTokenizer } from '../../preprocess/text/index.ts';
-import { type Dataset, imagesToClips, takeRows } from '../train/data.ts';
+import { type Dataset, imagesToClips, takeRows } from '../../train/data.ts';
 import type { World } from '../world/world.ts';
 import { worldInput } from '../world/tensors.ts';
 

@@ -8,8 +8,8 @@
  */
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TrainingError } from '../../core/errors.ts';
-import type { ImageBindConfig } from '../../model/config.ts';
+import { TrainingError } from '../core/errors.ts';
+import type { ImageBindConfig } from '../model/config.ts';
 import type { AdamWState } from './adamw.ts';
 import type { TrainSetup } from './graph.ts';
 import type { ParamMap } from './params.ts';

@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { OPSET } from '../model/convert.ts';
 import type { Graph } from '../model/graph.ts';
 import { serializeModel } from '../model/onnx/serialize.ts';
-import { type BackendSession, createSession } from './backend.ts';
+import { type BackendSession, createSession } from '../runtime/backend.ts';
 
 export interface GraphSessionOptions {
   /** Intra-op threads; 1 makes runs bit-reproducible. */

@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Float32Tensor } from '../../core/tensor.ts';
-import { ImageBind } from '../../embed/imagebind.ts';
-import type { Modality } from '../../model/config.ts';
+import type { Float32Tensor } from '../core/tensor.ts';
+import { ImageBind } from '../embed/imagebind.ts';
+import type { Modality } from '../model/config.ts';
 import { batchIndices } from './data.ts';
 import type { TrainSetup } from './graph.ts';
 import { Trainer } from './trainer.ts';
-import { tinyConfig } from './testing.ts';
-import { classDataset } from './toy.ts';
+import { tinyConfig } from '../../test/helpers/train-configs.ts';
+import { classDataset } from '../../test/helpers/train-toy.ts';
 
 function maxAbsDiff(a: Float32Tensor, b: Float32Tensor): number {
   assert.deepEqual(a.shape, b.shape);

@@ -1,8 +1,8 @@
 /** Shared by the training tests and benchmarks: tiny configs and random official-shaped inputs. */
-import { Rng } from '../../core/random.ts';
-import { type Tensor, numel } from '../../core/tensor.ts';
-import type { ModalityArch } from '../../model/architecture.ts';
-import { type ImageBindConfig, resolveConfig } from '../../model/config.ts';
+import { Rng } from '../../src/core/random.ts';
+import { type Tensor, numel } from '../../src/core/tensor.ts';
+import type { ModalityArch } from '../../src/model/architecture.ts';
+import { type ImageBindConfig, resolveConfig } from '../../src/model/config.ts';
 
 export function tinyConfig(over: Record<string, unknown> = {}): ImageBindConfig {
   return resolveConfig({

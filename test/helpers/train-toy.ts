@@ -2,12 +2,12 @@
  * A learnable toy task for tests and benchmarks: K classes, each with a random prototype input
  * and a random unit target embedding; item i is its class prototype plus noise.
  */
-import { Rng } from '../../core/random.ts';
-import { type Float32Tensor, type Tensor, numel } from '../../core/tensor.ts';
-import { modalityArch } from '../../model/architecture.ts';
-import type { ImageBindConfig, Modality } from '../../model/config.ts';
-import { type Dataset, tensorDataset } from './data.ts';
-import { randomInput } from './testing.ts';
+import { Rng } from '../../src/core/random.ts';
+import { type Float32Tensor, type Tensor, numel } from '../../src/core/tensor.ts';
+import { modalityArch } from '../../src/model/architecture.ts';
+import type { ImageBindConfig, Modality } from '../../src/model/config.ts';
+import { type Dataset, tensorDataset } from '../../src/train/data.ts';
+import { randomInput } from './train-configs.ts';
 
 export function classDataset(
   config: ImageBindConfig,

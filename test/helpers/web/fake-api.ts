@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { webAssets } from '../assets.ts';
+import { webAssets } from '../../../src/web/assets.ts';
 
 export interface FakeItem {
   id: number;

@@ -4,14 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../core/random.ts';
-import type { Tensor } from '../../core/tensor.ts';
-import { modalityArch } from '../../model/architecture.ts';
-import { MODALITIES, type Modality } from '../../model/config.ts';
+import { Rng } from '../core/random.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { modalityArch } from '../model/architecture.ts';
+import { MODALITIES, type Modality } from '../model/config.ts';
 import { TARGET_INPUT, type TrainSetup, buildLossGraph, inputName, setupModalities } from './graph.ts';
 import { initParams } from './params.ts';
-import { randomInput, tinyConfig } from './testing.ts';
-import { gradCheck } from '../../runtime/grad-check.ts';
+import { randomInput, tinyConfig } from '../../test/helpers/train-configs.ts';
+import { gradCheck } from './grad-check.ts';
 
 const config = tinyConfig();
 

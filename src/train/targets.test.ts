@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../../core/random.ts';
-import { ImageBind } from '../../embed/imagebind.ts';
-import { modalityArch } from '../../model/architecture.ts';
+import { Rng } from '../core/random.ts';
+import { ImageBind } from '../embed/imagebind.ts';
+import { modalityArch } from '../model/architecture.ts';
 import { batchIndices, tensorDataset } from './data.ts';
 import { saveModel } from './export.ts';
 import { initParams } from './params.ts';
 import { computeTargets, withTargets } from './targets.ts';
 import { Trainer } from './trainer.ts';
-import { randomInput, tinyConfig } from './testing.ts';
+import { randomInput, tinyConfig } from '../../test/helpers/train-configs.ts';
 
 test('targets: frozen vision embeddings are computed once, cached to .npy, and feed a binding run', async () => {
   const config = tinyConfig();
@@ -62,7 +62,7 @@ test('targets: frozen vision embeddings are computed once, cached to .npy, and f
 
 test('joint: text + vision training updates the learnable text logit scale, not the fixed ones', async () => {
   const config = tinyConfig();
-  const { classDataset } = await import('./toy.ts');
+  const { classDataset } = await import('../../test/helpers/train-toy.ts');
   const data = classDataset(config, ['text', 'vision'], 8, 4, 3, false);
   const t = await Trainer.create({
     config,

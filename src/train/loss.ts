@@ -5,7 +5,7 @@
  * by the modality's logit scale 1/τ; `k` (image or text) is normalised here, so
  * q·kᵀ = cos(q, k)/τ.
  */
-import { type Graph, type Value, attr } from '../../model/graph.ts';
+import { type Graph, type Value, attr } from '../model/graph.ts';
 
 /** F.normalize(x, dim=-1, eps=1e-12), the same ops as the encoders' post-processor. */
 export function l2Normalize(g: Graph, x: Value, local = 'unit'): Value {

@@ -1,4 +1,5 @@
-import { StoreError } from '../core/errors.ts';
+/** The project's one home for vector arithmetic on embeddings. */
+import { StoreError } from './errors.ts';
 
 /**
  * Unit vector and original L2 norm. The norm is kept because ImageBind's heads end in a
@@ -19,11 +20,28 @@ export function normalise(v: Float32Array, what: string): { unit: Float32Array; 
   return { unit, norm };
 }
 
-/** Dot product accumulated in float64, so re-scored results do not carry float32 summation error. */
-export function dot64(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
+/** Dot product accumulated in float64, so scores do not carry float32 summation error. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
+}
+
+/**
+ * `v / max(‖v‖, 1e-12)` as a new Float32Array: torch's `F.normalize`, which ImageBind's heads use, so a
+ * zero vector stays zero instead of becoming NaN.
+ */
+export function l2normalize(v: Float32Array): Float32Array {
+  const n = Math.max(Math.sqrt(dot(v, v)), 1e-12);
+  return v.map((x) => x / n);
+}
+
+/** Unit-length float64 copy (for sums over many vectors); a zero vector stays zero. */
+export function unit64(v: ArrayLike<number>): Float64Array {
+  const out = Float64Array.from(v);
+  const n = Math.max(Math.sqrt(dot(out, out)), 1e-12);
+  for (let i = 0; i < out.length; i++) out[i] /= n;
+  return out;
 }
 
 /** A view of a Float32Array's bytes, as SQLite BLOB parameters want. */

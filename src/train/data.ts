@@ -3,10 +3,10 @@
  * indices into a batch of official input tensors (the synthetic world, folders of files, or
  * tensors already in memory all fit), plus the seeded sample order.
  */
-import { TrainingError } from '../../core/errors.ts';
-import { Rng } from '../../core/random.ts';
-import { type Float32Tensor, type Tensor, numel } from '../../core/tensor.ts';
-import type { Modality } from '../../model/config.ts';
+import { TrainingError } from '../core/errors.ts';
+import { Rng } from '../core/random.ts';
+import { type Float32Tensor, type Tensor, numel } from '../core/tensor.ts';
+import type { Modality } from '../model/config.ts';
 
 export interface Batch {
   /**
