@@ -36,6 +36,8 @@ async function buildProgram(): Promise<{ program: Command; rewrites: Map<string,
 /** Runs the CLI and returns the exit code; never throws for user errors. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // The library's debug log (core/debug.ts: which decoder served each file, ...); workers inherit it.
+  if (debug) process.env.IMAGEBIND_DEBUG ??= '1';
   try {
     const { program, rewrites } = await buildProgram();
     const rewrite = rewrites.get(argv[2] ?? '');

@@ -43,25 +43,27 @@ function mediaError(code: string, file: string) {
   return (e: unknown) => e instanceof MediaError && e.code === code && e.message.includes(file);
 }
 
-test('compressed formats and video soundtracks decode through ffmpeg at their native rate', async (t) => {
+test('compressed formats decode through sox (what libsox reads) or ffmpeg (the rest) at their native rate', async (t) => {
   const src = join(dir, 'src.wav');
   writeFileSync(src, encodeWav([sine(440, 44100, 1), sine(440, 44100, 1, 0.25)], 44100));
-  const formats: [string, string[], number, number][] = [
-    ['tone.mp3', ['-c:a', 'libmp3lame', '-b:a', '128k'], 44100, 2],
-    ['tone.flac', ['-c:a', 'flac'], 44100, 2],
-    ['tone.ogg', ['-c:a', 'libvorbis'], 44100, 2],
-    ['tone.opus', ['-c:a', 'libopus', '-ac', '1'], 48000, 1],
-    ['tone.m4a', ['-c:a', 'aac'], 44100, 2],
-    ['rf64.wav', ['-c:a', 'pcm_s16le', '-rf64', 'always'], 44100, 2], // decoded by wav.ts, not ffmpeg
-    ['s24_extensible.wav', ['-c:a', 'pcm_s24le', '-ac', '1'], 44100, 1],
-    ['tone.avi', ['-c:a', 'pcm_s16le'], 44100, 2], // RIFF but not WAVE: routed to ffmpeg
+  const formats: [string, string[], number, number, string][] = [
+    ['tone.mp3', ['-c:a', 'libmp3lame', '-b:a', '128k'], 44100, 2, 'sox'],
+    ['tone.flac', ['-c:a', 'flac'], 44100, 2, 'sox'],
+    ['tone.ogg', ['-c:a', 'libvorbis'], 44100, 2, 'sox'],
+    ['tone.aiff', ['-c:a', 'pcm_s16be'], 44100, 2, 'sox'],
+    ['tone.opus', ['-c:a', 'libopus', '-ac', '1'], 48000, 1, 'ffmpeg'],
+    ['tone.m4a', ['-c:a', 'aac'], 44100, 2, 'ffmpeg'],
+    ['rf64.wav', ['-c:a', 'pcm_s16le', '-rf64', 'always'], 44100, 2, 'wav'], // decoded by wav.ts
+    ['s24_extensible.wav', ['-c:a', 'pcm_s24le', '-ac', '1'], 44100, 1, 'wav'],
+    ['tone.avi', ['-c:a', 'pcm_s16le'], 44100, 2, 'ffmpeg'], // RIFF but not WAVE: routed to ffmpeg
   ];
-  for (const [name, codec, rate, channels] of formats) {
+  for (const [name, codec, rate, channels, decoder] of formats) {
     await t.test(name, async (st) => {
       const out = join(dir, name);
       if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, ...codec, out]))
         return st.skip(`ffmpeg cannot encode ${name} here`);
       const d = await decodeAudioFile(out);
+      assert.equal(d.decoder, decoder);
       assert.equal(d.sampleRate, rate);
       assert.equal(d.channels.length, channels);
       const seconds = d.channels[0].length / rate;
@@ -78,14 +80,28 @@ test('compressed formats and video soundtracks decode through ffmpeg at their na
     assert.equal(d.channels[0].length, 22050);
     assert.ok(toneEnergy(d.channels[0], 1000, 22050) > 0.99);
   });
-  await t.test('µ-law WAV falls back to ffmpeg; decoded-size guard', async (st) => {
+  await t.test('µ-law WAV goes to sox, or ffmpeg without sox; decoded-size limit on both', async (st) => {
     const out = join(dir, 'mulaw.wav');
     if (!sh('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, '-c:a', 'pcm_mulaw', out]))
       return st.skip('no pcm_mulaw encoder');
     const d = await decodeAudioFile(out);
+    assert.equal(d.decoder, 'sox');
     assert.equal(d.channels[0].length, 44100);
     assert.ok(toneEnergy(d.channels[0], 440, 44100) > 0.99);
-    await assert.rejects(decodeAudioFile(out, { maxDecodedBytes: 1000 }), mediaError('AUDIO_TOO_LONG', out));
+    const viaFfmpeg = await decodeAudioFile(out, { soxPath: join(dir, 'no-such-sox') });
+    assert.equal(viaFfmpeg.decoder, 'ffmpeg');
+    assert.equal(viaFfmpeg.channels[0].length, 44100);
+    for (const soxPath of [undefined, join(dir, 'no-such-sox')]) {
+      await assert.rejects(decodeAudioFile(out, { soxPath, limits: { maxAudioBytes: 1000 } }), (e: unknown) => {
+        assert.ok(e instanceof MediaError && e.code === 'AUDIO_BYTES_LIMIT', String(e));
+        assert.match(e.message, /maxAudioBytes = 1000 bytes.*IMAGEBIND_MAX_AUDIO_BYTES/);
+        return true;
+      });
+      await assert.rejects(
+        decodeAudioFile(out, { soxPath, limits: { maxAudioSeconds: 0.5 } }),
+        mediaError('AUDIO_SECONDS_LIMIT', out),
+      );
+    }
   });
   await t.test('audio track of an MP4 video', async (st) => {
     const out = join(dir, 'clip.mp4');
@@ -162,7 +178,7 @@ test('bad inputs give typed errors that name the file', async (t) => {
       return st.skip('no mp4 encoder');
     await assert.rejects(loadAudioFile(mute), mediaError('AUDIO_NO_STREAM', mute));
   });
-  const mp3ish = wav('x.mp3', new TextEncoder().encode('ID3 fake'));
+  const mp3ish = wav('x.m4a', new TextEncoder().encode('\0\0\0\x20ftypM4A fake'));
   await assert.rejects(
     decodeAudioFile(mp3ish, { ffprobePath: join(dir, 'no-such-ffprobe') }),
     (e: unknown) =>

@@ -1,87 +1,65 @@
 /**
- * Audio file → channels x samples. WAV is decoded in-process (wav.ts, torchaudio's scaling);
- * everything else (MP3, FLAC, OGG/Opus, M4A/AAC, the audio track of a video, WAV encodings
- * wav.ts does not handle) goes through the system `ffmpeg`, keeping the native rate and
- * channel count, as 32-bit float. Compressed formats will not match torchaudio bit for bit
- * (decoders differ in delay handling), which is why WAV never goes through ffmpeg.
+ * Audio file → channels x samples, the way the official loader (torchaudio 0.13, sox_io back end)
+ * gets them:
+ *  - WAV (PCM 8/16/24/32, float 32/64) in TypeScript (wav.ts), bit-exact with libsox;
+ *  - every other format libsox reads (MP3 via libmad, Ogg Vorbis, FLAC, AIFF, AU, WAV encodings
+ *    wav.ts does not decode, ...) through the `sox` command, as 32-bit integer samples converted
+ *    with libsox's own SOX_SAMPLE_TO_FLOAT_32BIT, so decoder delay, padding and rounding are
+ *    libsox's (see sniff.ts for the routing);
+ *  - what sox cannot read (AAC/M4A, Opus, the sound of a video) through `ffmpeg`, as torchaudio
+ *    falls back to ffmpeg too. Without `sox` installed, its formats go to ffmpeg as well (close,
+ *    not identical: MP3 and Vorbis decoders differ in delay handling).
+ * Each file's decoder is logged under IMAGEBIND_DEBUG (`--debug`). Every path checks the audio
+ * limits (budget.ts) from the header before it allocates, and caps what a child process may send.
  */
-import { spawn } from 'node:child_process';
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
+import { debugLog } from '../../core/debug.ts';
 import { ImageBindError, MediaError } from '../../core/errors.ts';
-import { decodeWav, looksLikeWav, type DecodedAudio } from './wav.ts';
+import { limitError, limitValue } from '../../core/limits.ts';
+import { type AudioLimits, checkAudioBudget, checkSampleRate } from './budget.ts';
+import { runTool } from './run-tool.ts';
+import { type SoxType, soxTypeOf } from './sniff.ts';
+import { type DecodedAudio, decodeWavFrames, parseWavHeader, soxSampleToFloat, type WavLayout } from './wav.ts';
 
 export interface DecodeOptions {
-  /** Kill ffmpeg/ffprobe after this long (default 120 s). */
+  /** Kill sox/ffmpeg/ffprobe after this long (default 120 s). */
   timeoutMs?: number;
   ffmpegPath?: string;
   ffprobePath?: string;
-  /** Refuse decoded audio larger than this many bytes of float32 (default 1 GiB, ~93 min of 48 kHz stereo). */
+  soxPath?: string;
+  /** Overrides of maxSampleRate, maxAudioSeconds and maxAudioBytes (core/limits.ts). */
+  limits?: AudioLimits;
+  /** @deprecated use limits.maxAudioBytes; kept for callers written before the limits table. */
   maxDecodedBytes?: number;
 }
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
+/** Which decoder produced a waveform (for --debug and tests). */
+export type AudioDecoder = 'wav' | 'sox' | 'ffmpeg';
+export type DecodedAudioFile = DecodedAudio & { readonly decoder: AudioDecoder };
+
+const HEAD_BYTES = 64 * 1024;
+/** A WAV whose fmt chunk lies further in than this is refused rather than read whole. */
+const MAX_WAV_HEADER = 16 * 1024 * 1024;
+/** WAV samples are read and converted this many bytes at a time. */
+const WAV_CHUNK = 4 * 1024 * 1024;
+
+function limitsOf(opts: DecodeOptions): AudioLimits {
+  return { ...opts.limits, maxAudioBytes: opts.limits?.maxAudioBytes ?? opts.maxDecodedBytes };
 }
 
-function run(cmd: string, args: string[], timeoutMs: number, path: string, maxBytes = Infinity): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let timedOut = false;
-    let tooBig = false;
-    let size = 0;
-    // Own timer rather than spawn's `timeout`: that one is not cleared when the spawn itself
-    // fails (ENOENT), which would keep the event loop alive for the whole timeout.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > maxBytes) {
-        tooBig = true;
-        child.kill('SIGKILL');
-      } else out.push(b);
-    });
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (e.code === 'ENOENT') {
-        reject(
-          new MediaError(
-            'FFMPEG_NOT_FOUND',
-            `${path}: decoding this format needs '${cmd}', which is not installed or not on PATH. Install ffmpeg (apt-get install ffmpeg), or convert the file to WAV.`,
-            { cause: e },
-          ),
-        );
-      } else
-        reject(new MediaError('AUDIO_DECODE_FAILED', `${path}: could not run '${cmd}': ${e.message}.`, { cause: e }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8');
-      if (tooBig) {
-        reject(
-          new MediaError(
-            'AUDIO_TOO_LONG',
-            `${path}: the decoded audio exceeds ${maxBytes} bytes. Trim the file, or raise maxDecodedBytes.`,
-          ),
-        );
-      } else if (timedOut) {
-        reject(
-          new MediaError(
-            'AUDIO_DECODE_TIMEOUT',
-            `${path}: '${cmd}' did not finish within ${timeoutMs / 1000} s and was stopped. Check the file, or raise timeoutMs.`,
-          ),
-        );
-      } else resolvePromise({ code, signal, stdout: Buffer.concat(out), stderr });
-    });
-  });
+/** The most bytes of 4-byte samples a child may send: the bytes limit, or the seconds limit at `rate`. */
+function streamCap(rate: number, channels: number, limits: AudioLimits): number {
+  const seconds = limitValue('maxAudioSeconds', limits.maxAudioSeconds);
+  // One second of slack, so an over-long stream is measured (and named) by checkAudioBudget.
+  return Math.min(limitValue('maxAudioBytes', limits.maxAudioBytes), Math.ceil((seconds + 1) * rate) * channels * 4);
+}
+
+/** A decoder sent more than streamCap allows: name the limit it passed. */
+function overCap(bytes: number, channels: number, rate: number, path: string, limits: AudioLimits): never {
+  checkAudioBudget(Math.floor(bytes / (4 * channels)), channels, rate, path, limits);
+  const max = limitValue('maxAudioBytes', limits.maxAudioBytes);
+  throw limitError(MediaError, 'maxAudioBytes', path, `more than ${bytes}`, max, 'Trim the file.');
 }
 
 function lastLine(text: string): string {
@@ -92,12 +70,31 @@ function lastLine(text: string): string {
   return lines.length ? lines[lines.length - 1] : 'no message';
 }
 
+/** Interleaved 4-byte samples → one Float32Array per channel; `conv` maps each raw sample. */
+function deinterleave(bytes: Buffer, channels: number, read: (v: DataView, at: number) => number): Float32Array[] {
+  const frames = Math.floor(bytes.length / (4 * channels));
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = Array.from({ length: channels }, () => new Float32Array(frames));
+  for (let i = 0, p = 0; i < frames; i++) for (let c = 0; c < channels; c++, p += 4) out[c][i] = read(v, p);
+  return out;
+}
+
+function checkStreamFormat(path: string, tool: string, rate: number, channels: number): void {
+  if (!(Number.isInteger(rate) && rate > 0 && Number.isInteger(channels) && channels > 0 && channels <= 1024)) {
+    throw new MediaError(
+      'AUDIO_UNSUPPORTED',
+      `${path}: ${tool} reports rate ${rate} and ${channels} channels. Re-encode it (e.g. ffmpeg -i in out.wav).`,
+    );
+  }
+}
+
 /** Decodes any format ffmpeg can read, at its native rate and channel count. */
-export async function decodeWithFfmpeg(path: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
+export async function decodeWithFfmpeg(path: string, opts: DecodeOptions = {}): Promise<DecodedAudioFile> {
   const timeout = opts.timeoutMs ?? 120_000;
+  const limits = limitsOf(opts);
   // The file: protocol keeps names like 'http://x' or 'concat:a|b' from being read as URLs.
   const input = `file:${resolvePath(path)}`;
-  const probe = await run(
+  const probe = await runTool(
     opts.ffprobePath ?? 'ffprobe',
     [
       '-v',
@@ -111,8 +108,7 @@ export async function decodeWithFfmpeg(path: string, opts: DecodeOptions = {}): 
       '-i',
       input,
     ],
-    timeout,
-    path,
+    { timeoutMs: timeout, path, maxBytes: 1 << 20 },
   );
   if (probe.code !== 0) {
     throw new MediaError(
@@ -131,89 +127,191 @@ export async function decodeWithFfmpeg(path: string, opts: DecodeOptions = {}): 
     throw new MediaError('AUDIO_NO_STREAM', `${path}: the file has no audio stream. Use a file that contains sound.`);
   const rate = Number(stream.sample_rate);
   const channels = Number(stream.channels);
-  if (!(Number.isInteger(rate) && rate > 0 && Number.isInteger(channels) && channels > 0)) {
-    throw new MediaError(
-      'AUDIO_UNSUPPORTED',
-      `${path}: the audio stream reports rate ${stream.sample_rate} and ${stream.channels} channels. Re-encode it (e.g. ffmpeg -i in out.wav).`,
-    );
-  }
+  checkStreamFormat(path, 'ffprobe', rate, channels);
+  checkSampleRate(rate, path, limits);
   // -ar/-ac pin the output to the probed values (a no-op normally; guards against decoders that
   // change layout mid-stream, which would otherwise misalign the interleaved samples).
-  const dec = await run(
+  const dec = await runTool(
     opts.ffmpegPath ?? 'ffmpeg',
     [
-      '-nostdin',
-      '-v',
-      'error',
-      '-i',
-      input,
-      '-map',
-      '0:a:0',
-      '-f',
-      'f32le',
-      '-acodec',
-      'pcm_f32le',
-      '-ar',
-      String(rate),
-      '-ac',
-      String(channels),
-      '-',
+      ...['-nostdin', '-v', 'error', '-i', input, '-map', '0:a:0', '-f', 'f32le', '-acodec', 'pcm_f32le'],
+      ...['-ar', String(rate), '-ac', String(channels), '-'],
     ],
-    timeout,
-    path,
-    opts.maxDecodedBytes ?? 2 ** 30,
+    { timeoutMs: timeout, path, maxBytes: streamCap(rate, channels, limits) },
   );
+  if (dec.tooBig) overCap(dec.bytesSeen, channels, rate, path, limits);
   if (dec.code !== 0) {
     throw new MediaError(
       'AUDIO_DECODE_FAILED',
       `${path}: ffmpeg could not decode the audio (${lastLine(dec.stderr)}). Check the file or re-encode it.`,
     );
   }
-  const frames = Math.floor(dec.stdout.length / (4 * channels));
-  const aligned = new Float32Array(frames * channels);
-  new Uint8Array(aligned.buffer).set(dec.stdout.subarray(0, aligned.byteLength));
-  const out = Array.from({ length: channels }, () => new Float32Array(frames));
-  for (let i = 0, p = 0; i < frames; i++) for (let c = 0; c < channels; c++) out[c][i] = aligned[p++];
-  return { sampleRate: rate, channels: out };
+  const out = deinterleave(dec.stdout, channels, (v, p) => v.getFloat32(p, true));
+  checkAudioBudget(out[0].length, channels, rate, path, limits);
+  return { sampleRate: rate, channels: out, decoder: 'ffmpeg' };
+}
+
+/** The input file's rate, channels and (when known) length in samples per channel, from `sox -V3`'s stderr. */
+function parseSoxHeader(text: string): { rate: number; channels: number; samples?: number } | undefined {
+  const at = text.indexOf('Input File');
+  const end = text.indexOf('Output File', at);
+  if (at < 0 || end < 0) return undefined;
+  const block = text.slice(at, end);
+  const field = (name: string): string | undefined => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(block)?.[1];
+  const samples = /=\s*(\d+)\s+samples/.exec(field('Duration') ?? '')?.[1];
+  return {
+    rate: Number(field('Sample Rate')),
+    channels: Number(field('Channels')),
+    samples: samples === undefined ? undefined : Number(samples),
+  };
+}
+
+/**
+ * Decodes a file libsox reads (`type` is its libsox format) as the official loader does: libsox's
+ * 32-bit samples, then SOX_SAMPLE_TO_FLOAT_32BIT. Throws SOX_NOT_FOUND when `sox` is missing.
+ */
+export async function decodeWithSox(path: string, type: SoxType, opts: DecodeOptions = {}): Promise<DecodedAudioFile> {
+  const limits = limitsOf(opts);
+  // An absolute path: sox reads '-x' as an option, '|cmd' as a pipe from a command and URLs through wget.
+  const input = resolvePath(path);
+  // -V3 prints the input's header to stderr before decoding starts: the limits are checked on it
+  // there (and sox stopped), then again on what was actually decoded. -D: never dither.
+  let header: ReturnType<typeof parseSoxHeader>;
+  const dec = await runTool(
+    opts.soxPath ?? 'sox',
+    ['-D', '-V3', '-t', type, input, '-t', 'raw', '-e', 'signed-integer', '-b', '32', '-L', '-'],
+    {
+      timeoutMs: opts.timeoutMs ?? 120_000,
+      path,
+      maxBytes: limitValue('maxAudioBytes', limits.maxAudioBytes),
+      watchStderr: (text) => {
+        if (header) return;
+        header = parseSoxHeader(text);
+        if (!header) return;
+        checkStreamFormat(path, 'sox', header.rate, header.channels);
+        if (header.samples) checkAudioBudget(header.samples, header.channels, header.rate, path, limits);
+        else checkSampleRate(header.rate, path, limits);
+      },
+    },
+  );
+  if (dec.code !== 0 && !dec.tooBig) {
+    throw new MediaError(
+      'AUDIO_DECODE_FAILED',
+      `${path}: sox could not decode this ${type} file (${lastLine(dec.stderr.replace(/^sox INFO.*$/gm, ''))}). Check the file or re-encode it.`,
+    );
+  }
+  header ??= parseSoxHeader(dec.stderr);
+  if (!header) {
+    throw new MediaError('AUDIO_DECODE_FAILED', `${path}: sox did not report the audio format. Check the file.`);
+  }
+  const { rate, channels } = header;
+  checkStreamFormat(path, 'sox', rate, channels);
+  if (dec.tooBig) overCap(dec.bytesSeen, channels, rate, path, limits);
+  const out = deinterleave(dec.stdout, channels, (v, p) => soxSampleToFloat(v.getInt32(p, true)));
+  checkAudioBudget(out[0].length, channels, rate, path, limits);
+  return { sampleRate: rate, channels: out, decoder: 'sox' };
+}
+
+/** sox for its formats, else (or when sox is not installed) ffmpeg. */
+async function decodeExternal(path: string, type: SoxType | undefined, opts: DecodeOptions): Promise<DecodedAudioFile> {
+  if (type !== undefined) {
+    try {
+      const r = await decodeWithSox(path, type, opts);
+      debugLog('audio', `${path}: decoded by sox (libsox format '${type}')`);
+      return r;
+    } catch (e) {
+      if (!(e instanceof ImageBindError && e.code === 'SOX_NOT_FOUND')) throw e;
+      debugLog('audio', `${path}: sox is not installed; decoding this ${type} file with ffmpeg instead`);
+    }
+  }
+  const r = await decodeWithFfmpeg(path, opts);
+  debugLog('audio', `${path}: decoded by ffmpeg`);
+  return r;
+}
+
+/** Reads a WAV by its header first: limits are checked before the samples are read, which then come in chunks. */
+async function decodeWavFile(
+  path: string,
+  fh: import('node:fs/promises').FileHandle,
+  size: number,
+  head: Uint8Array,
+  opts: DecodeOptions,
+): Promise<DecodedAudio> {
+  let parsed = parseWavHeader(head, size, path);
+  while ('need' in parsed) {
+    if (parsed.need > MAX_WAV_HEADER) {
+      throw new MediaError(
+        'AUDIO_WAV_INVALID',
+        `${path}: the WAV header reaches past its first ${MAX_WAV_HEADER} bytes (huge chunks before 'fmt '/'data'). Re-export the file.`,
+      );
+    }
+    const more = new Uint8Array(Math.min(size, Math.max(parsed.need, head.length * 4)));
+    await fh.read(more, 0, more.length, 0);
+    head = more;
+    parsed = parseWavHeader(head, size, path);
+  }
+  const layout: WavLayout = parsed;
+  const f = layout.format;
+  checkAudioBudget(layout.frames, f.channels, f.sampleRate, path, limitsOf(opts));
+  const out = Array.from({ length: f.channels }, () => new Float32Array(layout.frames));
+  const framesPerChunk = Math.max(1, Math.floor(WAV_CHUNK / f.blockAlign));
+  const buf = new Uint8Array(framesPerChunk * f.blockAlign);
+  for (let done = 0; done < layout.frames;) {
+    const want = Math.min(framesPerChunk, layout.frames - done) * f.blockAlign;
+    const { bytesRead } = await fh.read(buf, 0, want, layout.dataStart + done * f.blockAlign);
+    if (bytesRead < want)
+      throw new MediaError('AUDIO_WAV_TRUNCATED', `${path}: the file ended early (it changed while being read?).`);
+    done += decodeWavFrames(buf.subarray(0, want), layout, out, done);
+  }
+  return { sampleRate: f.sampleRate, channels: out };
 }
 
 /** Reads and decodes an audio file; every failure is a `MediaError` naming the file. */
-export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
-  // Sniff the header first so a large video is never read into memory just to hand it to ffmpeg.
-  const head = new Uint8Array(12);
-  let size = 0;
+export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): Promise<DecodedAudioFile> {
+  let fh: import('node:fs/promises').FileHandle;
   try {
-    const fh = await open(path, 'r');
-    try {
-      size = (await fh.stat()).size;
-      await fh.read(head, 0, 12, 0);
-    } finally {
-      await fh.close();
-    }
+    fh = await open(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       throw new MediaError('FILE_NOT_FOUND', `${path}: no such file. Check the path.`, { cause: e });
-    if (code === 'EISDIR')
-      throw new MediaError('FILE_UNREADABLE', `${path}: is a directory, not an audio file.`, { cause: e });
     throw new MediaError('FILE_UNREADABLE', `${path}: cannot read file (${(e as Error).message}).`, { cause: e });
   }
-  if (size === 0)
-    throw new MediaError(
-      'AUDIO_FILE_EMPTY',
-      `${path}: the file is empty (0 bytes). Check that it was written completely.`,
-    );
-  const riffType = String.fromCharCode(...head.subarray(8, 12));
-  // Other RIFF types (AVI) go to ffmpeg; a RIFF file too short to have a type is a broken WAV.
-  if (!looksLikeWav(head) || (size >= 12 && riffType !== 'WAVE')) return decodeWithFfmpeg(path, opts);
-  const bytes = await readFile(path).catch((e: unknown) => {
-    throw new MediaError('FILE_UNREADABLE', `${path}: cannot read file (${(e as Error).message}).`, { cause: e });
-  });
+  let type: SoxType | undefined;
   try {
-    return decodeWav(bytes, path);
-  } catch (e) {
-    // A WAVE encoding wav.ts does not decode (µ-law, ADPCM, ...): ffmpeg can.
-    if (e instanceof ImageBindError && e.code === 'AUDIO_WAV_UNSUPPORTED') return decodeWithFfmpeg(path, opts);
-    throw e;
+    let size: number;
+    let head: Uint8Array;
+    try {
+      const st = await fh.stat();
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      size = st.size;
+      head = new Uint8Array(Math.min(size, HEAD_BYTES));
+      await fh.read(head, 0, head.length, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EISDIR')
+        throw new MediaError('FILE_UNREADABLE', `${path}: is a directory, not an audio file.`, { cause: e });
+      throw new MediaError('FILE_UNREADABLE', `${path}: cannot read file (${(e as Error).message}).`, { cause: e });
+    }
+    if (size === 0)
+      throw new MediaError(
+        'AUDIO_FILE_EMPTY',
+        `${path}: the file is empty (0 bytes). Check that it was written completely.`,
+      );
+    type = soxTypeOf(head);
+    const riff = String.fromCharCode(...head.subarray(0, 4));
+    // A RIFF/RIFX/RF64 file too short to name its type is a broken WAV (wav.ts says so); other RIFF types (AVI) are not audio files.
+    if (type === 'wav' || (['RIFF', 'RIFX', 'RF64'].includes(riff) && size < 12)) {
+      try {
+        const r = await decodeWavFile(path, fh, size, head, opts);
+        debugLog('audio', `${path}: decoded by the TypeScript WAV reader`);
+        return { ...r, decoder: 'wav' };
+      } catch (e) {
+        // A WAVE encoding wav.ts does not decode (µ-law, ADPCM, ...): libsox reads it.
+        if (!(e instanceof ImageBindError && e.code === 'AUDIO_WAV_UNSUPPORTED')) throw e;
+      }
+    }
+  } finally {
+    await fh.close();
   }
+  return decodeExternal(path, type, opts);
 }

@@ -8,9 +8,18 @@ import type { Float32Tensor } from '../../core/tensor.ts';
 import { decodeAudioFile, type DecodeOptions } from './decode.ts';
 import { preprocessWaveform, type AudioOptions } from './pipeline.ts';
 
-export { decodeWav, looksLikeWav, type DecodedAudio } from './wav.ts';
+export { decodeWav, looksLikeWav, parseWavHeader, type DecodedAudio, type WavDecodeOptions } from './wav.ts';
+export { checkAudioBudget, checkSampleRate, type AudioLimits } from './budget.ts';
+export { soxTypeOf, type SoxType } from './sniff.ts';
 export { encodeWav, type WavEncodeOptions } from './wav-encode.ts';
-export { decodeAudioFile, decodeWithFfmpeg, type DecodeOptions } from './decode.ts';
+export {
+  decodeAudioFile,
+  decodeWithFfmpeg,
+  decodeWithSox,
+  type AudioDecoder,
+  type DecodedAudioFile,
+  type DecodeOptions,
+} from './decode.ts';
 export { resample, resampleChannel, resampledLength, type ResampleOptions } from './resample.ts';
 export { sampleClips, exactFraction, type ClipBounds } from './clips.ts';
 export { fbank, fbankWindowSize, type Fbank, type FbankOptions } from './fbank.ts';

@@ -7,7 +7,8 @@ import { MediaError } from '../../core/errors.ts';
 import { float32, type Float32Tensor } from '../../core/tensor.ts';
 import { sampleClips, type ClipBounds } from './clips.ts';
 import { fbank, fbankWindowSize } from './fbank.ts';
-import { resample } from './resample.ts';
+import { type AudioLimits, checkAudioBudget, checkAudioBytes, checkSampleRate } from './budget.ts';
+import { resample, resampledLength } from './resample.ts';
 
 export interface AudioOptions {
   /** Rate the model expects (data.py `sample_rate`). */
@@ -20,6 +21,8 @@ export interface AudioOptions {
   std?: number;
   /** Receives the official "Large gap between audio n_frames ..." warnings. */
   onWarning?: (message: string) => void;
+  /** Overrides of maxSampleRate, maxAudioSeconds and maxAudioBytes (core/limits.ts). */
+  limits?: AudioLimits;
 }
 
 export const AUDIO_DEFAULTS = {
@@ -32,7 +35,7 @@ export const AUDIO_DEFAULTS = {
   std: 9.138,
 } as const;
 
-type Resolved = Omit<Required<AudioOptions>, 'onWarning'> & Pick<AudioOptions, 'onWarning'>;
+type Resolved = Omit<Required<AudioOptions>, 'onWarning' | 'limits'> & Pick<AudioOptions, 'onWarning' | 'limits'>;
 
 function resolve(opts: AudioOptions): Resolved {
   return { ...AUDIO_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
@@ -135,8 +138,11 @@ export function toModelRate(
   sampleRate: number,
   opts: AudioOptions = {},
 ): Float32Array[] {
-  const target = resolve(opts).sampleRate;
-  return sampleRate === target ? [...channels] : resample(channels, sampleRate, target);
+  const o = resolve(opts);
+  const target = o.sampleRate;
+  return sampleRate === target
+    ? [...channels]
+    : resample(channels, sampleRate, target, { maxSampleRate: o.limits?.maxSampleRate });
 }
 
 /** The whole official transform from decoded samples (channels x samples at `sampleRate`). */
@@ -154,6 +160,12 @@ export function preprocessWaveform(
       `${source}: sample rate ${sampleRate} Hz is not a positive integer. Pass the rate the samples were recorded at.`,
     );
   }
+  // The limits again here, for waveforms that did not come through a decoder, and for the
+  // resampled size: upsampling a long low-rate file multiplies it.
+  const frames = channels[0].length;
+  checkAudioBudget(frames, channels.length, sampleRate, source, o.limits);
+  checkSampleRate(o.sampleRate, source, o.limits);
+  checkAudioBytes(resampledLength(frames, sampleRate, o.sampleRate) * channels.length * 4, source, o.limits);
   const wave = toModelRate(channels, sampleRate, o);
   return normalizeFbank(clipFbanks(wave, o, source).fbank, o.mean, o.std);
 }
