@@ -5,6 +5,7 @@
  * dropped, as `convert("RGB")` does. RLE-compressed BMPs are refused with a clear error.
  */
 import { mediaError } from './errors.ts';
+import { checkImageBudget, type ImageLimits } from './budget.ts';
 
 export interface RgbImage {
   width: number;
@@ -25,7 +26,7 @@ function field(mask: number): (pix: number) => number {
   return (pix) => Math.trunc((((pix & mask) >>> shift) * 255) / max);
 }
 
-export function decodeBmp(b: Uint8Array, source: string): RgbImage {
+export function decodeBmp(b: Uint8Array, source: string, limits: ImageLimits = {}): RgbImage {
   const bad = (what: string): never => {
     throw mediaError(
       'IMAGE_CORRUPT',
@@ -59,6 +60,7 @@ export function decodeBmp(b: Uint8Array, source: string): RgbImage {
   const topDown = height < 0;
   height = Math.abs(height);
   if (width <= 0 || height === 0 || width > 1 << 16 || height > 1 << 16) bad(`implausible size ${width}x${height}`);
+  checkImageBudget(width, height, 3, 1, source, 'bmp', limits);
   if (compression !== BI_RGB && compression !== BI_BITFIELDS && compression !== BI_ALPHABITFIELDS) {
     throw mediaError(
       'IMAGE_UNSUPPORTED_FORMAT',

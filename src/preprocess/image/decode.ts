@@ -14,6 +14,8 @@ import { type RawImage, rawToRgb } from './raw-rgb.ts';
 import { mediaError } from './errors.ts';
 import { type ImageFormat, sniffImageFormat } from './formats.ts';
 import { verifyPngChunks } from './png-crc.ts';
+import { checkImageBudget, type ImageLimits } from './budget.ts';
+import { limitValue } from '../../core/limits.ts';
 
 export type { RgbImage } from './bmp.ts';
 
@@ -26,6 +28,8 @@ export interface DecodeOptions {
    * 'scale': map 0..65535 linearly onto 0..255 (round(v / 257)), which is usually what a human wants.
    */
   gray16?: 'pil' | 'scale';
+  /** Overrides of maxImagePixels and maxImageBytes (core/limits.ts). */
+  limits?: ImageLimits;
 }
 
 /** Native decoded samples: channels as stored (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), 8 or 16 bits. */
@@ -66,19 +70,31 @@ const firstLine = (s: string): string => s.split('\n')[0].trim();
 export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOptions = {}): Promise<RawImage> {
   const format = sniffImageFormat(buf, source);
   if (format === 'bmp') {
-    const img = decodeBmp(buf, source);
+    const img = decodeBmp(buf, source, opts.limits);
     return { ...img, channels: 3, bitDepth: 8, format };
   }
   if (format === 'png') verifyPngChunks(buf, source);
   try {
     // failOn 'error' turns libjpeg's "premature end" and libspng's CRC complaints into errors,
     // as PIL does, while tolerating harmless warnings (extraneous bytes) that PIL also accepts.
-    const base = (): sharp.Sharp => {
-      const s = sharp(buf, { failOn: 'error', ignoreIcc: true, pages: 1, page: 0, limitInputPixels: 1 << 28 });
+    const maxPixels = limitValue('maxImagePixels', opts.limits?.maxImagePixels);
+    const base = (limit: number | false = maxPixels): sharp.Sharp => {
+      const s = sharp(buf, { failOn: 'error', ignoreIcc: true, pages: 1, page: 0, limitInputPixels: limit });
       return opts.respectExifOrientation ? s.rotate() : s;
     };
-    const meta = await base().metadata();
+    const meta = await base(false).metadata();
     const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
+    // From the header alone, before libvips decodes a pixel (sharp's own pixel limit stays as a
+    // second guard, with a generic message).
+    checkImageBudget(
+      meta.width ?? 0,
+      meta.pageHeight ?? meta.height ?? 0,
+      meta.channels ?? 4,
+      sixteen ? 2 : 1,
+      source,
+      format,
+      opts.limits,
+    );
     if (meta.depth !== undefined && meta.depth !== 'uchar' && meta.depth !== 'char' && !sixteen) {
       throw mediaError(
         'IMAGE_UNSUPPORTED_FORMAT',

@@ -393,8 +393,8 @@ test('malformed PNGs throw MediaError with a code and a message naming the file'
         }),
         'bad.png',
       ),
-    'IMAGE_UNSUPPORTED_FORMAT',
-    /pixel limit/,
+    'IMAGE_PIXELS_LIMIT',
+    /maxImagePixels = 178956970 pixels/,
   );
   assertMediaError(
     () =>

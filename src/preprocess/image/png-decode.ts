@@ -17,6 +17,7 @@ import { MediaError } from '../../core/errors.ts';
 import type { RawImage } from './raw-rgb.ts';
 import { type MediaErrorCode, mediaError } from './errors.ts';
 import { verifyPngChunks } from './png-crc.ts';
+import { checkImageBudget, type ImageLimits } from './budget.ts';
 
 interface Header {
   width: number;
@@ -58,7 +59,6 @@ const ADAM7 = [
   [1, 0, 2, 2],
   [0, 1, 1, 2],
 ];
-const MAX_PIXELS = 2 ** 28; // decode.ts's limitInputPixels
 
 function fail(
   code: MediaErrorCode,
@@ -72,9 +72,12 @@ const truncated = (source: string, what: string): MediaError =>
   fail('IMAGE_TRUNCATED', source, `PNG is truncated (${what})`, 'The file was cut off; re-download or re-export it.');
 
 /** Decodes PNG bytes to native samples, exactly as `decodeRaw` does; `source` names the input in errors. */
-export function decodePng(bytes: Uint8Array, source: string): RawImage {
+export function decodePng(bytes: Uint8Array, source: string, limits: ImageLimits = {}): RawImage {
   const png = readChunks(bytes, source);
-  const { width, height, bitDepth } = png.header;
+  const { width, height, bitDepth, colorType } = png.header;
+  // Before inflating: what the header promises, in the layout decode.ts returns (palette → RGB(A)).
+  const outChannels = colorType === 3 ? 4 : LAYOUT[colorType].channels + (png.trns ? 1 : 0);
+  checkImageBudget(width, height, outChannels, bitDepth === 16 ? 2 : 1, source, 'png', limits);
   const passes = passLayout(png.header);
   const channels = LAYOUT[png.header.colorType].channels;
   const rowBytes = (p: Pass): number => Math.ceil((p.w * channels * bitDepth) / 8);
@@ -142,14 +145,6 @@ function parseHeader(d: Uint8Array, source: string): Header {
   if (d[10] !== 0 || d[11] !== 0 || d[12] > 1) throw bad('unknown compression, filter or interlace method');
   if (header.width === 0 || header.height === 0 || header.width > 2 ** 31 - 1 || header.height > 2 ** 31 - 1) {
     throw bad(`size ${header.width}x${header.height}`);
-  }
-  if (header.width * header.height > MAX_PIXELS) {
-    throw fail(
-      'IMAGE_UNSUPPORTED_FORMAT',
-      source,
-      `PNG is ${header.width}x${header.height}, over the ${MAX_PIXELS}-pixel limit`,
-      'Downscale the image before embedding it.',
-    );
   }
   return header;
 }
