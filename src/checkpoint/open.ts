@@ -4,14 +4,19 @@
 import { endianness } from 'node:os';
 import { checkpointError } from './fail.ts';
 import { RandomAccessFile } from './file.ts';
-import { PthReader } from './pth.ts';
+import { type CheckpointLimits, PthReader } from './pth.ts';
 import { SafetensorsReader } from './safetensors.ts';
 import type { RawCheckpointReader } from './types.ts';
 
 const SUPPORTED = 'Supported: PyTorch zip checkpoints (torch.save with torch >= 1.6) and .safetensors files.';
 
+export interface OpenCheckpointOptions {
+  /** Overrides of the unpickler's and zip reader's budgets (core/limits.ts; also settable by environment variables). */
+  readonly limits?: CheckpointLimits;
+}
+
 /** Opens a `.pth` (zip) or `.safetensors` checkpoint; throws `CheckpointError` for anything else. */
-export async function openCheckpoint(path: string): Promise<RawCheckpointReader> {
+export async function openCheckpoint(path: string, opts: OpenCheckpointOptions = {}): Promise<RawCheckpointReader> {
   const file = await RandomAccessFile.open(path);
   try {
     // Typed arrays view the file's little-endian bytes directly.
@@ -23,7 +28,7 @@ export async function openCheckpoint(path: string): Promise<RawCheckpointReader>
         'Use a little-endian host.',
       );
     const head = await file.read(0, Math.min(file.size, 16), 'the file header');
-    if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b) return await PthReader.open(file);
+    if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b) return await PthReader.open(file, opts.limits);
     if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) {
       throw checkpointError(
         'PTH_LEGACY',

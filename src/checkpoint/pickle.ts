@@ -4,6 +4,8 @@
  * remain, and globals go through the allow-list in torch-globals.ts. Opcodes that construct
  * arbitrary objects (INST, OBJ, NEWOBJ, EXT*) are refused outright.
  */
+import { CheckpointError } from '../core/errors.ts';
+import { type Limits, limitError, resolveLimits } from '../core/limits.ts';
 import { checkpointError } from './fail.ts';
 import { PyDict, describe, isList, type PyKey, type PyValue } from './pickle-values.ts';
 import { callGlobal, persistentLoad, resolveGlobal } from './torch-globals.ts';
@@ -19,12 +21,37 @@ const REFUSED: Readonly<Record<number, string>> = {
   0x50: 'PERSID',
 };
 
-/** Unpickles `bytes` (the content of data.pkl); `file` names the checkpoint in errors. */
-export function unpickle(bytes: Uint8Array, file: string): PyValue {
+/** The unpickler's budget (core/limits.ts): opcodes run, objects created, memo entries, stack depth. */
+export type PickleLimits = Pick<Limits, 'maxPickleOpcodes' | 'maxPickleObjects' | 'maxPickleMemo' | 'maxPickleStack'>;
+
+/**
+ * Unpickles `bytes` (the content of data.pkl); `file` names the checkpoint in errors. Work and
+ * memory are bounded by `limits`: a pickle over any of them fails with a CheckpointError whose
+ * code names the limit (PICKLE_OPCODES_LIMIT, ...), before it can exhaust the heap.
+ */
+export function unpickle(bytes: Uint8Array, file: string, limits: PickleLimits = {}): PyValue {
+  const budget = resolveLimits(limits);
+  let opcodes = 0;
+  let objects = 0;
+  const over = (name: keyof PickleLimits, actual: string): never => {
+    throw limitError(
+      CheckpointError,
+      name,
+      `${file}: data.pkl`,
+      actual,
+      budget[name],
+      'A state dict needs far less; the file is probably malicious or not a state dict.',
+    );
+  };
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const latin1 = new TextDecoder('latin1');
   const stack: PyValue[] = [];
+  /** Pushes a newly created value (counted against maxPickleObjects). */
+  const push = (v: PyValue): void => {
+    if (++objects > budget.maxPickleObjects) over('maxPickleObjects', `more than ${budget.maxPickleObjects}`);
+    stack.push(v);
+  };
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
   let pos = 0;
@@ -85,6 +112,7 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
     return memo.get(i) as PyValue;
   };
   const put = (i: number): void => {
+    if (!memo.has(i) && memo.size >= budget.maxPickleMemo) over('maxPickleMemo', `more than ${budget.maxPickleMemo}`);
     memo.set(i, top());
   };
   const tuple = (items: PyValue[]): PyValue => Object.freeze(items);
@@ -110,6 +138,9 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
 
   for (;;) {
     opPos = pos;
+    if (++opcodes > budget.maxPickleOpcodes) over('maxPickleOpcodes', `more than ${budget.maxPickleOpcodes}`);
+    if (stack.length + marks.length > budget.maxPickleStack)
+      over('maxPickleStack', `${stack.length} values and ${marks.length} marks`);
     const op = u8();
     switch (op) {
       case 0x80:
@@ -128,81 +159,81 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
         marks.push(stack.length);
         break; // MARK
       case 0x7d:
-        stack.push(new PyDict());
+        push(new PyDict());
         break; // EMPTY_DICT
       case 0x5d:
-        stack.push([]);
+        push([]);
         break; // EMPTY_LIST
       case 0x29:
-        stack.push(tuple([]));
+        push(tuple([]));
         break; // EMPTY_TUPLE
       case 0x4e:
-        stack.push(null);
+        push(null);
         break; // NONE
       case 0x88:
-        stack.push(true);
+        push(true);
         break; // NEWTRUE
       case 0x89:
-        stack.push(false);
+        push(false);
         break; // NEWFALSE
       case 0x4b:
-        stack.push(u8());
+        push(u8());
         break; // BININT1
       case 0x4d:
-        stack.push(dv.getUint16(need(2), true));
+        push(dv.getUint16(need(2), true));
         break; // BININT2
       case 0x4a:
-        stack.push(dv.getInt32(need(4), true));
+        push(dv.getInt32(need(4), true));
         break; // BININT
       case 0x8a:
-        stack.push(signedLE(u8()));
+        push(signedLE(u8()));
         break; // LONG1
       case 0x8b: {
         const n = u32();
         if (n > 4096) fail('PICKLE_BAD_STRUCTURE', `a ${n}-byte integer`);
-        stack.push(signedLE(n));
+        push(signedLE(n));
         break;
       } // LONG4
       case 0x47:
-        stack.push(dv.getFloat64(need(8), false));
+        push(dv.getFloat64(need(8), false));
         break; // BINFLOAT is big-endian
       case 0x58:
-        stack.push(text(u32()));
+        push(text(u32()));
         break; // BINUNICODE
       case 0x8c:
-        stack.push(text(u8()));
+        push(text(u8()));
         break; // SHORT_BINUNICODE
       case 0x8d:
-        stack.push(text(u64()));
+        push(text(u64()));
         break; // BINUNICODE8
       case 0x54: {
         const n = dv.getInt32(need(4), true);
         const at = need(n);
-        stack.push(latin1.decode(bytes.subarray(at, at + n)));
+        push(latin1.decode(bytes.subarray(at, at + n)));
         break;
       } // BINSTRING
       case 0x55: {
         const n = u8();
         const at = need(n);
-        stack.push(latin1.decode(bytes.subarray(at, at + n)));
+        push(latin1.decode(bytes.subarray(at, at + n)));
         break;
       } // SHORT_BINSTRING
       case 0x42: {
         const n = u32();
         const at = need(n);
-        stack.push(bytes.slice(at, at + n));
+        push(bytes.slice(at, at + n));
         break;
       } // BINBYTES
       case 0x43: {
         const n = u8();
         const at = need(n);
-        stack.push(bytes.slice(at, at + n));
+        push(bytes.slice(at, at + n));
         break;
       } // SHORT_BINBYTES
       case 0x8e: {
         const n = u64();
         const at = need(n);
-        stack.push(bytes.slice(at, at + n));
+        push(bytes.slice(at, at + n));
         break;
       } // BINBYTES8
       case 0x71:
@@ -215,10 +246,10 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
         put(memo.size);
         break; // MEMOIZE
       case 0x68:
-        stack.push(get(u8()));
+        stack.push(get(u8())); // a reference, not a new object
         break; // BINGET
       case 0x6a:
-        stack.push(get(u32()));
+        stack.push(get(u32())); // a reference, not a new object
         break; // LONG_BINGET
       case 0x30:
         pop();
@@ -227,34 +258,34 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
         popMark();
         break; // POP_MARK
       case 0x32:
-        stack.push(top());
+        stack.push(top()); // a reference, not a new object
         break; // DUP
       case 0x85:
-        stack.push(tuple([pop()]));
+        push(tuple([pop()]));
         break; // TUPLE1
       case 0x86: {
         const b = pop();
         const a = pop();
-        stack.push(tuple([a, b]));
+        push(tuple([a, b]));
         break;
       } // TUPLE2
       case 0x87: {
         const c = pop();
         const b = pop();
         const a = pop();
-        stack.push(tuple([a, b, c]));
+        push(tuple([a, b, c]));
         break;
       } // TUPLE3
       case 0x74:
-        stack.push(tuple(popMark()));
+        push(tuple(popMark()));
         break; // TUPLE
       case 0x6c:
-        stack.push(popMark());
+        push(popMark());
         break; // LIST
       case 0x64: {
         const d = new PyDict();
         setItems(d, popMark());
-        stack.push(d);
+        push(d);
         break;
       } // DICT
       case 0x73: {
@@ -282,7 +313,7 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
       case 0x63: {
         const module = line();
         const name = line();
-        stack.push(resolveGlobal(module, name, file));
+        push(resolveGlobal(module, name, file));
         break;
       } // GLOBAL
       case 0x93: {
@@ -291,13 +322,13 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string')
           fail('PICKLE_BAD_STRUCTURE', 'STACK_GLOBAL without two strings');
-        stack.push(resolveGlobal(module as string, name as string, file));
+        push(resolveGlobal(module as string, name as string, file));
         break;
       }
       case 0x52: {
         const args = pop();
         const fn = pop();
-        stack.push(callGlobal(fn, args, file));
+        push(callGlobal(fn, args, file));
         break;
       } // REDUCE
       case 0x62: {
@@ -310,7 +341,7 @@ export function unpickle(bytes: Uint8Array, file: string): PyValue {
         break;
       }
       case 0x51:
-        stack.push(persistentLoad(pop(), file));
+        push(persistentLoad(pop(), file));
         break; // BINPERSID
       default: {
         const name = REFUSED[op];

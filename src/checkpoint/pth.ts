@@ -6,7 +6,9 @@
 import { DTYPE_SIZE } from './dtypes.ts';
 import { checkpointError, REDOWNLOAD } from './fail.ts';
 import type { RandomAccessFile } from './file.ts';
-import { unpickle } from './pickle.ts';
+import { type PickleLimits, unpickle } from './pickle.ts';
+import { CheckpointError } from '../core/errors.ts';
+import { type Limits, limitError, limitValue } from '../core/limits.ts';
 import type { TensorRef } from './pickle-values.ts';
 import { IndexedReader } from './reader-base.ts';
 import { findStateDict } from './state-dict.ts';
@@ -14,10 +16,11 @@ import { gather, isContiguous, viewSpan } from './strided.ts';
 import type { TensorInfo } from './types.ts';
 import { ZipArchive, type ZipEntry } from './zip.ts';
 
-/** data.pkl of imagebind_huge is well under a megabyte; anything near this is not a state dict. */
-const MAX_PICKLE = 512 * 1024 * 1024;
 /** One materialised tensor must fit a single ArrayBuffer. */
 const MAX_TENSOR_BYTES = 2 ** 32;
+
+/** The budgets a .pth is read under (core/limits.ts). */
+export type CheckpointLimits = PickleLimits & Pick<Limits, 'maxPickleBytes' | 'maxInflateInMemory'>;
 
 interface PthTensor extends TensorInfo {
   readonly ref: TensorRef;
@@ -53,8 +56,8 @@ export class PthReader extends IndexedReader<PthTensor> {
     super(file, index);
   }
 
-  static async open(file: RandomAccessFile): Promise<PthReader> {
-    const zip = await ZipArchive.open(file);
+  static async open(file: RandomAccessFile, limits: CheckpointLimits = {}): Promise<PthReader> {
+    const zip = await ZipArchive.open(file, limits);
     const pkl = findPickle(zip);
     const prefix = pkl.name.slice(0, -'data.pkl'.length);
     const byteorder = zip.entries.get(`${prefix}byteorder`);
@@ -69,14 +72,18 @@ export class PthReader extends IndexedReader<PthTensor> {
         );
       }
     }
-    if (pkl.size > MAX_PICKLE)
-      throw checkpointError(
-        'PTH_UNSUPPORTED',
-        file.path,
-        `data.pkl is ${pkl.size} bytes, too large for a state dict`,
+    const maxPickle = limitValue('maxPickleBytes', limits.maxPickleBytes);
+    if (pkl.size > maxPickle) {
+      throw limitError(
+        CheckpointError,
+        'maxPickleBytes',
+        `${file.path}: data.pkl`,
+        pkl.size,
+        maxPickle,
         'Save only model.state_dict().',
       );
-    const tensors = findStateDict(unpickle(await zip.readAll(pkl), file.path), file.path);
+    }
+    const tensors = findStateDict(unpickle(await zip.readAll(pkl), file.path, limits), file.path);
     const index = new Map<string, PthTensor>();
     for (const [name, ref] of tensors) {
       const entry = zip.entries.get(`${prefix}data/${ref.storage.key}`);
@@ -92,6 +99,11 @@ export class PthReader extends IndexedReader<PthTensor> {
       index.set(name, { name, dtype: ref.storage.dtype, shape: ref.shape, ref, entry });
     }
     return new PthReader(file, index, zip);
+  }
+
+  override async close(): Promise<void> {
+    await this.zip.close();
+    await super.close();
   }
 
   async readRaw(name: string): Promise<Uint8Array> {

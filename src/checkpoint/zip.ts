@@ -4,8 +4,10 @@
  * demand. Offsets are Numbers (exact to 2^53), so archives far beyond 4 GiB work.
  */
 import { inflateSync } from 'fflate';
+import { type Limits, limitValue } from '../core/limits.ts';
 import { checkpointError, REDOWNLOAD, safeU64 } from './fail.ts';
 import type { RandomAccessFile } from './file.ts';
+import { type Spill, spillInflated } from './zip-spill.ts';
 
 export interface ZipEntry {
   readonly name: string;
@@ -32,18 +34,38 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * Deflated entries are inflated once, however many tensors share them (torch stores one storage
+ * per entry, and many tensors can be views of it): entries up to maxInflateInMemory are kept in
+ * memory (the last one only), larger ones are inflated in a stream to an anonymous temporary file
+ * and read from there by offset, so memory stays bounded whatever the entry's size.
+ */
 export class ZipArchive {
   private readonly dataOffsets = new Map<string, number>();
+  private lastInflated: { name: string; bytes: Uint8Array } | undefined;
+  private readonly spills = new Map<string, Promise<Spill>>();
+  private readonly maxInMemory: number;
 
   private constructor(
     readonly file: RandomAccessFile,
     readonly entries: ReadonlyMap<string, ZipEntry>,
-  ) {}
+    limits: Pick<Limits, 'maxInflateInMemory'>,
+  ) {
+    this.maxInMemory = limitValue('maxInflateInMemory', limits.maxInflateInMemory);
+  }
 
-  static async open(file: RandomAccessFile): Promise<ZipArchive> {
+  static async open(file: RandomAccessFile, limits: Pick<Limits, 'maxInflateInMemory'> = {}): Promise<ZipArchive> {
     const { cdOffset, cdSize, count } = await readDirectoryLocation(file);
     const cd = await file.read(cdOffset, cdSize, 'the zip central directory');
-    return new ZipArchive(file, parseCentralDirectory(cd, count, file));
+    return new ZipArchive(file, parseCentralDirectory(cd, count, file), limits);
+  }
+
+  /** Releases the temporary files of inflated entries. */
+  async close(): Promise<void> {
+    const spills = [...this.spills.values()];
+    this.spills.clear();
+    this.lastInflated = undefined;
+    await Promise.all(spills.map((p) => p.then((s) => s.close()).catch(() => undefined)));
   }
 
   private fail(code: string, problem: string): never {
@@ -79,7 +101,18 @@ export class ZipArchive {
     }
     if (entry.method === 0)
       return this.file.read((await this.dataOffset(entry)) + start, length, `zip entry '${entry.name}'`);
-    return (await this.readAll(entry)).subarray(start, start + length);
+    if (entry.size > this.maxInMemory) {
+      let spill = this.spills.get(entry.name);
+      if (!spill) {
+        spill = this.dataOffset(entry).then((at) => spillInflated(this.file, entry, at));
+        this.spills.set(entry.name, spill);
+        spill.catch(() => this.spills.delete(entry.name));
+      }
+      return (await spill).read(start, length);
+    }
+    if (this.lastInflated?.name !== entry.name)
+      this.lastInflated = { name: entry.name, bytes: await this.readAll(entry) };
+    return this.lastInflated.bytes.subarray(start, start + length);
   }
 
   async readAll(entry: ZipEntry): Promise<Uint8Array> {

@@ -83,11 +83,14 @@ export const LIMITS = {
     unit: 'opcodes',
     what: 'pickle opcodes executed',
   },
-  /** Containers, strings, byte strings and tensor descriptors created (≈ 150 bytes each at most). */
+  /**
+   * Values the pickle creates (containers, strings, numbers, tensor descriptors; an empty dict
+   * costs ≈ 240 bytes): a state dict needs ≈ 12 per tensor, imagebind_huge ≈ 10k in all.
+   */
   maxPickleObjects: {
     code: 'PICKLE_OBJECTS_LIMIT',
     env: 'IMAGEBIND_MAX_PICKLE_OBJECTS',
-    default: 1_000_000,
+    default: 250_000,
     unit: 'objects',
     what: 'pickle objects created',
   },
