@@ -1,15 +1,24 @@
 /**
  * Image decoding with PIL's semantics (`Image.open(f).convert("RGB")`, Pillow 9.4), on top of
  * sharp/libvips (libjpeg-turbo-compatible mozjpeg, libspng, libwebp, libtiff, libnsgif) plus our
- * own BMP decoder. What makes it PIL-like rather than sharp-like:
+ * own BMP, netpbm (pnm.ts), TGA (tga.ts) and ICO (ico.ts) readers. What makes it PIL-like rather
+ * than sharp-like (each checked pixel for pixel against Pillow 9.4, test/fixtures/images):
  *  - no colour management (`ignoreIcc`), no auto-rotation unless asked (PIL ignores EXIF orientation);
  *  - alpha is dropped, never composited;
  *  - 16-bit samples are reduced the way Pillow 9.4 does (see `reduce16`);
- *  - CMYK uses Pillow's arithmetic conversion, not an ICC transform.
+ *  - CMYK samples are taken as decoded (no ICC transform, even to an embedded profile) and use
+ *    Pillow's arithmetic conversion;
+ *  - a GIF's transparent pixels, and the screen outside its first frame, get the palette colour
+ *    Pillow shows there (gif-first-frame.ts);
+ *  - the image limits (budget.ts) are checked from the header before anything is decoded.
  */
 import sharp from 'sharp';
 import { MediaError } from '../../core/errors.ts';
 import { decodeBmp, type RgbImage } from './bmp.ts';
+import { icoEntry } from './ico.ts';
+import { firstFrame } from './gif-first-frame.ts';
+import { decodePnm } from './pnm.ts';
+import { decodeTga } from './tga.ts';
 import { type RawImage, rawToRgb } from './raw-rgb.ts';
 import { mediaError } from './errors.ts';
 import { type ImageFormat, sniffImageFormat } from './formats.ts';
@@ -73,6 +82,13 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
     const img = decodeBmp(buf, source, opts.limits);
     return { ...img, channels: 3, bitDepth: 8, format };
   }
+  if (format === 'pnm') return decodePnm(buf, source, opts.limits);
+  if (format === 'tga') return decodeTga(buf, source, opts.limits);
+  if (format === 'ico') {
+    const entry = icoEntry(buf, source);
+    if (entry.kind === 'png') return { ...(await decodeRaw(entry.bytes, source, opts)), format };
+    return { ...decodeBmp(entry.bytes, source, opts.limits), channels: 3, bitDepth: 8, format };
+  }
   if (format === 'png') verifyPngChunks(buf, source);
   try {
     // failOn 'error' turns libjpeg's "premature end" and libspng's CRC complaints into errors,
@@ -105,7 +121,16 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
     }
     const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 3) <= 2;
     if (meta.space === 'cmyk') {
-      const { data, info } = await base().toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+      // pipelineColourspace keeps libvips from converting CMYK to sRGB through an ICC profile
+      // (its fallback one when ignoreIcc is set), which is what Pillow does not do: this gives
+      // the decoded CMYK samples exactly as Pillow's JPEG/TIFF plugins return them.
+      const { data, info } = await base()
+        .pipelineColourspace('cmyk')
+        .toColourspace('cmyk')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      // Pillow reads every CMYK JPEG as Adobe-inverted ("CMYK;I"), and so does libvips, with or
+      // without the Adobe APP14 marker (test/fixtures/images/cmyk-no-adobe.jpg).
       return {
         width: info.width,
         height: info.height,
@@ -120,6 +145,7 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
     else s = (grey ? s.toColourspace('b-w') : s).raw();
     const { data, info } = await s.toBuffer({ resolveWithObject: true });
     const channels = info.channels as 1 | 2 | 3 | 4;
+    if (format === 'gif' && !sixteen) fillGifLikePillow(buf, data, info.width, info.height, channels);
     const samples = sixteen
       ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
       : new Uint8Array(data);
@@ -127,6 +153,20 @@ export async function decodeRaw(buf: Uint8Array, source: string, opts: DecodeOpt
   } catch (e) {
     if (e instanceof MediaError) throw e;
     return classifySharpError(e, source, format);
+  }
+}
+
+/** Gives transparent pixels, and the screen outside the first frame, the colour Pillow shows there (gif-first-frame.ts). */
+function fillGifLikePillow(gif: Uint8Array, px: Uint8Array, width: number, height: number, channels: number): void {
+  const frame = firstFrame(gif);
+  if (!frame || channels < 3) return;
+  for (let y = 0; y < height; y++) {
+    const inRows = y >= frame.top && y < frame.top + frame.height;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * channels;
+      const outside = !inRows || x < frame.left || x >= frame.left + frame.width;
+      if (outside || (channels === 4 && px[i + 3] === 0)) px.set(frame.fill, i);
+    }
   }
 }
 

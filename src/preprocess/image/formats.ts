@@ -3,8 +3,11 @@
  * reported as "not an image", and a mislabelled PNG should still load (PIL also sniffs).
  */
 import { mediaError } from './errors.ts';
+import { isIco } from './ico.ts';
+import { isPnm } from './pnm.ts';
+import { isTga } from './tga.ts';
 
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'bmp';
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'bmp' | 'pnm' | 'tga' | 'ico';
 
 const startsWith = (b: Uint8Array, sig: readonly number[], at = 0): boolean =>
   b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
@@ -21,6 +24,21 @@ function describeUnsupported(b: Uint8Array): string {
     return `an ISO media file (brand '${brand}')`;
   }
   if (startsWith(b, ascii('%PDF'))) return 'a PDF document';
+  if (startsWith(b, ascii('8BPS'))) return 'a Photoshop (PSD) image';
+  if (startsWith(b, ascii('icns'))) return 'a macOS icon (ICNS)';
+  if (startsWith(b, ascii('P7'))) return 'a PAM (P7) netpbm image';
+  if (startsWith(b, ascii('PF')) || startsWith(b, ascii('Pf'))) return 'a PFM float image (use it as a depth map)';
+  if (startsWith(b, [0x0a]) && b.length > 3 && b[1] <= 5 && b[2] === 1) return 'a PCX image';
+  if (startsWith(b, ascii('#define'))) return 'an XBM bitmap';
+  if (startsWith(b, [0x01, 0xda])) return 'an SGI image';
+  if (startsWith(b, [0xff, 0x4f, 0xff, 0x51]) || startsWith(b, [0, 0, 0, 0x0c, 0x6a, 0x50, 0x20, 0x20]))
+    return 'a JPEG 2000 image';
+  if (startsWith(b, ascii('DDS '))) return 'a DirectDraw surface (DDS)';
+  if (startsWith(b, ascii('qoif'))) return 'a QOI image';
+  if (startsWith(b, ascii('%!PS'))) return 'a PostScript/EPS document';
+  if (startsWith(b, ascii('#?RADIANCE')) || startsWith(b, ascii('#?RGBE'))) return 'a Radiance HDR image';
+  if (startsWith(b, [0x76, 0x2f, 0x31, 0x01])) return 'an OpenEXR image';
+  if (startsWith(b, ascii('SIMPLE  ='))) return 'a FITS image';
   if (startsWith(b, [0x50, 0x4b, 0x03, 0x04])) return 'a ZIP archive';
   if (startsWith(b, [0x93, ...ascii('NUMPY')])) return 'a NumPy .npy array';
   if (startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WAVE'), 8)) return 'a WAV audio file';
@@ -40,10 +58,14 @@ export function sniffImageFormat(b: Uint8Array, source: string): ImageFormat {
   if (startsWith(b, ascii('RIFF')) && startsWith(b, ascii('WEBP'), 8)) return 'webp';
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
   if (startsWith(b, ascii('BM'))) return 'bmp';
+  if (isPnm(b)) return 'pnm';
+  if (isIco(b)) return 'ico';
+  // TGA has no signature; Pillow, too, takes any file whose header is consistent.
+  if (isTga(b)) return 'tga';
   throw mediaError(
     'IMAGE_UNSUPPORTED_FORMAT',
     source,
     `unsupported image format: the content is ${describeUnsupported(b)}`,
-    'Supported: JPEG, PNG, WebP, GIF (first frame), TIFF, BMP. Convert the file, e.g. `ffmpeg -i in -frames:v 1 out.png`.',
+    'Supported: JPEG, PNG, WebP, GIF (first frame), TIFF, BMP, PPM/PGM/PBM, ICO, TGA. Convert the file, e.g. `ffmpeg -i in -frames:v 1 out.png`.',
   );
 }
