@@ -60,11 +60,15 @@ export const LIMITS = {
     unit: 'pixels',
     what: 'image size',
   },
-  /** Decoded samples as stored (width × height × channels × bytes per sample; RGBA16 is 8 bytes a pixel): an 8-bit RGB image at the pixel limit just fits. */
+  /**
+   * Decoded samples as stored (width × height × channels × bytes per sample; RGBA16 is 8 bytes a
+   * pixel). 256 MiB is an 8-bit RGB image at Pillow's Image.MAX_IMAGE_PIXELS (89,478,485), where
+   * Pillow starts warning of a decompression bomb: 89 MP photos pass, 16-bit RGB up to 44 MP.
+   */
   maxImageBytes: {
     code: 'IMAGE_BYTES_LIMIT',
     env: 'IMAGEBIND_MAX_IMAGE_BYTES',
-    default: 512 * MiB,
+    default: 256 * MiB,
     unit: 'bytes',
     what: 'decoded image samples',
   },

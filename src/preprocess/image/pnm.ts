@@ -74,6 +74,12 @@ export function decodePnm(b: Uint8Array, source: string, limits: ImageLimits = {
   const modeI = !bitmap && bands === 1 && maxval > 255;
   checkImageBudget(width, height, bands, modeI ? 2 : 1, source, 'pnm', limits);
   const n = width * height * bands;
+  // Before allocating: raw data must be all there, and a plain sample takes at least one byte (P1)
+  // or a digit and a separator (P2/P3), so a header cannot make us allocate for data that is missing.
+  const rest = b.length - pos;
+  const minBytes =
+    kind === 4 ? Math.ceil(width / 8) * height : kind >= 5 ? n * (maxval > 255 ? 2 : 1) : kind === 1 ? n : 2 * n - 1;
+  if (rest < minBytes) truncated();
   const out = modeI ? new Uint16Array(n) : new Uint8Array(n);
   const outMax = modeI ? 65535 : 255;
   const scale = (v: number): number => Math.min(outMax, roundHalfEven((v / maxval) * outMax));

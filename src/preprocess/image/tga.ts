@@ -84,6 +84,9 @@ export function decodeTga(b: Uint8Array, source: string, limits: ImageLimits = {
   }
   const bpp = Math.max(1, depth >> 3);
   const rowBytes = depth === 1 ? Math.ceil(width / 8) : width * bpp;
+  // Before allocating: uncompressed data must be all there; an RLE packet of 1 + bpp bytes yields at most 128 pixels.
+  const rest = b.length - pos;
+  if (type & 8 ? (rest / (1 + bpp)) * 128 * bpp < rowBytes * height : rest < rowBytes * height) truncated();
   const pixels = type & 8 ? unRle(b, pos, rowBytes * height, bpp, truncated) : b.subarray(pos, pos + rowBytes * height);
   if (pixels.length < rowBytes * height) truncated();
   const topDown = (flags & 0x20) !== 0;
