@@ -194,6 +194,13 @@ export async function decodeWithSox(path: string, type: SoxType, opts: DecodeOpt
       },
     },
   );
+  if (dec.code !== 0 && !dec.tooBig && /no handler for (given )?file type/i.test(dec.stderr)) {
+    // sox without this format's library (Debian: libsox-fmt-all missing).
+    throw new MediaError(
+      'SOX_NOT_FOUND',
+      `${path}: this sox cannot read ${type} files (install libsox-fmt-all): ${lastLine(dec.stderr)}.`,
+    );
+  }
   if (dec.code !== 0 && !dec.tooBig) {
     throw new MediaError(
       'AUDIO_DECODE_FAILED',
@@ -221,7 +228,7 @@ async function decodeExternal(path: string, type: SoxType | undefined, opts: Dec
       return r;
     } catch (e) {
       if (!(e instanceof ImageBindError && e.code === 'SOX_NOT_FOUND')) throw e;
-      debugLog('audio', `${path}: sox is not installed; decoding this ${type} file with ffmpeg instead`);
+      debugLog('audio', `${path}: sox cannot read ${type} here (${e.message}); decoding it with ffmpeg instead`);
     }
   }
   const r = await decodeWithFfmpeg(path, opts);
