@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { deflateRawSync, deflateSync, inflateRawSync, constants as zc } from 'node:zlib';
 import { machineInfo } from './machine.ts';
-import { buildZip, layoutZip, stateDictPickle } from '../src/checkpoint/testing.ts';
+import { buildZip, layoutZip, stateDictPickle } from '../test/helpers/checkpoint-builders.ts';
 import { pngChunk } from '../src/preprocess/image/png-crc.ts';
 
 const KILL_MS = 30_000;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { CheckpointError } from '../core/errors.ts';
 import { openCheckpoint } from './open.ts';
 import { unpickle } from './pickle.ts';
-import { buildZip, PickleWriter, stateDictPickle, type FakeTensor } from './testing.ts';
+import { buildZip, PickleWriter, stateDictPickle, type FakeTensor } from '../../test/helpers/checkpoint-builders.ts';
 
 const limitError = (code: string, name: string) => (e: unknown) =>
   e instanceof CheckpointError && e.code === code && e.message.includes(name) && e.message.includes('raise the limit');

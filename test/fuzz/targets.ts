@@ -12,7 +12,7 @@ import { encodeNpy, parseNpy } from '../../src/core/npy.ts';
 import { float32 } from '../../src/core/tensor.ts';
 import { openCheckpoint } from '../../src/checkpoint/open.ts';
 import { unpickle } from '../../src/checkpoint/pickle.ts';
-import { stateDictPickle, TENSORS, torchZip } from '../../src/checkpoint/testing.ts';
+import { stateDictPickle, TENSORS, torchZip } from '../helpers/checkpoint-builders.ts';
 import { decodeWav } from '../../src/preprocess/audio/wav.ts';
 import { encodeWav } from '../../src/preprocess/audio/wav-encode.ts';
 import { encodePfm, parsePfm } from '../../src/preprocess/depth/pfm.ts';
