@@ -9,9 +9,10 @@
  *   npx tsx bench/startup.ts [--runs 9] [--before e5eb25b]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { extractCommit } from './git-tree.ts';
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);
@@ -26,9 +27,7 @@ const loadAtStart = loadavg()[0]!;
 const work = mkdtempSync(join(tmpdir(), 'imagebind-startup-'));
 
 // The "before" tree: that commit's files, with this checkout's node_modules (same lockfile versions of tsx & co).
-const before = join(work, 'before');
-execFileSync('sh', ['-c', `mkdir -p ${before} && git -C ${root} archive ${beforeRev} | tar -x -C ${before}`]);
-symlinkSync(join(root, 'node_modules'), join(before, 'node_modules'));
+const before = extractCommit(root, beforeRev, join(work, 'before'));
 console.error('building dist/ ...');
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'ignore' });
 
