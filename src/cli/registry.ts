@@ -23,6 +23,7 @@ export interface CommandEntry {
 // prettier-ignore
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'demo', summary: 'index a generated demo set with the embedded model and run cross-modal searches', load: () => import('./commands/demo.ts') },
+  { name: 'fetch', summary: 'download the official imagebind_huge weights and vocabulary, and convert them', load: () => import('./commands/fetch.ts') },
   { name: 'convert', summary: 'convert an ImageBind checkpoint (.pth/.safetensors) into a model directory', load: () => import('./commands/convert.ts') },
   { name: 'preprocess', summary: 'run the official input pipeline on files or strings and write the tensor as .npy', load: () => import('./commands/preprocess.ts') },
   { name: 'embed-tensor', summary: 'run one encoder on a preprocessed tensor (.npy)', load: () => import('./commands/embed-tensor.ts') },
