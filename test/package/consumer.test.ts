@@ -60,7 +60,7 @@ test('the tarball holds dist/, the mini model, the README and the licence, and n
     'dist/embed/web.js',
     'dist/embed/web.d.ts',
     'dist/cli/main.js',
-    'dist/runtime/session-worker.js',
+    'dist/runtime/session-thread-entry.js',
     'dist/server/preprocess-worker.js',
     'dist/web/ui/index.html',
     'dist/web/ui/app.js',
