@@ -74,6 +74,14 @@ function contentRange(h: string | null): { start: number; total: number | null }
 }
 
 export async function download(url: string, dest: string, o: DownloadOptions): Promise<DownloadResult> {
+  // A complete file from an earlier run (kept, or its conversion failed) of the expected size is not fetched again.
+  if (o.expectedBytes !== undefined && existsSync(dest) && statSync(dest).size === o.expectedBytes) {
+    const hash = createHash('sha256');
+    await hashExisting(dest, hash);
+    const sha256 = hash.digest('hex');
+    if (!o.expectedSha256 || sha256 === o.expectedSha256.toLowerCase())
+      return { path: dest, bytes: o.expectedBytes, sha256, resumedFrom: o.expectedBytes };
+  }
   const part = `${dest}.part`;
   const metaPath = `${part}.json`;
   let meta: PartMeta | null = null;

@@ -87,7 +87,8 @@ export async function fetchModel(o: FetchOptions): Promise<FetchReport> {
       `${url}: ${gib(size)} is over the download limit of ${gib(o.maxBytes)}${o.maxBytesHint ? ` (raise it with ${o.maxBytesHint})` : ''}.`,
     );
   mkdirSync(downloadDir, { recursive: true });
-  const have = existsSync(`${ckptPath}.part`) ? statSync(`${ckptPath}.part`).size : 0;
+  const onDisk = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+  const have = onDisk(ckptPath) === size ? onDisk(ckptPath) : onDisk(`${ckptPath}.part`);
   const toDownload = size === null ? null : Math.max(0, size - have);
   const modelBytes = size === null ? null : Math.ceil(size * MODEL_SIZE_FACTOR[o.precision]);
   o.onStatus?.(
@@ -117,6 +118,7 @@ export async function fetchModel(o: FetchOptions): Promise<FetchReport> {
 
   const ckpt = await download(url, ckptPath, {
     maxBytes: o.maxBytes,
+    expectedBytes: size ?? undefined,
     maxBytesHint: o.maxBytesHint,
     expectedSha256: o.sha256,
     idleTimeoutMs: o.idleTimeoutMs,

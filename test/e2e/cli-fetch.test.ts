@@ -156,6 +156,13 @@ test('--keep keeps the checkpoint byte for byte; a wrong --sha256 deletes the do
   assert.equal(r.code, 0, r.stderr);
   const keptAt = join(`${out}.download`, 'imagebind_tiny.pth');
   assert.equal(createHash('sha256').update(readFileSync(keptAt)).digest('hex'), ckptSha);
+  // Run again (say after a failed conversion): the kept checkpoint is used, not downloaded again.
+  const gets = () => seen.filter((x) => x.path === '/plain/imagebind_tiny.pth' && x.method === 'GET').length;
+  const before = gets();
+  const again = await runCli(fetchArgs(out, '/plain/imagebind_tiny.pth', ['--keep', '--force']));
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(gets(), before);
+  assert.match(again.stderr, /already here from an earlier run/);
 
   const bad = join(work, 'bad');
   const wrong = '0'.repeat(64);
