@@ -377,7 +377,7 @@ function render(j: Json): string {
     '- In measurements 1–2 runs of 1–2 rows remained: the first of each series (the first decoded image waits only the 5 ms',
     '  window), and a few where the loop came back from a run with no image decoded yet. With the encoder off the main thread',
     '  (measurement 3) requests are read during runs, and only the first run of each series is short: 1 + 6 runs of 5–8 rows.',
-    '- **From measurement 3 the server runs its encoders off the main thread** (runtime/worker-session.ts: one thread per',
+    '- **From measurement 3 the server runs its encoders off the main thread** (runtime/session-thread-proxy.ts: one thread per',
     '  encoder in measurement 3, one shared host thread from measurement 4), so the event',
     '  loop stays free during a run: the "slowest /healthz" column (a probe every 250 ms during the run) shows how long any',
     '  request waited. In measurements 1–2 (no probe yet) a probe would have waited for the whole ~6 s run.',

@@ -10,6 +10,7 @@ export {
   StoreError,
   ServerError,
   TrainingError,
+  DownloadError,
 } from './core/errors.ts';
 export type { Tensor, Float32Tensor, Int64Tensor, DType } from './core/tensor.ts';
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './core/npy.ts';

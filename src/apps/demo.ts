@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ImageBind } from '../embed/imagebind.ts';
-import { indexPaths } from './indexer.ts';
+import { type IndexProgress, indexPaths } from './indexer.ts';
 import { openModelStore } from './model-store.ts';
 import { type QueryPart, searchStore } from './query.ts';
 import { CLASSES, NUM_CLASSES } from '../synth/world/classes.ts';
@@ -31,8 +31,12 @@ export interface DemoReport {
   dir: string;
   indexed: number;
   queries: DemoQuery[];
-  top1: number;
-  top5: number;
+  /** Results per query. */
+  k: number;
+  /** Fraction of queries whose first result has the query's class. */
+  top1_class_match: number;
+  /** Fraction of queries with a result of the query's class among their k results. */
+  within_top_k_class_match: number;
 }
 
 const INDEXED: FileModality[] = ['image', 'audio', 'depth', 'thermal', 'imu'];
@@ -44,7 +48,15 @@ function classOfFile(path: string): string {
 
 export async function runDemo(
   model: ImageBind,
-  o: { dir: string; seed?: number; perClass?: number; k?: number; onProgress?: (msg: string) => void },
+  o: {
+    dir: string;
+    seed?: number;
+    perClass?: number;
+    k?: number;
+    onProgress?: (msg: string) => void;
+    /** Files embedded so far while the corpus is indexed. */
+    onIndexProgress?: (p: IndexProgress) => void;
+  },
 ): Promise<DemoReport> {
   const world = new World(o.seed ?? 2024);
   const test = world.split('test');
@@ -61,7 +73,7 @@ export async function runDemo(
   const store = openModelStore(model, join(o.dir, 'index.db'), { create: true });
   try {
     o.onProgress?.('indexing the corpus');
-    await indexPaths(model, store, [corpus]);
+    await indexPaths(model, store, [corpus], { onProgress: o.onIndexProgress });
     const k = o.k ?? 5;
     const picks = [0, 5, 9, 14].map((c) => CLASSES[c]);
     const specs: { description: string; expected: string; target: string; parts: QueryPart[] }[] = [];
@@ -117,8 +129,15 @@ export async function runDemo(
       });
     }
     const top1 = out.filter((q) => q.hits[0]?.correct).length / out.length;
-    const top5 = out.filter((q) => q.hits.slice(0, 5).some((h) => h.correct)).length / out.length;
-    return { dir: o.dir, indexed: store.count(), queries: out, top1, top5 };
+    const withinK = out.filter((q) => q.hits.some((h) => h.correct)).length / out.length;
+    return {
+      dir: o.dir,
+      indexed: store.count(),
+      queries: out,
+      k,
+      top1_class_match: top1,
+      within_top_k_class_match: withinK,
+    };
   } finally {
     store.close();
   }

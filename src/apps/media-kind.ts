@@ -59,11 +59,13 @@ export function parseKindOverrides(spec: string | undefined): KindOverrides {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [ext, kind] = part.split('=');
+    const [ext, name] = part.split('=');
+    // 'image' is what users call the vision encoder's files, here as in manifests.
+    const kind = name?.trim().toLowerCase() === 'image' ? 'vision' : name;
     if (!ext || !kind || !(FILE_KINDS as readonly string[]).includes(kind)) {
       throw new ConfigError(
         'BAD_ARGUMENT',
-        `bad kind mapping "${part}": use .ext=kind with kind one of ${FILE_KINDS.join(', ')}.`,
+        `bad kind mapping "${part}": use .ext=kind with kind one of ${FILE_KINDS.join(', ')} (image = vision).`,
       );
     }
     map.set(ext.startsWith('.') ? ext.toLowerCase() : `.${ext.toLowerCase()}`, kind as FileKind);

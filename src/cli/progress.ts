@@ -3,15 +3,19 @@
  * terminal (pipes, CI logs), so machine output on stdout stays clean.
  */
 export class Progress {
-  private readonly start = Date.now();
   private last = 0;
   private readonly enabled: boolean;
 
+  /**
+   * `startedAt` (ms since the epoch) is when the work began, for bars created at the first report
+   * (when the total becomes known), so the rate counts the work done before that report.
+   */
   constructor(
     private readonly label: string,
     private readonly total: number,
     private readonly unit = 'items',
     enabled?: boolean,
+    private readonly start = Date.now(),
   ) {
     this.enabled = enabled ?? Boolean(process.stderr.isTTY);
   }
@@ -22,13 +26,11 @@ export class Progress {
     if (now - this.last < 100 && done < this.total) return;
     this.last = now;
     const secs = (now - this.start) / 1000;
-    const rate = secs > 0 ? done / secs : 0;
-    const eta = rate > 0 ? Math.max(0, (this.total - done) / rate) : 0;
     const width = 24;
     const filled = Math.round((width * done) / Math.max(1, this.total));
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     process.stderr.write(
-      `\r\x1b[2K${this.label} ${bar} ${done}/${this.total} ${this.unit}  ${rate.toFixed(1)}/s  ETA ${formatSeconds(eta)}  ${detail}`,
+      `\r\x1b[2K${this.label} ${bar} ${done}/${this.total} ${this.unit}  ${speed(done, this.total, secs)}  ${detail}`,
     );
   }
 
@@ -38,6 +40,13 @@ export class Progress {
       `\r\x1b[2K${this.label} done in ${formatSeconds((Date.now() - this.start) / 1000)} ${message}\n`,
     );
   }
+}
+
+/** Rate and ETA once they mean something: before any item is done (or within 0.2 s) they would read 0/s, ETA 0s. */
+export function speed(done: number, total: number, secs: number): string {
+  if (done <= 0 || secs < 0.2) return 'rate –  ETA –';
+  const rate = done / secs;
+  return `${rate.toFixed(1)}/s  ETA ${formatSeconds(Math.max(0, (total - done) / rate))}`;
 }
 
 function formatSeconds(s: number): string {

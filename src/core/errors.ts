@@ -26,6 +26,8 @@ export class StoreError extends ImageBindError {}
 export class ServerError extends ImageBindError {}
 /** A training run that cannot proceed (empty data, non-finite loss, ...). */
 export class TrainingError extends ImageBindError {}
+/** A download that failed, was cut off, or does not match what was expected (size, sha256), or a full disk. */
+export class DownloadError extends ImageBindError {}
 
 /**
  * An error as it crosses a thread boundary (worker threads' structured clone keeps a thrown
@@ -47,6 +49,7 @@ const WIRE_CLASSES: Readonly<Record<string, new (code: string, message: string) 
   StoreError,
   ServerError,
   TrainingError,
+  DownloadError,
   ImageBindError,
 };
 

@@ -30,7 +30,19 @@ export interface ItemError {
   readonly message: string;
 }
 
-export type EmbedOutput = { [K in InputKind]?: (Float32Array | null)[] } & { readonly errors: ItemError[] };
+/** The kinds a request certainly names (required keys of its type): their results are always present. */
+export type RequestedKinds<I> = {
+  [K in keyof I]-?: K extends InputKind ? ({} extends Pick<I, K> ? never : K) : never;
+}[keyof I];
+
+/**
+ * One vector per input, in input order (null where an item failed; the reason is in `errors`). Each
+ * kind the request names is present, even for an empty list, so `embed({ text })` gives a typed
+ * `out.text`; kinds it leaves out are absent.
+ */
+export type EmbedOutput<I extends EmbedInputs = EmbedInputs> = { [K in InputKind]?: (Float32Array | null)[] } & {
+  [K in RequestedKinds<I>]: (Float32Array | null)[];
+} & { readonly errors: ItemError[] };
 
 export interface EmbedOptions {
   /** L2-normalise every vector (for cosine search); by default outputs keep the official scales. */
@@ -119,16 +131,16 @@ async function embedKind(
   return out;
 }
 
-export async function embedInputs(
+export async function embedInputs<I extends EmbedInputs>(
   backend: EmbedBackend,
-  inputs: EmbedInputs,
+  inputs: I,
   opts: EmbedOptions = {},
-): Promise<EmbedOutput> {
+): Promise<EmbedOutput<I>> {
   const errors: ItemError[] = [];
   const result: { [K in InputKind]?: (Float32Array | null)[] } = {};
   for (const kind of INPUT_KINDS) {
     const items = (inputs as Record<string, readonly MediaInput[] | undefined>)[kind];
-    if (items && items.length > 0) result[kind] = await embedKind(backend, kind, items, opts, errors);
+    if (items) result[kind] = items.length > 0 ? await embedKind(backend, kind, items, opts, errors) : [];
   }
-  return { ...result, errors };
+  return { ...result, errors } as EmbedOutput<I>;
 }

@@ -58,7 +58,7 @@ export class ImageBind implements EmbedBackend {
    * the official scales (text/audio/depth/thermal/IMU are multiplied by their logit scales; averaged
    * clips are not unit-norm) unless `normalize: true`. Failed items are null, with the reason in `errors`.
    */
-  embed(inputs: EmbedInputs, opts: EmbedOptions = {}): Promise<EmbedOutput> {
+  embed<I extends EmbedInputs>(inputs: I, opts: EmbedOptions = {}): Promise<EmbedOutput<I>> {
     return embedInputs(this, inputs, opts);
   }
 

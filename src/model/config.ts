@@ -4,7 +4,7 @@
  * kwargs object; omitted arguments take the official defaults (`configs/defaults.json`).
  */
 import { ConfigError } from '../core/errors.ts';
-import defaults from './configs/defaults.json' with { type: 'json' };
+import defaultsJson from './configs/defaults.json' with { type: 'json' };
 import huge from './configs/huge.json' with { type: 'json' };
 
 export const MODALITIES = ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] as const;
@@ -19,7 +19,45 @@ export function isModality(s: string): s is Modality {
  * plus one imagebind-ts extension: `text_vocab_size` (official: 49408, fixed inside
  * TextPreprocessor), so models with their own, smaller BPE vocabulary keep a small embedding table.
  */
-export type ImageBindConfig = typeof defaults;
+export type ImageBindConfig = {
+  video_frames: number;
+  kernel_size: number[];
+  out_embed_dim: number;
+  vision_embed_dim: number;
+  vision_num_blocks: number;
+  vision_num_heads: number;
+  audio_kernel_size: number;
+  audio_stride: number;
+  audio_embed_dim: number;
+  audio_num_blocks: number;
+  audio_num_heads: number;
+  audio_num_mel_bins: number;
+  audio_target_len: number;
+  audio_drop_path: number;
+  text_embed_dim: number;
+  text_num_blocks: number;
+  text_num_heads: number;
+  text_vocab_size: number;
+  depth_embed_dim: number;
+  depth_kernel_size: number;
+  depth_num_blocks: number;
+  depth_num_heads: number;
+  depth_drop_path: number;
+  thermal_embed_dim: number;
+  thermal_kernel_size: number;
+  thermal_num_blocks: number;
+  thermal_num_heads: number;
+  thermal_drop_path: number;
+  imu_embed_dim: number;
+  imu_kernel_size: number;
+  imu_num_blocks: number;
+  imu_num_heads: number;
+  imu_drop_path: number;
+};
+
+// Written out rather than `typeof defaultsJson`: declaration files cannot import JSON under nodenext
+// (tsc drops the import attribute), and this assignment checks that the two agree.
+const defaults: ImageBindConfig = defaultsJson;
 
 export const PRESETS: Readonly<Record<string, Partial<ImageBindConfig>>> = { huge: huge.kwargs };
 

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import { ConfigError } from '../core/errors.ts';
 import { type CacheEntry, optimizedCacheEntry } from './optimized-cache.ts';
-import { createWorkerSession } from './worker-session.ts';
+import { createWorkerSession } from './session-thread-proxy.ts';
 import { type BackendSession, type OrtTensorConstructor, type SessionOptions, wrapOrtSession } from './session.ts';
 
 export type { BackendSession, SessionOptions } from './session.ts';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type FewShotExample, fewShot } from '../../apps/fewshot/app.ts';
 import { parseFewShotMethod, probsByLabel } from '../../apps/fewshot/classifier.ts';
 import { readManifestFile } from '../../apps/fewshot/manifest.ts';
@@ -40,7 +40,9 @@ export function register(program: Command): void {
       'labelled examples: CSV "path,label[,modality]" or JSONL {"path", "label", "modality"?}',
     )
     .option('--method <m>', 'prototype | knn | logreg', 'prototype')
-    .option('--k <n>', 'knn: neighbours that vote', parsePositiveInt('--k'), 5)
+    .option('-k <n>', 'knn: neighbours that vote', parsePositiveInt('-k'), 5)
+    // Spelled --k before every command used -k; still accepted, not shown.
+    .addOption(new Option('--k <n>').argParser(parsePositiveInt('--k')).hideHelp())
     .option('--temperature <t>', 'prototype: softmax temperature over cosines', positiveNumber('--temperature'), 0.05)
     .option('--l2 <x>', 'logreg: L2 penalty on the weights', positiveNumber('--l2'), 1e-3)
     .option('--epochs <n>', 'logreg: full-batch Adam steps', parsePositiveInt('--epochs'), 300)
@@ -64,7 +66,7 @@ Methods:
 
 Examples:
   imagebind fewshot --train pets.csv cat_or_dog.jpg
-  imagebind fewshot --train sounds.jsonl --method knn --k 3 --json a.wav b.wav`,
+  imagebind fewshot --train sounds.jsonl --method knn -k 3 --json a.wav b.wav`,
     )
     .action(async (files: string[], flags: Flags) => {
       const method = parseFewShotMethod(flags.method);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { ConfigError, ImageBindError, MediaError } from '../../core/errors.ts';
+import { ImageBindError, MediaError } from '../../core/errors.ts';
 import { writeNpy } from '../../core/npy.ts';
 import { type Float32Tensor, stack } from '../../core/tensor.ts';
 import { loadTokenizer } from '../../embed/tokenizer.ts';
 import { readManifest } from '../../model/manifest-file.ts';
 import { FILE_KINDS, type FileKind, ITEM_SHAPES, loadFile } from '../../preprocess/loaders.ts';
+import { parseModality } from '../options.ts';
 import { Progress } from '../progress.ts';
 
 interface Flags {
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       'run the official input pipeline on files (or, for text, strings) and write the stacked model-input tensor as .npy',
     )
     .argument('<inputs...>', 'files (strings for --modality text)')
-    .requiredOption('--modality <m>', KINDS.join(' | '))
+    .requiredOption('--modality <m>', `${KINDS.join(' | ')} (image = vision)`)
     .requiredOption('--output <file.npy>', 'where to write the stacked tensor')
     .option('--vocab <file>', 'BPE merges for text (bpe_simple_vocab_16e6.txt.gz)')
     .option('--model <dir>', 'take the text tokenizer from this model directory')
@@ -42,7 +43,7 @@ Examples:
   imagebind preprocess --modality audio dog.wav bird.mp3 --output audio.npy`,
     )
     .action(async (inputs: string[], flags: Flags) => {
-      const kind = flags.modality;
+      const kind = parseModality(flags.modality, KINDS);
       if (kind === 'text') {
         const manifest = flags.model ? await readManifest(flags.model) : undefined;
         const tokenizer = await loadTokenizer({ vocab: flags.vocab, modelDir: flags.model, manifest });
@@ -51,9 +52,7 @@ Examples:
         process.stderr.write(`${flags.output}: int64 [${ids.shape.join(', ')}]\n`);
         return;
       }
-      if (!(FILE_KINDS as readonly string[]).includes(kind))
-        throw new ConfigError('BAD_ARGUMENT', `unknown --modality "${kind}"; use one of: ${KINDS.join(', ')}.`);
-      const fileKind = kind as FileKind;
+      const fileKind: FileKind = kind;
       const bar = new Progress(`preprocess ${fileKind}`, inputs.length, 'files');
       const ok: Float32Tensor[] = [];
       const failed: { path: string; error: ImageBindError }[] = [];

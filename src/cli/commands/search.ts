@@ -5,16 +5,18 @@ import { ConfigError } from '../../core/errors.ts';
 import type { InputKind } from '../../embed/embed.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
-import { parsePositiveInt } from '../options.ts';
+import { STORE_MODALITIES } from '../../store/modality.ts';
+import { parseModalityList, parsePositiveInt } from '../options.ts';
 
+/** Flag, input kind, and what the value is (with its article, for "subtract an image file"). */
 const QUERY_FLAGS: [string, InputKind, string][] = [
-  ['text', 'text', 'text query'],
-  ['image', 'vision', 'image file'],
-  ['audio', 'audio', 'audio file'],
-  ['video', 'video', 'video file'],
-  ['depth', 'depth', 'depth map'],
-  ['thermal', 'thermal', 'thermal image'],
-  ['imu', 'imu', 'IMU log'],
+  ['text', 'text', 'a text query'],
+  ['image', 'vision', 'an image file'],
+  ['audio', 'audio', 'an audio file'],
+  ['video', 'video', 'a video file'],
+  ['depth', 'depth', 'a depth map'],
+  ['thermal', 'thermal', 'a thermal image'],
+  ['imu', 'imu', 'an IMU log'],
 ];
 
 /** `--minus --text x` → `--minus-text x`, so "minus" can prefix any query flag. */
@@ -42,10 +44,10 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON array of {path, modality, score}, best first');
   const parts: { flag: string; kind: InputKind; input: string; negate: boolean }[] = [];
   for (const [flag, kind, what] of QUERY_FLAGS) {
-    cmd.option(`--${flag} <${flag === 'text' ? 'text' : 'file'}>`, `${what} (repeatable)`);
+    cmd.option(`--${flag} <${flag === 'text' ? 'text' : 'file'}>`, `${what.replace(/^an? /, '')} (repeatable)`);
     cmd.option(
       `--minus-${flag} <${flag === 'text' ? 'text' : 'file'}>`,
-      `subtract a ${what} (also: --minus --${flag} ...)`,
+      `subtract ${what} (also: --minus --${flag} ...)`,
     );
     cmd.on(`option:${flag}`, (v: string) => parts.push({ flag, kind, input: v, negate: false }));
     cmd.on(`option:minus-${flag}`, (v: string) => parts.push({ flag, kind, input: v, negate: true }));
@@ -76,7 +78,7 @@ nearest items by cosine similarity. Examples:
         negate: p.negate,
         weight: p.negate ? 1 : (weights[positives.indexOf(p)] ?? 1),
       }));
-      const modalities = flags.modality?.split(',').map((m) => (m.trim() === 'image' ? 'vision' : m.trim()));
+      const modalities = flags.modality ? parseModalityList(flags.modality, STORE_MODALITIES, '--modality') : undefined;
       const model = await ImageBind.load(await resolveModelDir(flags.model));
       const store = openModelStore(model, flags.db, { readonly: true });
       try {

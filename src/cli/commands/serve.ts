@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { startServer } from '../../server/start.ts';
 import { resolveModelDir } from '../model-dir.ts';
-import { parsePositiveInt } from '../options.ts';
+import { collect, parsePositiveInt } from '../options.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -28,7 +28,7 @@ interface ServeFlags {
   port: number;
   host: string;
   token?: string;
-  root: string[];
+  root?: string[];
   uploads?: string;
   maxBatch: number;
   batchWindowMs: number;
@@ -50,12 +50,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'port; 0 picks a free one', parsePort, 8080)
     .option('--host <addr>', 'address to bind; anything but loopback exposes the server', '127.0.0.1')
     .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $IMAGEBIND_TOKEN)')
-    .option(
-      '--root <dir>',
-      'folder whose files may be indexed by path and served (repeatable)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+    .option('--root <dir>', 'folder whose files may be indexed by path and served (repeatable)', collect)
     .option('--uploads <dir>', 'where uploaded files are saved (default: <db dir>/uploads)')
     .option(
       '--max-batch <n>',
@@ -102,7 +97,7 @@ and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches o
         host: flags.host,
         port: flags.port,
         token,
-        roots: flags.root,
+        roots: flags.root ?? [],
         uploads: flags.uploads,
         maxBatch: flags.maxBatch,
         windowMs: flags.batchWindowMs,

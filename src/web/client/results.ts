@@ -34,6 +34,13 @@ function waveform(hit: Hit): SVGSVGElement {
   return s('svg', { class: 'waveform', viewBox: '0 0 226 60', 'aria-hidden': 'true' }, ...bars);
 }
 
+/** 75.4 → "1:15" (whole seconds, as media players count); under a second → "0:00.4", so it does not read as empty. */
+export function clipLength(seconds: number): string {
+  if (seconds < 1) return `0:00.${Math.min(9, Math.max(1, Math.round(seconds * 10)))}`;
+  const s = Math.floor(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
   try {
     const res = await fetch(mediaSrc(hit), { headers: authHeaders() });
@@ -80,7 +87,16 @@ function media(hit: Hit): HTMLElement {
     );
   } else if (hit.modality === 'audio') {
     box.classList.add('has-player');
-    box.append(waveform(hit), h('audio', { src, controls: true, preload: 'none', 'aria-label': name }));
+    // A card's player is too narrow for the browser to show the total time (it shows the position,
+    // 0:00), so the clip's length is written on the card once its header ('metadata') has loaded.
+    const audio = h('audio', { src, controls: true, preload: 'metadata', 'aria-label': name }) as HTMLAudioElement;
+    const length = h('span', { class: 'duration', 'data-testid': 'duration', hidden: true });
+    audio.addEventListener('loadedmetadata', () => {
+      if (!Number.isFinite(audio.duration)) return;
+      length.textContent = clipLength(audio.duration);
+      length.hidden = false;
+    });
+    box.append(waveform(hit), length, audio);
   } else if (hit.modality === 'imu' && /\.(csv|tsv)$/i.test(hit.path)) {
     box.append(placeholder(hit, 'IMU'));
     void loadImu(hit, box);

@@ -3,7 +3,7 @@
  * the UI without a model: scores are a deterministic hash of (query, item), not embeddings.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -161,7 +161,11 @@ export async function startFakeApi(opts: FakeOptions = {}): Promise<FakeServer> 
     const item = items.find((x) => String(x.id) === req.params.id);
     if (!item) return fail(reply, 404, 'ITEM_NOT_FOUND', `no item ${req.params.id}.`);
     const ext = item.path.slice(item.path.lastIndexOf('.')).toLowerCase();
-    return reply.type(CONTENT_TYPES[ext] ?? 'application/octet-stream').send(createReadStream(item.path));
+    // Content-Length as the real server sends it: without it a browser cannot tell a clip's duration.
+    return reply
+      .type(CONTENT_TYPES[ext] ?? 'application/octet-stream')
+      .header('content-length', statSync(item.path).size)
+      .send(createReadStream(item.path));
   });
 
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -54,6 +54,44 @@ async function searched(page: Page, action: () => Promise<unknown>): Promise<voi
   await page.waitForFunction(() => document.getElementById('results')?.getAttribute('aria-busy') === 'false');
 }
 
+/**
+ * A phone (390×844) after a search: kind pills stay on screen, results start on the first screen,
+ * file names are whole, and audio cards know their clip's duration (the player shows it, not 0:00).
+ */
+async function checkPhoneLayout(page: Page): Promise<void> {
+  const layout = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const pills = Array.from(document.querySelectorAll('#filters .pill')).map((p) => p.getBoundingClientRect());
+    const card = document.querySelector('[data-testid=result]')!.getBoundingClientRect();
+    const titles = Array.from(document.querySelectorAll<HTMLElement>('.card-title')).map((t) => ({
+      text: t.textContent ?? '',
+      clipped: t.scrollWidth > t.clientWidth + 1 || t.scrollHeight > t.clientHeight + 1,
+    }));
+    return { width, pills: pills.map((r) => [r.left, r.right]), cardTop: card.top, pageScroll: window.scrollY, titles };
+  });
+  assert.ok(layout.pills.length > 0, 'no kind pills');
+  for (const [left, right] of layout.pills)
+    assert.ok(
+      left >= 0 && right <= layout.width,
+      `a kind pill runs off the screen: ${left}–${right} of ${layout.width}`,
+    );
+  assert.equal(layout.pageScroll, 0);
+  // The first card's picture is on the first screen, not just its top edge.
+  assert.ok(layout.cardTop + 120 <= PHONE.height, `results start at ${layout.cardTop}px of ${PHONE.height}`);
+  for (const t of layout.titles) assert.ok(!t.clipped, `file name "${t.text}" is cut`);
+  const audio = page.locator('[data-modality=audio] audio').first();
+  if ((await audio.count()) > 0) {
+    await audio.scrollIntoViewIfNeeded();
+    const length = page.locator('[data-modality=audio]').first().getByTestId('duration');
+    await length.waitFor({ state: 'visible', timeout: 10_000 });
+    const shown = (await length.textContent()) ?? '';
+    const seconds = await audio.evaluate((a: HTMLAudioElement) => a.duration);
+    assert.match(shown, /^\d+:\d\d(\.\d)?$/);
+    assert.notEqual(shown, '0:00', `an audio card of ${seconds} s shows 0:00`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+  }
+}
+
 export async function runScenario(browser: Browser, url: string, files: ScenarioFiles, outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const context = await browser.newContext({ viewport: DESKTOP });
@@ -130,6 +168,7 @@ export async function runScenario(browser: Browser, url: string, files: Scenario
   await searched(p2, () => p2.getByLabel('Search by text').press('Enter'));
   await expectResults(p2);
   await p2.screenshot({ path: join(outDir, 'phone-top.png') });
+  await checkPhoneLayout(p2);
   await p2.locator('.results').scrollIntoViewIfNeeded();
   await p2.screenshot({ path: join(outDir, 'phone-results.png') });
   await phone.close();

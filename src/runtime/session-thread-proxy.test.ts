@@ -20,7 +20,7 @@ import { embedEveryEncoder } from '../../test/helpers/embed-all.ts';
 import { tinyModelDir } from '../../test/helpers/tiny-model.ts';
 import { randomInput } from './benchmark.ts';
 import { createSession } from './backend.ts';
-import type { WorkerReply, WorkerRequest } from './session-worker.ts';
+import type { WorkerReply, WorkerRequest } from './session-thread-entry.ts';
 import { startTsWorker } from './ts-worker.ts';
 
 const embedAll = (dir: string, inWorker: boolean) => embedEveryEncoder(dir, { inWorker }, 3, 5);
@@ -169,8 +169,8 @@ test(
   'session worker: a release posted right behind runs answers them first, then releases; other sessions carry on',
   { timeout: 60_000 },
   async () => {
-    // The host's own guard, without worker-session.ts's waiting: runs and release in one message burst.
-    const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
+    // The host's own guard, without session-thread-proxy.ts's waiting: runs and release in one message burst.
+    const worker = startTsWorker(new URL('./session-thread-entry.ts', import.meta.url));
     const replies: WorkerReply[] = [];
     const next = (type: WorkerReply['type'], sid?: number) =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 /**
- * Worker-thread side of worker-session.ts: hosts every onnxruntime session of the process that
+ * The worker thread's entry module (its main-thread side is session-thread-proxy.ts): hosts every onnxruntime session of the process that
  * asked for `inWorker`. onnxruntime-node's `run` is synchronous on the calling thread, so running
  * it here keeps the main thread's event loop free (a server stays responsive during a
  * multi-second batch); one thread for all sessions costs one isolate, not one per encoder.

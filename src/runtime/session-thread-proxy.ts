@@ -1,7 +1,7 @@
 /**
- * Sessions whose onnxruntime work happens on a worker thread (session-worker.ts), for callers whose
- * event loop must stay responsive while an encoder runs (the server: a huge vision batch takes
- * seconds). All such sessions of a process share one host thread, so their runs take turns (each
+ * The main-thread side of sessions whose onnxruntime work happens on a worker thread (the worker
+ * runs session-thread-entry.ts): proxies for callers whose event loop must stay responsive while an
+ * encoder runs (the server: a huge vision batch takes seconds). All such sessions of a process share one host thread, so their runs take turns (each
  * already uses every core) and the process pays for one extra isolate, not one per encoder. Inputs
  * are copied into transferred buffers, so the caller's tensors stay usable.
  *
@@ -12,7 +12,7 @@
 import { ConfigError, errorFromWire } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { BackendSession, SessionOptions } from './session.ts';
-import type { WorkerReply, WorkerRequest } from './session-worker.ts';
+import type { WorkerReply, WorkerRequest } from './session-thread-entry.ts';
 import { startTsWorker } from './ts-worker.ts';
 import type { Worker } from 'node:worker_threads';
 
@@ -44,7 +44,7 @@ function updateRef(h: Host): void {
 }
 
 function startHost(): Host {
-  const worker = startTsWorker(new URL('./session-worker.ts', import.meta.url));
+  const worker = startTsWorker(new URL('./session-thread-entry.ts', import.meta.url));
   const h: Host = { worker, opens: new Map(), runs: new Map(), releases: new Map(), live: 0, dead: null };
   const settle = <T>(map: Map<number, T>, key: number, f: (w: T) => void) => {
     const w = map.get(key);

@@ -5,6 +5,7 @@ import { openModelStore } from '../../apps/model-store.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
+import { count } from '../plural.ts';
 import { Progress } from '../progress.ts';
 
 export function register(program: Command): void {
@@ -23,7 +24,8 @@ export function register(program: Command): void {
 Kinds are detected from a folder's manifest.jsonl, then --kind-map, then names: *.depth.png,
 *.thermal.png, *.imu.csv, then extensions (images → vision, wav/mp3/flac/ogg/m4a → audio,
 mp4/mkv/webm/mov → video, csv → imu). Unchanged files (size+mtime, else content hash) are skipped,
-so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.`,
+so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.
+Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as for every error).`,
     )
     .action(
       async (
@@ -33,12 +35,13 @@ so re-running after an interruption resumes. Files that fail are listed at the e
         const model = await ImageBind.load(await resolveModelDir(flags.model));
         const store = openModelStore(model, flags.db, { create: true });
         let bar: Progress | null = null;
+        const started = Date.now();
         try {
           const report = await indexPaths(model, store, paths, {
             overrides: parseKindOverrides(flags.kindMap),
             batchSize: flags.batchSize,
             onProgress: ({ done, total }) => {
-              bar ??= new Progress('index', total, 'files');
+              bar ??= new Progress('index', total, 'files', undefined, started);
               bar.update(done);
             },
           });
@@ -46,10 +49,12 @@ so re-running after an interruption resumes. Files that fail are listed at the e
           if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
           else {
             process.stdout.write(
-              `${flags.db}: ${report.found} files found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${store.count()} items in the index\n`,
+              `${flags.db}: ${count(report.found, 'file')} found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${count(store.count(), 'item')} in the index\n`,
             );
             for (const f of report.failed) process.stdout.write(`  failed: ${f.message}\n`);
           }
+          // Partial failure is still failure for scripts; the report above says what did work.
+          if (report.failed.length > 0) process.exitCode = 2;
         } finally {
           store.close();
           await model.close();
