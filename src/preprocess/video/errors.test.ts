@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, MediaError } from '../../core/errors.ts';
 import { loadVideoFile, loadVideoFiles } from './load.ts';
-import { makeGeqVideo, makeMedia, skipNoFfmpeg, tempDir } from './testing.ts';
+import { makeGeqVideo, makeMedia, skipNoFfmpeg, tempDir } from '../../../test/helpers/video-files.ts';
 
 const dir = tempDir('ib-video-err-');
 const good = skipNoFfmpeg

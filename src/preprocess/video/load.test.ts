@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadVideo, loadVideoFile, loadVideoFiles } from './load.ts';
 import { CLIP_MEAN, CLIP_STD } from './transform.ts';
-import { makeGeqVideo, makeMedia, skipNoFfmpeg, tempDir } from './testing.ts';
+import { makeGeqVideo, makeMedia, skipNoFfmpeg, tempDir } from '../../../test/helpers/video-files.ts';
 
 const dir = skipNoFfmpeg ? '' : tempDir('ib-video-');
 const S = 224;
