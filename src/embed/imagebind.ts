@@ -15,6 +15,8 @@ import type { ClipTokenizer } from '../preprocess/text/index.ts';
 import { type EmbedBackend, type EmbedInputs, type EmbedOptions, type EmbedOutput, embedInputs } from './embed.ts';
 import { defaultModelDir } from './default-model.ts';
 import { loadTokenizer } from './tokenizer.ts';
+import { DenseVisionEncoder } from './dense-vision.ts';
+import type { DenseMode } from '../model/dense-head.ts';
 
 export interface LoadOptions extends SessionOptions {
   /** Items per encoder run; larger batches use more memory. */
@@ -25,6 +27,7 @@ export interface LoadOptions extends SessionOptions {
 
 export class ImageBind implements EmbedBackend {
   private readonly encoders = new Map<Modality, Promise<Encoder>>();
+  private readonly dense = new Map<DenseMode, Promise<DenseVisionEncoder>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
 
   private constructor(
@@ -95,9 +98,23 @@ export class ImageBind implements EmbedBackend {
     return (await this.encoder(modality)).encode(input);
   }
 
+  /** The vision encoder with per-patch embeddings as a second output (dense localisation). */
+  denseVision(mode: DenseMode = 'value'): Promise<DenseVisionEncoder> {
+    let d = this.dense.get(mode);
+    if (!d) {
+      d = DenseVisionEncoder.open(this.dir, this.manifest, mode, { ...this.opts, batchSize: this.batchSize });
+      this.dense.set(mode, d);
+      d.catch(() => this.dense.delete(mode));
+    }
+    return d;
+  }
+
   async close(): Promise<void> {
-    const all = [...this.encoders.values()];
+    const all = [...this.encoders.values(), ...this.dense.values()];
     this.encoders.clear();
-    await Promise.all(all.map(async (e) => (await e).release()));
+    this.dense.clear();
+    await Promise.all(
+      all.map(async (e) => (await (e as Promise<{ release(): Promise<void> }>).catch(() => null))?.release()),
+    );
   }
 }

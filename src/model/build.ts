@@ -7,7 +7,10 @@
 import type { ModalityArch } from './architecture.ts';
 import { block, layerNorm, linear, postprocess } from './blocks.ts';
 import { Graph, type Precision, type Value, attr } from './graph.ts';
+import { type DenseMode, densePatchEmbeddings } from './dense-head.ts';
 import { preprocess } from './stems.ts';
+
+export type { DenseMode } from './dense-head.ts';
 
 /** Stage outputs a debug build exposes, named like the reference fixtures. */
 export const STAGES = ['preproc_tokens', 'block0_out', 'trunk_out', 'head_out'] as const;
@@ -20,9 +23,22 @@ export interface BuildOptions {
   readonly precision?: Precision;
   /** Fused attention kernel for inference (training graphs keep the explicit ops autodiff knows). */
   readonly fusedAttention?: boolean;
+  /**
+   * Vision only: also output one unit embedding per patch (`dense.patch_embeddings`, [B, P, outDim]),
+   * the head's norm and projection applied to every token instead of the selected one (dense-head.ts).
+   */
+  readonly dense?: DenseMode;
 }
 
-function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, Value>, fused: boolean): Value {
+/** The trunk's output rows; `lastInput` receives the last block's input (the dense value path needs it). */
+function trunk(
+  g: Graph,
+  tokens: Value,
+  arch: ModalityArch,
+  stages: Map<Stage, Value>,
+  fused: boolean,
+  lastInput: { value?: Value } = {},
+): Value {
   const d = arch.embedDim;
   let x = g.op('Reshape', [tokens, g.constI64('rows', [-1, d])], {}, 'rows');
   if (arch.preTransformerNorm) x = layerNorm(g, x, arch.preTransformerNorm, d, 1e-6, 'pre_ln');
@@ -37,6 +53,7 @@ function trunk(g: Graph, tokens: Value, arch: ModalityArch, stages: Map<Stage, V
     mask = g.op('Expand', [mask, shape], {}, 'attention_bias');
   }
   for (let i = 0; i < arch.numBlocks; i++) {
+    if (i === arch.numBlocks - 1) lastInput.value = x;
     x = g.scope(`blocks.${i}`, () =>
       block(g, x, `${arch.trunkPrefix}.blocks.${i}`, {
         dim: d,
@@ -80,16 +97,21 @@ export function buildEncoder(arch: ModalityArch, opts: BuildOptions = {}): Graph
   const g = new Graph(`imagebind_${m}`, opts.precision ?? 'fp32');
   const input = g.input('input', arch.inputDType, ['batch', ...arch.itemShape]);
   const stages = new Map<Stage, Value>();
+  const fused = opts.fusedAttention ?? false;
+  let dense: Value | null = null;
   const out = g.scope(m, () => {
     const tokens = preprocess(g, input, arch);
     stages.set('preproc_tokens', tokens);
-    const x = g.scope('trunk', () => trunk(g, tokens, arch, stages, opts.fusedAttention ?? false));
+    const lastInput: { value?: Value } = {};
+    const x = g.scope('trunk', () => trunk(g, tokens, arch, stages, fused, lastInput));
     stages.set('trunk_out', x);
     const h = head(g, x, input, arch);
     stages.set('head_out', h);
+    if (opts.dense) dense = densePatchEmbeddings(g, x, lastInput.value ?? tokens, arch, opts.dense);
     return postprocess(g, h, arch.logitScale);
   });
   g.output(out, 'float32', ['batch', arch.outDim]);
+  if (dense) g.output(dense, 'float32', ['batch', arch.numTokens - 1, arch.outDim]);
   if (opts.debug) {
     for (const s of STAGES) {
       const v = stages.get(s);

@@ -22,15 +22,31 @@ function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
   };
 }
 
+/** onnxruntime's option naming the folder of external weights (for graphs whose weights live elsewhere). */
+function withExternalDataDir(
+  options: ort.InferenceSession.SessionOptions,
+  dir: string | undefined,
+): ort.InferenceSession.SessionOptions {
+  if (!dir) return options;
+  const extra = (options.extra ?? {}) as Record<string, Record<string, string>>;
+  return {
+    ...options,
+    extra: { ...extra, session: { ...extra.session, model_external_initializers_file_folder_path: dir } },
+  };
+}
+
 /** A cached optimised graph when there is one; if it fails to load, it is dropped and rebuilt. */
 async function createCached(
   path: string,
   entry: CacheEntry,
-  options: ort.InferenceSession.SessionOptions,
+  base: ort.InferenceSession.SessionOptions,
+  externalDataDir: string | undefined,
 ): Promise<ort.InferenceSession> {
+  // The cached graph keeps its weights beside itself; only the source graph reads them elsewhere.
+  const options = withExternalDataDir(base, externalDataDir);
   if (entry.cached) {
     try {
-      return await ort.InferenceSession.create(entry.cached, { ...options, graphOptimizationLevel: 'disabled' });
+      return await ort.InferenceSession.create(entry.cached, { ...base, graphOptimizationLevel: 'disabled' });
     } catch {
       await entry.discard();
       return ort.InferenceSession.create(path, options);
@@ -41,9 +57,8 @@ async function createCached(
     // logSeverityLevel 3: its warning that level-`all` graphs are hardware-specific is why the
     // cache key names the CPU; printing it on every first load would only alarm users.
     session = await ort.InferenceSession.create(path, {
-      ...options,
+      ...withExternalDataDir({ ...base, extra: entry.saveConfig }, externalDataDir),
       optimizedModelFilePath: entry.savePath,
-      extra: entry.saveConfig,
       logSeverityLevel: 3,
     });
   } catch {
@@ -57,7 +72,8 @@ async function createCached(
 
 export async function createSession(model: string | Uint8Array, opts: SessionOptions = {}): Promise<BackendSession> {
   if (opts.inWorker && typeof model === 'string') return createWorkerSession(model, opts);
-  const options = baseOptions(opts.threads ?? availableParallelism());
+  const base = baseOptions(opts.threads ?? availableParallelism());
+  const options = withExternalDataDir(base, opts.externalDataDir);
   const where = typeof model === 'string' ? model : '<in-memory graph>';
   let session: ort.InferenceSession;
   try {
@@ -67,7 +83,9 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
       const entry = opts.cacheDir
         ? await optimizedCacheEntry(opts.cacheDir, model, ort.env.versions.node ?? '', opts.cacheKey).catch(() => null)
         : null;
-      session = entry ? await createCached(model, entry, options) : await ort.InferenceSession.create(model, options);
+      session = entry
+        ? await createCached(model, entry, base, opts.externalDataDir)
+        : await ort.InferenceSession.create(model, options);
     }
   } catch (e) {
     throw new ConfigError(

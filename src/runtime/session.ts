@@ -12,6 +12,11 @@ export interface SessionOptions {
   readonly cacheDir?: string;
   /** Identifies the weights in the cache key (ImageBind passes the manifest's weight hash and precision). */
   readonly cacheKey?: string;
+  /**
+   * Where the graph's external weights are when not beside the graph file (Node): a graph variant
+   * built elsewhere (the dense vision graph) reads a model directory's weights in place.
+   */
+  readonly externalDataDir?: string;
   /** Run the session on the process's shared session thread, so runs never block the event loop (Node; graphs given by path). */
   readonly inWorker?: boolean;
 }

@@ -85,10 +85,10 @@ test('locate: deterministic, and the overlay PNG has the image size', async () =
   const b = await locateInImage(scene(), [1, 0], embedRedness, { batchSize: 1 });
   assert.deepEqual(a.crops, b.crops);
   assert.deepEqual(Array.from(a.heatmap.data), Array.from(b.heatmap.data));
-  const png = await renderHeatmapPng(scene(), a.heatmap, a.box);
+  const png = await renderHeatmapPng(scene(), a.heatmap, { boxes: [{ box: a.box }], legend: null });
   const meta = await sharp(png).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['png', W, H]);
-  const png2 = await renderHeatmapPng(scene(), b.heatmap, b.box);
+  const png2 = await renderHeatmapPng(scene(), b.heatmap, { boxes: [{ box: b.box }], legend: null });
   assert.ok(png.equals(png2));
 });
 

@@ -90,9 +90,19 @@ export async function locateInImage(
     part.forEach((box, j) => crops.push({ box, score: cosine(emb.data.subarray(j * dim, (j + 1) * dim), q) }));
     opts.onProgress?.(crops.length, boxes.length);
   }
+  return windowsResult(img.width, img.height, crops, opts);
+}
+
+/** Scored windows → the best one and the heatmap (also used to re-score cached window embeddings). */
+export function windowsResult(
+  width: number,
+  height: number,
+  crops: ScoredBox[],
+  opts: Pick<LocateOptions, 'reduce' | 'heatmapMaxSide'> = {},
+): LocateResult {
   // First maximum wins, so ties go to the larger (earlier) window: deterministic and conservative.
   let best = crops[0];
   for (const c of crops) if (c.score > best.score) best = c;
-  const heatmap = buildHeatmap(img.width, img.height, crops, opts.reduce ?? 'mean', opts.heatmapMaxSide ?? 256);
-  return { width: img.width, height: img.height, box: best.box, score: best.score, heatmap, crops };
+  const heatmap = buildHeatmap(width, height, crops, opts.reduce ?? 'mean', opts.heatmapMaxSide ?? 256);
+  return { width, height, box: best.box, score: best.score, heatmap, crops };
 }

@@ -17,6 +17,8 @@ export const STREAMS = {
   imu: 7,
   caption: 8,
   classOrder: 9,
+  layout: 10,
+  timeline: 11,
 } as const;
 export type StreamName = keyof typeof STREAMS;
 

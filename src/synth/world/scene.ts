@@ -67,7 +67,8 @@ function jitterColour(rng: Rng, c: Rgb, amount: number): Rgb {
   return [0, 1, 2].map((k) => clamp(Math.round(c[k] * g + (rng.next() - 0.5) * 60 * amount), 0, 255)) as unknown as Rgb;
 }
 
-function sampleObject(rng: Rng, classId: number, primary: boolean, ambientC: number): SceneObject {
+/** One object of `classId` (a primary is large and loud, a distractor small and quiet), placed at random. */
+export function sampleObject(rng: Rng, classId: number, primary: boolean, ambientC: number): SceneObject {
   const spec = classById(classId);
   const u = rng.next();
   const f = spec.form;
