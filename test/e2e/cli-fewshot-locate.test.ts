@@ -172,7 +172,7 @@ test('fewshot errors: a bad query is named and the rest still printed; an emptie
   assert.match(missing.stderr, /nope\.csv/);
 });
 
-test('locate --text: a PNG of the image size and a box inside the image', async () => {
+test('locate --text: a PNG of the image width with a legend below, boxes inside the image', async () => {
   const out = join(work, 'heat.png');
   const r = await runCli([
     'locate',
@@ -186,22 +186,67 @@ test('locate --text: a PNG of the image size and a box inside the image', async 
     ref('assets', 'dog_image.jpg'),
   ]);
   assert.equal(r.code, 0, r.stderr);
+  type B = { x: number; y: number; w: number; h: number };
   const res = JSON.parse(r.stdout) as {
     image: string;
-    box: { x: number; y: number; w: number; h: number };
+    method: string;
+    box: B;
     score: number;
+    boxes: { box: B; score: number }[];
+    peak: { x: number; y: number };
     heatmap: string;
     width: number;
     height: number;
   };
   assert.equal(res.image, ref('assets', 'dog_image.jpg'));
+  assert.equal(res.method, 'proposals');
   assert.equal(res.heatmap, out);
   const meta = await sharp(out).metadata();
-  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 640, 848]);
+  assert.deepEqual([meta.format, meta.width], ['png', 640]);
+  assert.ok(meta.height! > 848 && meta.height! < 848 + 60, `legend strip: height ${meta.height}`);
   assert.deepEqual([res.width, res.height], [640, 848]);
-  const { x, y, w, h } = res.box;
-  assert.ok(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 640 && y + h <= 848, JSON.stringify(res.box));
+  const inside = (b: B) => b.x >= 0 && b.y >= 0 && b.w > 0 && b.h > 0 && b.x + b.w <= 640 && b.y + b.h <= 848;
+  assert.ok(inside(res.box), JSON.stringify(res.box));
+  assert.deepEqual(res.boxes[0].box, res.box);
+  assert.ok(res.boxes.every((b) => inside(b.box) && b.score <= res.score));
+  assert.ok(res.peak.x >= 0 && res.peak.x <= 640 && res.peak.y >= 0 && res.peak.y <= 848);
   assert.ok(Number.isFinite(res.score) && res.score >= -1 && res.score <= 1);
+  // The earlier crop scoring stays available.
+  const w = await runCli([
+    'locate',
+    '--model',
+    model,
+    '--method',
+    'windows',
+    '--text',
+    'a dog',
+    '--json',
+    ref('assets', 'dog_image.jpg'),
+  ]);
+  assert.equal(w.code, 0, w.stderr);
+  assert.equal(JSON.parse(w.stdout).method, 'windows');
+});
+
+test('eval-localization --json: the contract keys on a converted (tiny reference) model', async () => {
+  const r = await runCli(
+    ['eval-localization', '--model', model, '--n', '2', '--queries', 'audio,text,image', '--json'],
+    {
+      timeoutMs: 300_000,
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as Record<string, { pointing: number; iou50: number; center_baseline: number }> & {
+    ms_per_image: number;
+  };
+  assert.deepEqual(Object.keys(res).sort(), ['audio', 'image', 'ms_per_image', 'text']);
+  for (const q of ['audio', 'text', 'image']) {
+    for (const k of ['pointing', 'iou50', 'center_baseline'] as const)
+      assert.ok(res[q][k] >= 0 && res[q][k] <= 1, `${q}.${k} = ${res[q][k]}`);
+  }
+  assert.ok(res.ms_per_image > 0);
+  const bad = await runCli(['eval-localization', '--model', model, '--queries', 'smell', '--json']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /BAD_ARGUMENT.*smell/);
 });
 
 test('locate errors: no query, unreadable image', async () => {

@@ -19,7 +19,7 @@ import {
   resizeBicubicPIL,
   toNormalizedTensor,
 } from '../../preprocess/vision/index.ts';
-import { contextSquare, nms } from './boxes.ts';
+import { area, contextSquare, intersection, iou, nms } from './boxes.ts';
 import { cropToTensor } from './crop-tensor.ts';
 import { DenseMap } from './dense-map.ts';
 import { type Heatmap, type ScoredBox, heatmapPeak } from './heatmap.ts';
@@ -56,11 +56,16 @@ export interface DetectResult {
   readonly score: number;
   /** Boxes that match the query (best first): the best and any scoring close to it. */
   readonly boxes: ScoredBox[];
-  /** Every verified proposal, best first. */
+  /** Every verified proposal: the matches first (as in `boxes`), then the rest by score. */
   readonly candidates: ScoredBox[];
   readonly heatmap: Heatmap;
   /** The heatmap's peak in image pixels. */
   readonly peak: { x: number; y: number };
+}
+
+/** `outer` contains most of `inner`, which is at most half its size. */
+function holds(outer: Box, inner: Box): boolean {
+  return intersection(outer, inner) >= 0.8 * area(inner) && area(inner) <= 0.5 * area(outer);
 }
 
 function zscores(v: readonly number[]): number[] {
@@ -187,11 +192,21 @@ export class PreparedImage {
       embed,
       opts.context ?? 1.3,
     );
-    const candidates = top.map((t, i) => ({ box: t.box, score: scores[i] })).sort((a, b) => b.score - a.score);
+    const verified = top.map((t, i) => ({ box: t.box, score: scores[i] })).sort((a, b) => b.score - a.score);
+    const margin = (opts.matchMargin ?? 0.25) * (verified[0].score - verified[verified.length - 1].score);
+    const matches = verified.filter((c) => c.score >= verified[0].score - margin);
+    // A matching box around several objects (it holds a smaller matching box and another verified
+    // box apart from that one) can score as high as the object it contains: the smaller box is the answer.
+    const spansSeveral = (c: ScoredBox): boolean =>
+      matches.some(
+        (d) =>
+          d !== c &&
+          holds(c.box, d.box) &&
+          verified.some((e) => e !== c && e !== d && holds(c.box, e.box) && iou(d.box, e.box) === 0),
+      );
+    const boxes = matches.filter((c) => !spansSeveral(c));
+    const candidates = [...boxes, ...verified.filter((c) => !boxes.includes(c))];
     const best = candidates[0];
-    const worst = candidates[candidates.length - 1].score;
-    const margin = (opts.matchMargin ?? 0.25) * (best.score - worst);
-    const boxes = candidates.filter((c) => c.score >= best.score - margin);
     const heatmap = blend(map.toHeatmap(opts.heatmapMaxSide ?? 112), candidates, width, height);
     const peak = heatmapPeak(heatmap, width, height);
     return {
@@ -209,7 +224,7 @@ export class PreparedImage {
 
 /**
  * The heatmap: one smooth bump per verified box (peaking at its centre, half height at its edges;
- * the best box at 1, the others at up to 0.7 by their normalised score) over a tenth of the dense
+ * the chosen box (first) at 1, the others at up to 0.7 by their normalised score) over a tenth of the dense
  * map (min–max scaled) for context. Its peak is therefore near the best box's centre, which points
  * at the object more reliably than the coarse dense map's own maximum (bench/localization.md).
  */
@@ -220,8 +235,8 @@ function blend(dense: Heatmap, candidates: readonly ScoredBox[], width: number, 
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
   }
-  const smax = candidates[0].score,
-    smin = candidates[candidates.length - 1].score;
+  const smax = Math.max(...candidates.map((c) => c.score)),
+    smin = Math.min(...candidates.map((c) => c.score));
   const layer = new Float32Array(dense.data.length);
   const sx = width / dense.width,
     sy = height / dense.height;

@@ -21,6 +21,8 @@ import { applyTemplate } from './app.ts';
 import { contains, iou } from './boxes.ts';
 import { PreparedImage, type DetectOptions } from './detect.ts';
 import { heatmapPeak, type ScoredBox } from './heatmap.ts';
+import { DenseMap } from './dense-map.ts';
+import type { DenseMode } from '../../model/dense-head.ts';
 import { cropRgb, windowsResult } from './locate.ts';
 import { slidingWindows } from './windows.ts';
 
@@ -41,6 +43,8 @@ export interface LocalizationRow extends MethodScores {
   readonly n: number;
   /** The earlier crop scoring on the same targets, when compared. */
   readonly windows?: MethodScores;
+  /** Pointing with the dense map's own peak alone (no proposals), per dense mode, when asked. */
+  readonly dense_pointing?: Partial<Record<DenseMode, number>>;
 }
 
 export interface LocalizationReport {
@@ -59,6 +63,10 @@ export interface LocalizationOptions {
   readonly n: number;
   readonly queries?: readonly LocalizationQuery[];
   readonly compareWindows?: boolean;
+  /** Also measure pointing with the bare dense map of each of these modes (model/dense-head.ts). */
+  readonly denseModes?: readonly DenseMode[];
+  /** Prompt around text queries (default: locate's, "a photo of {}"). */
+  readonly textTemplate?: string;
   readonly detect?: DetectOptions;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -85,6 +93,7 @@ async function queryVectors(
   modality: LocalizationQuery,
   classes: readonly number[],
   world: World,
+  template: string | undefined,
 ): Promise<Float32Array[]> {
   const split = world.split('test');
   const sampleOf = (t: number, c: number): number => {
@@ -101,7 +110,7 @@ async function queryVectors(
     const part = classes.slice(s, s + 32);
     let batch: Tensor;
     // Text goes through the same prompt template as `locate --text`.
-    if (tokenizer) batch = tokenizer.tokenize(part.map((c, j) => applyTemplate(classPhrase(c, s + j))));
+    if (tokenizer) batch = tokenizer.tokenize(part.map((c, j) => applyTemplate(classPhrase(c, s + j), template)));
     else {
       const raw = modality as Exclude<LocalizationQuery, 'text'>;
       batch = stack(part.map((c, j) => worldInput(world, sampleOf(s + j, c), raw) as Float32Tensor));
@@ -139,6 +148,7 @@ export async function evaluateLocalization(model: ImageBind, opts: LocalizationO
         q,
         targets.map((t) => t.object.classId),
         world,
+        opts.textTemplate,
       ),
     );
 
@@ -149,10 +159,18 @@ export async function evaluateLocalization(model: ImageBind, opts: LocalizationO
   const windowsTally = new Map(queries.map((q) => [q, { pointing: 0, iou50: 0 }] as [LocalizationQuery, Tally]));
   let ms = 0,
     windowsMs = 0;
+  const denseModes = opts.denseModes ?? [];
+  const modeEncoders = await Promise.all(denseModes.map((m) => model.denseVision(m)));
+  const denseTally = new Map(queries.map((q) => [q, denseModes.map(() => 0)] as [LocalizationQuery, number[]]));
   // One untimed run first, so onnxruntime's first-run allocations are not billed to a scene.
   if (scenes.length > 0 && targets.length > 0) {
-    const warm = await PreparedImage.prepare(renderLayoutImage(scenes[0], opts.seed, 0), denseFn, opts.detect);
+    const first = renderLayoutImage(scenes[0], opts.seed, 0);
+    const warm = await PreparedImage.prepare(first, denseFn, opts.detect);
     await warm.locate(vectors.get(queries[0])![0], embedCrops, opts.detect);
+    if (opts.compareWindows)
+      await embedCrops(
+        stack(slidingWindows(first.width, first.height).map((b) => preprocessVisionRgb(cropRgb(first, b)))),
+      );
   }
   for (const [i, l] of scenes.entries()) {
     const img = renderLayoutImage(l, opts.seed, i);
@@ -170,6 +188,21 @@ export async function evaluateLocalization(model: ImageBind, opts: LocalizationO
         if (contains(target.object.box, r.peak.x, r.peak.y)) t.pointing++;
         if (iou(r.box, target.object.box) >= 0.5) t.iou50++;
       }
+    }
+    for (const [m, enc] of modeEncoders.entries()) {
+      const out = await enc.encode(stack([preprocessVisionRgb(img)]));
+      for (const q of queries)
+        for (const target of mine) {
+          const map = DenseMap.fromPatches(
+            out.patches.data,
+            out.grid,
+            vectors.get(q)![target.k],
+            img.width,
+            img.height,
+          );
+          const peak = heatmapPeak(map.toHeatmap(112), img.width, img.height);
+          if (contains(target.object.box, peak.x, peak.y)) denseTally.get(q)![m]++;
+        }
     }
     if (opts.compareWindows) {
       start = performance.now();
@@ -208,6 +241,9 @@ export async function evaluateLocalization(model: ImageBind, opts: LocalizationO
       ...base,
       n,
       ...(opts.compareWindows ? { windows: { pointing: w.pointing / n, iou50: w.iou50 / n } } : {}),
+      ...(denseModes.length > 0
+        ? { dense_pointing: Object.fromEntries(denseModes.map((m, k) => [m, denseTally.get(q)![k] / n])) }
+        : {}),
     };
   }
   return {
