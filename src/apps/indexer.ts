@@ -11,6 +11,10 @@ import type { FileKind } from '../preprocess/loaders.ts';
 import type { ItemInput, VectorStore } from '../store/index.ts';
 import { type FoundFile, discoverFiles } from './discover.ts';
 import type { KindOverrides } from './media-kind.ts';
+import { ImageBindError } from '../core/errors.ts';
+import { checkSegmentSeconds } from '../preprocess/stream/windows.ts';
+import { TIMED_KINDS } from './segments/embed.ts';
+import { indexFileWithSegments, segmentsOf } from './segments/index-file.ts';
 
 export interface IndexProgress {
   readonly done: number;
@@ -32,6 +36,11 @@ export interface IndexOptions {
   readonly onProgress?: (p: IndexProgress) => void;
   /** Per-kind metadata added to each item (e.g. the caption file next to an image). */
   readonly metadata?: (file: FoundFile) => Record<string, unknown>;
+  /**
+   * Cut audio and video files into windows of this many seconds, one vector each, with their time
+   * ranges (segments/index-file.ts; off by default). Other kinds are indexed as usual.
+   */
+  readonly segments?: number;
 }
 
 function sha256(path: string): string {
@@ -44,11 +53,15 @@ export async function indexPaths(
   roots: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexReport> {
+  const seconds = opts.segments === undefined ? undefined : checkSegmentSeconds(opts.segments);
+  const segmented = (f: FoundFile) => seconds !== undefined && (TIMED_KINDS as readonly string[]).includes(f.kind);
   const files = await discoverFiles(roots, opts.overrides);
   const pending: FoundFile[] = [];
   let skipped = 0;
   for (const f of files) {
-    if (store.needsUpdate(f.path, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.path) }))
+    // A file indexed without segments, or with another window length, is indexed again.
+    const resegment = segmented(f) && segmentsOf(store.getByPath(f.path, f.kind)?.metadata)?.seconds !== seconds;
+    if (resegment || store.needsUpdate(f.path, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.path) }))
       pending.push(f);
     else {
       store.touch(f.path, f.kind, f.mtime);
@@ -61,7 +74,19 @@ export async function indexPaths(
   for (let start = 0; start < pending.length; start += batchSize) {
     const batch = pending.slice(start, start + batchSize);
     const byKind = new Map<FileKind, FoundFile[]>();
-    for (const f of batch) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+    for (const f of batch) {
+      if (!segmented(f)) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+      else {
+        try {
+          const meta = opts.metadata?.(f) ?? {};
+          await indexFileWithSegments(model, store, { ...f, hash: sha256(f.path), metadata: meta }, seconds!);
+          added++;
+        } catch (e) {
+          if (!(e instanceof ImageBindError)) throw e;
+          failed.push({ path: f.path, code: e.code, message: e.message });
+        }
+      }
+    }
     const rows: ItemInput[] = [];
     for (const [kind, group] of byKind) {
       const out = await embedInputs(model, { [kind]: group.map((f) => f.path) });

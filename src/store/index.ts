@@ -6,3 +6,11 @@ export type { VectorIndex, IndexHit, IndexQuery } from './vector-index.ts';
 export { SqliteVecIndex } from './sqlite-vec-index.ts';
 export { AnnIndex, type AnnOptions } from './ann-index.ts';
 export type { FileState, Item, ItemInput, ListOptions, Metadata, SearchHit, SearchOptions } from './types.ts';
+export {
+  SEGMENTS_VERSION,
+  SegmentTable,
+  type Segment,
+  type SegmentHit,
+  type SegmentInput,
+  type SegmentSearchOptions,
+} from './segments.ts';

@@ -5,6 +5,7 @@ import { isStoreModality, type StoreModality } from './modality.ts';
 import type { StoreInfo } from './schema.ts';
 import type { FileState, Item, ItemInput, ListOptions, Metadata, SearchHit, SearchOptions } from './types.ts';
 import type { VectorIndex } from './vector-index.ts';
+import { SegmentTable } from './segments.ts';
 import { dot, normalise } from '../core/vector-math.ts';
 
 interface ItemRow {
@@ -79,6 +80,19 @@ export class VectorStore {
 
   get dim(): number {
     return this.info.dim;
+  }
+
+  private segmentTable: SegmentTable | null = null;
+
+  /** Per-window vectors of long audio and video items, with their time ranges (segments.ts). */
+  get segments(): SegmentTable {
+    this.segmentTable ??= new SegmentTable(this.db, this.file, this.dim);
+    return this.segmentTable;
+  }
+
+  /** Runs `fn` as one write transaction, so e.g. an item and its segments commit together. */
+  transaction<T>(fn: () => T): T {
+    return this.guard('writing', () => this.db.transaction(fn).immediate());
   }
 
   private guard<T>(doing: string, fn: () => T): T {

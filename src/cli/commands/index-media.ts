@@ -1,12 +1,22 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { indexPaths } from '../../apps/indexer.ts';
-import { parseKindOverrides } from '../../apps/media-kind.ts';
+import { type KindOverrides, detectKind, parseKindOverrides } from '../../apps/media-kind.ts';
+import { TIMED_KINDS, checkTimedKind } from '../../apps/segments/embed.ts';
+import { checkSegmentSeconds } from '../../preprocess/stream/windows.ts';
 import { openModelStore } from '../../apps/model-store.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 import { count } from '../plural.ts';
 import { Progress } from '../progress.ts';
+
+/** `--segments` given only files, none of them audio or video: say so before loading anything. */
+function refuseUntimedFiles(paths: readonly string[], overrides: KindOverrides): void {
+  const kinds = paths.map((p) => (existsSync(p) && statSync(p).isFile() ? detectKind(p, overrides) : 'folder'));
+  if (kinds.some((k) => k === 'folder' || k === null || (TIMED_KINDS as readonly string[]).includes(k))) return;
+  checkTimedKind(kinds[0]!, paths[0]);
+}
 
 export function register(program: Command): void {
   program
@@ -17,6 +27,11 @@ export function register(program: Command): void {
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
     .option('--kind-map <spec>', 'override detection, e.g. ".png=thermal,.npy=depth"')
     .option('--batch-size <n>', 'files per committed batch', parsePositiveInt('--batch-size'), 16)
+    .option(
+      '--segments <seconds>',
+      'also cut audio and video into windows of this many seconds, one vector each, so search finds the time (off by default)',
+      (v: string) => checkSegmentSeconds(Number(v)),
+    )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
@@ -25,21 +40,29 @@ Kinds are detected from a folder's manifest.jsonl, then --kind-map, then names: 
 *.thermal.png, *.imu.csv, then extensions (images → vision, wav/mp3/flac/ogg/m4a → audio,
 mp4/mkv/webm/mov → video, csv → imu). Unchanged files (size+mtime, else content hash) are skipped,
 so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.
-Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as for every error).`,
+Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as for every error).
+
+With --segments, audio and video are decoded as a stream (memory stays flat with length) and each
+window gets its own vector with its start and end; \`search --segments\` then returns the file and
+the time range. A file's own vector becomes the mean of its windows. Re-running with another length
+re-cuts the files. Other kinds are indexed as usual.`,
     )
     .action(
       async (
         paths: string[],
-        flags: { db: string; model?: string; kindMap?: string; batchSize: number; json?: boolean },
+        flags: { db: string; model?: string; kindMap?: string; batchSize: number; segments?: number; json?: boolean },
       ) => {
+        const overrides = parseKindOverrides(flags.kindMap);
+        if (flags.segments !== undefined) refuseUntimedFiles(paths, overrides);
         const model = await ImageBind.load(await resolveModelDir(flags.model));
         const store = openModelStore(model, flags.db, { create: true });
         let bar: Progress | null = null;
         const started = Date.now();
         try {
           const report = await indexPaths(model, store, paths, {
-            overrides: parseKindOverrides(flags.kindMap),
+            overrides,
             batchSize: flags.batchSize,
+            segments: flags.segments,
             onProgress: ({ done, total }) => {
               bar ??= new Progress('index', total, 'files', undefined, started);
               bar.update(done);
@@ -49,7 +72,8 @@ Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as f
           if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
           else {
             process.stdout.write(
-              `${flags.db}: ${count(report.found, 'file')} found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${count(store.count(), 'item')} in the index\n`,
+              `${flags.db}: ${count(report.found, 'file')} found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${count(store.count(), 'item')}${store.segments.count() > 0 ? ` and ${count(store.segments.count(), 'segment')}` : ''} in the index
+`,
             );
             for (const f of report.failed) process.stdout.write(`  failed: ${f.message}\n`);
           }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openModelStore } from '../../apps/model-store.ts';
 import { type QueryPart, searchStore } from '../../apps/query.ts';
+import { formatTime, searchSegments } from '../../apps/segments/search.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { InputKind } from '../../embed/embed.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
@@ -41,7 +42,9 @@ export function register(program: Command): void {
     .option('--weights <list>', 'weights for the positive query inputs, in command-line order, e.g. 1,0.5')
     .option('--modality <list>', 'only return these modalities (image, audio, video, depth, thermal, imu, text)')
     .option('-k <n>', 'number of results', parsePositiveInt('-k'), 10)
-    .option('--json', 'print a JSON array of {path, modality, score}, best first');
+    .option('--segments', 'search the time windows of recordings indexed with --segments: file and time range')
+    .option('--within <file>', 'with --segments: only inside this recording')
+    .option('--json', 'print a JSON array of {path, modality, score} (with --segments also start, end), best first');
   const parts: { flag: string; kind: InputKind; input: string; negate: boolean }[] = [];
   for (const [flag, kind, what] of QUERY_FLAGS) {
     cmd.option(`--${flag} <${flag === 'text' ? 'text' : 'file'}>`, `${what.replace(/^an? /, '')} (repeatable)`);
@@ -59,10 +62,22 @@ Each input is embedded, L2-normalised, weighted (minus inputs negated) and summe
 nearest items by cosine similarity. Examples:
   imagebind search --text "a dog barking" --modality audio -k 5
   imagebind search --image beach.jpg --audio waves.wav --weights 1,0.5 --modality image
-  imagebind search --image dog.jpg --minus --text "a dog" --text "a cat"`,
+  imagebind search --image dog.jpg --minus --text "a dog" --text "a cat"
+  imagebind search --segments --text "a dog barking" --within walk.mp4 -k 3`,
   );
   cmd.action(
-    async (flags: { db: string; model?: string; weights?: string; modality?: string; k: number; json?: boolean }) => {
+    async (flags: {
+      db: string;
+      model?: string;
+      weights?: string;
+      modality?: string;
+      k: number;
+      segments?: boolean;
+      within?: string;
+      json?: boolean;
+    }) => {
+      if (flags.within !== undefined && !flags.segments)
+        throw new ConfigError('BAD_ARGUMENT', '--within searches inside one recording and needs --segments.');
       const positives = parts.filter((p) => !p.negate);
       const weights = flags.weights?.split(',').map(Number) ?? [];
       if (weights.some((w) => !Number.isFinite(w)))
@@ -82,6 +97,26 @@ nearest items by cosine similarity. Examples:
       const model = await ImageBind.load(await resolveModelDir(flags.model));
       const store = openModelStore(model, flags.db, { readonly: true });
       try {
+        if (flags.segments) {
+          const hits = await searchSegments(model, store, {
+            parts: query,
+            k: flags.k,
+            modalities,
+            within: flags.within,
+          });
+          if (flags.json)
+            process.stdout.write(
+              `${JSON.stringify(hits.map((h) => ({ path: h.path, modality: h.modality, start: h.start, end: h.end, score: h.score, id: h.id })))}\n`,
+            );
+          else if (hits.length === 0)
+            process.stdout.write('no segments (index recordings with --segments <seconds>)\n');
+          else
+            for (const [i, h] of hits.entries())
+              process.stdout.write(
+                `${String(i + 1).padStart(3)}. ${h.score.toFixed(4)}  ${h.modality.padEnd(7)}  ${h.path}  [${formatTime(h.start)}–${formatTime(h.end)}]\n`,
+              );
+          return;
+        }
         const hits = await searchStore(model, store, { parts: query, k: flags.k, modalities });
         if (flags.json)
           process.stdout.write(

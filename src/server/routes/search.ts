@@ -82,7 +82,7 @@ function fromJson(ctx: ServerContext, body: Record<string, unknown>): ServerQuer
   });
 }
 
-const CONTROL_FIELDS = new Set(['k', 'modalities', 'weights']);
+const CONTROL_FIELDS = new Set(['k', 'modalities', 'weights', 'segments']);
 
 function fromParts(parts: readonly Part[]): ServerQueryPart[] {
   const out: ServerQueryPart[] = [];
@@ -133,29 +133,57 @@ export function registerSearch(app: FastifyInstance, ctx: ServerContext): void {
     let parts: ServerQueryPart[];
     let k: number;
     let modalities: string[] | undefined;
+    let bySegment = false;
     if (req.isMultipart()) {
       const raw = await readParts(req);
       parts = fromParts(raw);
       k = optionalNumber('k', fieldValues(raw, 'k')[0], 10, { integer: true, min: 1, max: 1000 });
       modalities = modalityList(fieldValues(raw, 'modalities')[0]);
+      bySegment = fieldValues(raw, 'segments')[0] === 'true';
     } else {
       const body = objectBody(req.body);
       parts = fromJson(ctx, body);
       k = optionalNumber('k', body.k, 10, { integer: true, min: 1, max: 1000 });
       modalities = modalityList(body.modalities);
+      if (body.segments !== undefined && typeof body.segments !== 'boolean')
+        throw fail('BAD_REQUEST', 'segments must be true (rank time windows of recordings) or false.');
+      bySegment = body.segments === true;
     }
-    const hits = await withTimeout(ctx, async () =>
-      ctx.store.search(await composeServerQuery(ctx, parts), { k, modalities }),
-    );
-    return {
-      results: hits.map((h) => ({
-        id: h.id,
-        path: h.path,
-        modality: h.modality,
-        score: h.score,
-        metadata: h.metadata,
-        mediaUrl: `/v1/items/${h.id}/media`,
-      })),
-    };
+    return withTimeout(ctx, async () => {
+      const q = await composeServerQuery(ctx, parts);
+      // Time windows of recordings indexed with --segments: the answer is a file and a time range.
+      if (bySegment)
+        return {
+          results: ctx.store.segments.search(q, { k, modalities }).map((h) => ({
+            id: h.itemId,
+            path: h.path,
+            modality: h.itemModality,
+            score: h.score,
+            metadata: h.metadata,
+            segment: { start: h.start, end: h.end, modality: h.modality },
+            mediaUrl: `/v1/items/${h.itemId}/media`,
+          })),
+        };
+      // A recording with segments also says where in it the query matches best.
+      return {
+        results: ctx.store.search(q, { k, modalities }).map((h) => {
+          const [best] =
+            h.modality === 'audio' || h.modality === 'video'
+              ? ctx.store.segments.search(q, { k: 1, itemId: h.id })
+              : [];
+          return {
+            id: h.id,
+            path: h.path,
+            modality: h.modality,
+            score: h.score,
+            metadata: h.metadata,
+            ...(best
+              ? { segment: { start: best.start, end: best.end, modality: best.modality, score: best.score } }
+              : {}),
+            mediaUrl: `/v1/items/${h.id}/media`,
+          };
+        }),
+      };
+    });
   });
 }

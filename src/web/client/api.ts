@@ -31,6 +31,8 @@ export interface Hit {
   score: number;
   metadata: Record<string, unknown>;
   mediaUrl: string;
+  /** For recordings indexed with segments: the time window that matches best (seconds). */
+  segment?: { start: number; end: number; modality: string; score?: number };
 }
 
 export interface UploadResult {

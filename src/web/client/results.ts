@@ -54,9 +54,23 @@ async function loadImu(hit: Hit, box: HTMLElement): Promise<void> {
   }
 }
 
+/** 75.5 → "1:15.5". */
+function clock(seconds: number): string {
+  const m = Math.floor(seconds / 60),
+    s = seconds - 60 * m;
+  return `${m}:${s.toFixed(1).padStart(4, '0')}`;
+}
+
+/** A media fragment (#t=start,end): the player starts at the matching window and stops after it. */
+function segmentFragment(hit: Hit): string | null {
+  const seg = hit.segment;
+  return seg ? `#t=${seg.start.toFixed(2)},${seg.end.toFixed(2)}` : null;
+}
+
 function media(hit: Hit): HTMLElement {
   const box = h('div', { class: `card-media k-${hit.modality}` });
   const src = mediaSrc(hit);
+  const fragment = segmentFragment(hit);
   const name = displayName(hit);
   if (isPictureKind(hit.modality)) {
     const img = h('img', { src, alt: name, loading: 'lazy', decoding: 'async' });
@@ -77,7 +91,7 @@ function media(hit: Hit): HTMLElement {
     // #t=0.1 makes browsers paint a real frame as the poster instead of a black first frame.
     box.append(
       h('video', {
-        src: `${src}#t=0.1`,
+        src: `${src}${fragment ?? '#t=0.1'}`,
         preload: 'metadata',
         controls: true,
         playsinline: true,
@@ -89,7 +103,12 @@ function media(hit: Hit): HTMLElement {
     box.classList.add('has-player');
     // A card's player is too narrow for the browser to show the total time (it shows the position,
     // 0:00), so the clip's length is written on the card once its header ('metadata') has loaded.
-    const audio = h('audio', { src, controls: true, preload: 'metadata', 'aria-label': name }) as HTMLAudioElement;
+    const audio = h('audio', {
+      src: `${src}${fragment ?? ''}`,
+      controls: true,
+      preload: 'metadata',
+      'aria-label': name,
+    }) as HTMLAudioElement;
     const length = h('span', { class: 'duration', 'data-testid': 'duration', hidden: true });
     audio.addEventListener('loadedmetadata', () => {
       if (!Number.isFinite(audio.duration)) return;
@@ -125,6 +144,17 @@ function card(hit: Hit, rank: number, actions: ResultActions): HTMLElement {
         h('span', { class: `kind-badge k-${hit.modality}` }, KIND_LABEL[hit.modality] ?? hit.modality),
         h('span', { class: 'rank' }, `#${rank}`),
         h('span', { class: 'score', title: 'cosine similarity', 'data-testid': 'score' }, hit.score.toFixed(3)),
+        hit.segment
+          ? h(
+              'span',
+              {
+                class: 'segment-time',
+                title: 'the part of the recording that matches best; playback starts there',
+                'data-testid': 'segment',
+              },
+              `${clock(hit.segment.start)}–${clock(hit.segment.end)}`,
+            )
+          : null,
       ),
       h('div', { class: 'score-bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct.toFixed(1)}%` })),
       h(
