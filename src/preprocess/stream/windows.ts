@@ -7,13 +7,16 @@
  * a window length longer than the file gives one window covering all of it.
  */
 import { ConfigError, MediaError } from '../../core/errors.ts';
+import { limitError, limitValue } from '../../core/limits.ts';
 import { ffmpegChunks } from './ffmpeg-stream.ts';
 import { type MediaStreams, probeStreams } from './probe-streams.ts';
 import type { ToolPaths } from '../video/process.ts';
 
 export interface StreamOptions extends ToolPaths {
-  /** Window length in seconds (> 0). */
+  /** Window length in seconds (> 0; an audio window at most the maxAudioSeconds limit). */
   readonly seconds: number;
+  /** Override of the maxAudioSeconds limit (core/limits.ts), which bounds one audio window. */
+  readonly maxAudioSeconds?: number;
   /** Default 60 s of decoder silence. */
   readonly idleTimeoutMs?: number;
   /** Streams already probed (saves a second ffprobe). */
@@ -78,6 +81,17 @@ export async function* audioWindows(
       `${path}: has no audio track, so it has no sound to cut into segments${streams.video ? ' (it is a silent video: its pictures can still be segmented)' : ''}.`,
     );
   }
+  // One window is held in memory: its length is bounded like a decoded file's.
+  const maxSeconds = limitValue('maxAudioSeconds', opts.maxAudioSeconds);
+  if (seconds > maxSeconds)
+    throw limitError(
+      ConfigError,
+      'maxAudioSeconds',
+      `${path}: a segment`,
+      seconds,
+      maxSeconds,
+      'Use shorter segments.',
+    );
   const perWindow = Math.max(1, Math.round(seconds * rate));
   const minTail = Math.ceil(MIN_TAIL_FRACTION * perWindow);
   const args = [
@@ -93,9 +107,22 @@ export async function* audioWindows(
     'f32le',
     '-',
   ];
-  let current = new Float32Array(perWindow);
+  // The window's samples so far, as the chunks they came in (a window longer than the file
+  // costs only what the file holds).
+  let parts: Float32Array[] = [];
   let filled = 0,
     index = 0;
+  const take = (): Float32Array => {
+    const out = new Float32Array(filled);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    parts = [];
+    filled = 0;
+    return out;
+  };
   // A full window is held back until the next has enough samples, so a short tail can join it.
   let held: AudioWindow | null = null;
   const windowOf = (samples: Float32Array, k: number): AudioWindow => ({
@@ -105,34 +132,36 @@ export async function* audioWindows(
     sampleRate: rate,
   });
   for await (const chunk of ffmpegChunks(path, args, { ...opts, chunkBytes: 4 * rate })) {
-    const data = new Float32Array(chunk.buffer, chunk.byteOffset, Math.floor(chunk.length / 4));
+    const usable = chunk.length - (chunk.length % 4);
+    // A Float32Array view needs 4-byte alignment; a pooled Buffer may not have it.
+    const data =
+      chunk.byteOffset % 4 === 0
+        ? new Float32Array(chunk.buffer, chunk.byteOffset, usable / 4)
+        : new Float32Array(Uint8Array.prototype.slice.call(chunk, 0, usable).buffer);
     let at = 0;
     while (at < data.length) {
       const n = Math.min(perWindow - filled, data.length - at);
-      current.set(data.subarray(at, at + n), filled);
+      parts.push(data.subarray(at, at + n));
       filled += n;
       at += n;
       if (held && filled >= minTail) {
         yield held;
         held = null;
       }
-      if (filled === perWindow) {
-        held = windowOf(current, index++);
-        current = new Float32Array(perWindow);
-        filled = 0;
-      }
+      if (filled === perWindow) held = windowOf(take(), index++);
     }
   }
   if (held && filled > 0 && filled < minTail) {
     // The short tail joins the held window.
-    const joined = new Float32Array(held.samples.length + filled);
+    const tail = take();
+    const joined = new Float32Array(held.samples.length + tail.length);
     joined.set(held.samples);
-    joined.set(current.subarray(0, filled), held.samples.length);
-    yield { ...windowOf(joined, index - 1) };
+    joined.set(tail, held.samples.length);
+    yield windowOf(joined, index - 1);
     return;
   }
   if (held) yield held;
-  if (filled > 0) yield windowOf(current.slice(0, filled), index);
+  if (filled > 0) yield windowOf(take(), index);
   else if (index === 0) throw new MediaError('AUDIO_EMPTY', `${path}: the audio track holds no samples.`);
 }
 
@@ -156,19 +185,11 @@ export async function* videoWindows(
   }
   const fps = per / seconds;
   const scale = `scale='if(gt(iw,ih),-2,${size})':'if(gt(iw,ih),${size},-2)':flags=bilinear,crop=${size}:${size}`;
-  const args = [
-    '-i',
-    path,
-    '-map',
-    `0:${streams.video.index}`,
-    '-vf',
-    `fps=${fps},${scale}`,
-    '-pix_fmt',
-    'rgb24',
-    '-f',
-    'rawvideo',
-    '-',
-  ];
+  // The first frame at or after each multiple of 1 / fps (the fps filter drops everything when its
+  // rate is far below the video's length); passthrough keeps ffmpeg from duplicating frames.
+  const select = `select='gte(t,selected_n/${fps})'`;
+  const args = ['-i', path, '-map', `0:${streams.video.index}`, '-vf', `${select},${scale}`, '-vsync', 'passthrough'];
+  args.push('-pix_fmt', 'rgb24', '-f', 'rawvideo', '-');
   // Frame j shows time j / fps. With a known duration the windows follow planWindows (a short
   // tail joins the window before it); without one, every window is `seconds` long.
   const plan = streams.duration !== null ? planWindows(streams.duration, seconds) : null;
