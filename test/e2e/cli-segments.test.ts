@@ -14,6 +14,7 @@ import { sampleTimeline } from '../../src/synth/world/timeline.ts';
 import { writeTimelineVideo, writeTimelineWav } from '../../src/synth/world/timeline-files.ts';
 import { runCli } from '../helpers/cli.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
+import { chromiumMissing, launchChromium } from '../helpers/web/browser.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'imagebind-cli-segments-'));
 const media = join(work, 'media');
@@ -119,6 +120,38 @@ test('server: audio and video results carry their best segment; segments: true r
   });
   assert.equal(bad.status, 400);
 });
+
+test(
+  'web UI: the result of a recording shows its best window and plays from its start',
+  { skip: chromiumMissing() ?? false },
+  async () => {
+    assert.ok(server, 'the server test ran first');
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server!.url);
+      await page.getByLabel('Search by text').fill('a campfire');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/v1/search'));
+      await page.getByLabel('Search by text').press('Enter');
+      assert.equal((await answered).status(), 200);
+      const card = page.locator('[data-testid=result][data-modality=audio]').first();
+      await card.waitFor();
+      const label = await card.getByTestId('segment').textContent();
+      assert.match(label ?? '', /^\d+:\d\d\.\d–\d+:\d\d\.\d$/);
+      const { src, start, time } = await card.locator('audio').evaluate(async (el: HTMLAudioElement) => {
+        const ready = new Promise((r) => el.addEventListener('loadedmetadata', r, { once: true }));
+        el.preload = 'metadata';
+        el.load();
+        await ready;
+        return { src: el.src, start: Number(/#t=([\d.]+),/.exec(el.src)?.[1]), time: el.currentTime };
+      });
+      assert.match(src, /#t=\d+\.\d\d,\d+\.\d\d$/);
+      assert.ok(start >= 0 && Math.abs(time - start) < 0.05, `player at ${time} s, window starts at ${start} s`);
+    } finally {
+      await browser.close();
+    }
+  },
+);
 
 test('eval-segments --json: hit rate and chance for text and audio queries', async () => {
   const r = await runCli(['eval-segments', '--n', '2', '--duration', '80', '--json'], { timeoutMs: 300_000 });

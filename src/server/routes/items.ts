@@ -123,8 +123,24 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
     const s = await stat(real);
     reply
       .header('content-type', contentTypeOf(sniff(head)))
-      .header('content-length', s.size)
+      .header('accept-ranges', 'bytes')
       .header('x-content-type-options', 'nosniff');
+    // One byte range (what media elements ask for), so players can seek: a segment result plays
+    // from its window's start. Anything else gets the whole file.
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range && (range[1] !== '' || range[2] !== '') && s.size > 0) {
+      const start = range[1] === '' ? Math.max(0, s.size - Number(range[2])) : Number(range[1]);
+      const end = range[1] === '' || range[2] === '' ? s.size - 1 : Math.min(s.size - 1, Number(range[2]));
+      if (start > end || start >= s.size) {
+        return reply.code(416).header('content-range', `bytes */${s.size}`).send();
+      }
+      reply
+        .code(206)
+        .header('content-range', `bytes ${start}-${end}/${s.size}`)
+        .header('content-length', end - start + 1);
+      return reply.send(createReadStream(real, { start, end }));
+    }
+    reply.header('content-length', s.size);
     return reply.send(createReadStream(real));
   });
 }

@@ -67,6 +67,20 @@ function segmentFragment(hit: Hit): string | null {
   return seg ? `#t=${seg.start.toFixed(2)},${seg.end.toFixed(2)}` : null;
 }
 
+/** Seeks to the segment's start once the media is known, for browsers that ignore #t= fragments. */
+function fromSegmentStart<M extends HTMLMediaElement>(hit: Hit, el: M): M {
+  const seg = hit.segment;
+  if (seg)
+    el.addEventListener(
+      'loadedmetadata',
+      () => {
+        if (Math.abs(el.currentTime - seg.start) > 0.25) el.currentTime = seg.start;
+      },
+      { once: true },
+    );
+  return el;
+}
+
 function media(hit: Hit): HTMLElement {
   const box = h('div', { class: `card-media k-${hit.modality}` });
   const src = mediaSrc(hit);
@@ -90,25 +104,31 @@ function media(hit: Hit): HTMLElement {
   } else if (hit.modality === 'video') {
     // #t=0.1 makes browsers paint a real frame as the poster instead of a black first frame.
     box.append(
-      h('video', {
-        src: `${src}${fragment ?? '#t=0.1'}`,
-        preload: 'metadata',
-        controls: true,
-        playsinline: true,
-        muted: true,
-        'aria-label': name,
-      }),
+      fromSegmentStart(
+        hit,
+        h('video', {
+          src: `${src}${fragment ?? '#t=0.1'}`,
+          preload: 'metadata',
+          controls: true,
+          playsinline: true,
+          muted: true,
+          'aria-label': name,
+        }) as HTMLVideoElement,
+      ),
     );
   } else if (hit.modality === 'audio') {
     box.classList.add('has-player');
     // A card's player is too narrow for the browser to show the total time (it shows the position,
     // 0:00), so the clip's length is written on the card once its header ('metadata') has loaded.
-    const audio = h('audio', {
-      src: `${src}${fragment ?? ''}`,
-      controls: true,
-      preload: 'metadata',
-      'aria-label': name,
-    }) as HTMLAudioElement;
+    const audio = fromSegmentStart(
+      hit,
+      h('audio', {
+        src: `${src}${fragment ?? ''}`,
+        controls: true,
+        preload: 'metadata',
+        'aria-label': name,
+      }) as HTMLAudioElement,
+    );
     const length = h('span', { class: 'duration', 'data-testid': 'duration', hidden: true });
     audio.addEventListener('loadedmetadata', () => {
       if (!Number.isFinite(audio.duration)) return;
