@@ -32,9 +32,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'search', summary: 'search the index with any combination of inputs (embedding arithmetic)', load: () => import('./commands/search.ts') },
   { name: 'classify', summary: 'zero-shot classification of files of any modality against text labels', load: () => import('./commands/classify.ts') },
   { name: 'fewshot', summary: 'few-shot classification from a few labelled files', load: () => import('./commands/fewshot.ts') },
-  { name: 'locate', summary: 'find where a sound or a phrase is in an image (heatmap and best box)', load: () => import('./commands/locate.ts') },
+  { name: 'locate', summary: 'find where a sound, a phrase or another input is in an image (boxes and heatmap)', load: () => import('./commands/locate.ts') },
   { name: 'train', summary: 'bind a new sensor to the embedding space by training on image pairs', load: () => import('./commands/train.ts') },
   { name: 'eval-emergent', summary: 'the emergent zero-shot table of a model on a fresh synthetic held-out set', load: () => import('./commands/eval-emergent.ts') },
+  { name: 'eval-localization', summary: 'localisation benchmark on fresh synthetic scenes with ground-truth boxes', load: () => import('./commands/eval-localization.ts') },
+  { name: 'eval-segments', summary: 'search-by-segment benchmark on fresh long synthetic recordings', load: () => import('./commands/eval-segments.ts') },
   { name: 'bench', summary: 'time one encoder on seeded random inputs', load: () => import('./commands/bench.ts') },
   { name: 'serve', summary: 'HTTP API, web UI and a Weaviate multi2vec-bind endpoint', load: () => import('./commands/serve.ts') },
 ];
