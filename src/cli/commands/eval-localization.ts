@@ -38,7 +38,7 @@ Each target is named by a query of its class from held-out world samples: an aud
 as in the paper), a phrase ("a dog", through the "a photo of {}" template), another image, a depth
 map, a thermal image or an IMU log. Pointing: the heatmap's peak falls inside the target's box.
 iou50: the best box overlaps the target's box with IoU >= 0.5. Baselines: the image centre (and a
-centred box) and a uniformly random point (and box). ms_per_image: one fresh localisation (the
+centred box) and a random point drawn uniformly (and a random box). ms_per_image: one fresh localisation (the
 image-side work and one query), averaged over the scenes.`,
     )
     .action(async (flags: Flags) => {
