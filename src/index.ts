@@ -22,7 +22,6 @@ export { convertCheckpoint, type ConvertOptions } from './model/convert.ts';
 export type { Manifest } from './model/manifest.ts';
 export { loadFile, type FileKind, type LoaderOptions } from './preprocess/loaders.ts';
 export { ClipTokenizer } from './preprocess/text/index.ts';
-export { openStore, type VectorStore, type SegmentHit, type OpenStoreOptions } from './store/index.ts';
 export {
   locate,
   locateVector,
@@ -31,6 +30,5 @@ export {
   type LocateQuery,
 } from './apps/locate/app.ts';
 export { renderHeatmapPng } from './apps/locate/render.ts';
-export { indexPaths, type IndexOptions, type IndexReport } from './apps/indexer.ts';
 export { embedFileSegments, type FileSegments, type SegmentVector } from './apps/segments/embed.ts';
-export { searchSegments, formatTime, type SegmentSearchRequest } from './apps/segments/search.ts';
+export { rankSegments, type RankedSegment } from './apps/segments/rank.ts';
