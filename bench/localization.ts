@@ -47,8 +47,7 @@ const rows = LOCALIZATION_QUERIES.filter((q) => main.rows[q]).map((q) => {
     ...r,
     x_center: r.pointing / Math.max(r.center_baseline, 1e-9),
     // The targets are for audio and text queries.
-    meets_targets:
-      q === 'audio' || q === 'text' ? r.pointing >= 0.7 && r.pointing >= 2 * r.center_baseline : null,
+    meets_targets: q === 'audio' || q === 'text' ? r.pointing >= 0.7 && r.pointing >= 2 * r.center_baseline : null,
   };
 });
 const speedup = (main.windows_ms_per_image ?? 0) / main.ms_per_image;
