@@ -9,7 +9,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { discoverFiles } from '../apps/discover.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import type { ItemInput } from '../store/index.ts';
-import type { ServerContext } from './context.ts';
+import { type ServerContext, throwIfAborted } from './context.ts';
 import { vectorsOf } from './engine.ts';
 import { isInside } from './paths.ts';
 
@@ -34,7 +34,12 @@ async function sha256(path: string): Promise<string> {
 }
 
 /** Embeds `files` (real paths the caller has checked) and stores them, batch by batch. */
-export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile[], batch = 32): Promise<IndexResult> {
+export async function indexFiles(
+  ctx: ServerContext,
+  files: readonly IndexedFile[],
+  signal?: AbortSignal,
+  batch = 32,
+): Promise<IndexResult> {
   const items: IndexResult['items'] = [];
   const errors: IndexResult['errors'] = [];
   for (let start = 0; start < files.length; start += batch) {
@@ -43,7 +48,8 @@ export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile
     for (const f of group) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
     const inputs: { [K in FileKind]?: { path: string }[] } = {};
     for (const [kind, fs] of byKind) inputs[kind] = fs.map((f) => ({ path: f.path }));
-    const out = await ctx.engine.embed(inputs);
+    throwIfAborted(signal);
+    const out = await ctx.engine.embed(inputs, { signal });
     const rows: ItemInput[] = [];
     for (const [kind, fs] of byKind) {
       for (const e of out.errors.filter((x) => x.kind === kind))
@@ -70,7 +76,11 @@ export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile
 }
 
 /** Discovers media under already-contained real paths and indexes what changed. */
-export async function indexServerPaths(ctx: ServerContext, realPaths: readonly string[]): Promise<IndexResult> {
+export async function indexServerPaths(
+  ctx: ServerContext,
+  realPaths: readonly string[],
+  signal?: AbortSignal,
+): Promise<IndexResult> {
   const found = await discoverFiles(realPaths);
   const todo: IndexedFile[] = [];
   const errors: IndexResult['errors'] = [];
@@ -88,6 +98,6 @@ export async function indexServerPaths(ctx: ServerContext, realPaths: readonly s
     if (ctx.store.needsUpdate(real, f.kind, { size: f.size, mtime: f.mtime })) todo.push({ ...f, path: real });
     else skipped++;
   }
-  const r = await indexFiles(ctx, todo);
+  const r = await indexFiles(ctx, todo, signal);
   return { items: r.items, skipped, errors: [...errors, ...r.errors] };
 }
