@@ -97,6 +97,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       values: [[{}, engine.pool.busy]],
     },
     {
+      name: 'imagebind_cancelled_items',
+      help: 'Decodes and encoder rows dropped so far because their request timed out or its client left.',
+      values: [[{}, engine.pool.cancelled + engine.batcher.withdrawnRows]],
+    },
+    {
       name: 'imagebind_process_resident_bytes',
       help: 'Resident set size of the server process.',
       values: [[{}, process.memoryUsage.rss()]],
