@@ -6,6 +6,7 @@ import { openConnection, storeErrorFrom } from './connection.ts';
 import { checkSpace, createSchema, readInfo, type SpaceIdentity, type StoreInfo } from './schema.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
 import { AnnIndex, type AnnOptions } from './ann-index.ts';
+import { ensureChangeLog } from './change-log.ts';
 import { VectorStore } from './store.ts';
 import type { VectorIndex } from './vector-index.ts';
 
@@ -72,11 +73,12 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStor
       if (!info) throw new StoreError('STORE_IO', `${path}: the schema just written could not be read back`);
     }
     if (opts.space) checkSpace(info, opts.space, path);
+    if (!readonly) ensureChangeLog(db);
     const index = opts.index
       ? opts.index(db, info)
       : opts.ann === false
         ? new SqliteVecIndex(db, info.dim)
-        : new AnnIndex(db, info.dim, path, opts.ann ?? {});
+        : new AnnIndex(db, info.dim, path, `${info.identity}:${info.createdAt}`, opts.ann ?? {});
     if (index.dim !== info.dim) {
       throw new StoreError(
         'STORE_DIM_MISMATCH',

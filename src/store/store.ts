@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../core/errors.ts';
+import { ChangeLog, hasChangeLog } from './change-log.ts';
 import { storeErrorFrom } from './connection.ts';
 import { isStoreModality, type StoreModality } from './modality.ts';
 import type { StoreInfo } from './schema.ts';
@@ -51,6 +52,8 @@ function checkModality(m: string): StoreModality {
  */
 export class VectorStore {
   private readonly q;
+  /** Null for a read-only store made before the change log existed. */
+  private readonly log: ChangeLog | null;
 
   constructor(
     private readonly db: Database.Database,
@@ -58,6 +61,7 @@ export class VectorStore {
     readonly info: StoreInfo,
     readonly index: VectorIndex,
   ) {
+    this.log = hasChangeLog(db) ? new ChangeLog(db) : null;
     this.q = {
       byKey: db.prepare('SELECT * FROM items WHERE path = ? AND modality = ?'),
       byId: db.prepare('SELECT * FROM items WHERE id = ?'),
@@ -87,6 +91,31 @@ export class VectorStore {
     } catch (err) {
       throw storeErrorFrom(err, this.file, doing);
     }
+  }
+
+  /**
+   * One write transaction (BEGIN IMMEDIATE) with the index's write hooks around it; the change log
+   * is pruned inside it (its entries themselves are written by triggers, see change-log.ts).
+   */
+  private write<T>(doing: string, fn: () => T): T {
+    return this.guard(doing, () => {
+      let committed = false;
+      try {
+        const out = this.db
+          .transaction(() => {
+            this.index.beginWrite?.();
+            const r = fn();
+            this.log?.prune();
+            this.index.finishWrite?.();
+            return r;
+          })
+          .immediate();
+        committed = true;
+        return out;
+      } finally {
+        this.index.afterWrite?.(committed);
+      }
+    });
   }
 
   private unitOf(v: Float32Array, what: string): { unit: Float32Array; norm: number } {
@@ -129,25 +158,21 @@ export class VectorStore {
         },
       };
     });
-    return this.guard(`adding ${batch.length} items`, () =>
-      this.db
-        .transaction(() => {
-          const now = Date.now();
-          return prepared.map(({ it, unit, row }) => {
-            const old = this.q.byKey.get(it.path, it.modality) as ItemRow | undefined;
-            let id: number;
-            if (old) {
-              id = old.id;
-              this.q.update.run({ ...row, now, id });
-            } else {
-              id = Number(this.q.insert.run({ ...row, now }).lastInsertRowid);
-            }
-            this.index.put(id, it.modality, unit);
-            return id;
-          });
-        })
-        .immediate(),
-    );
+    return this.write(`adding ${batch.length} items`, () => {
+      const now = Date.now();
+      return prepared.map(({ it, unit, row }) => {
+        const old = this.q.byKey.get(it.path, it.modality) as ItemRow | undefined;
+        let id: number;
+        if (old) {
+          id = old.id;
+          this.q.update.run({ ...row, now, id });
+        } else {
+          id = Number(this.q.insert.run({ ...row, now }).lastInsertRowid);
+        }
+        this.index.put(id, it.modality, unit);
+        return id;
+      });
+    });
   }
 
   get(id: number): Item | null {
@@ -205,18 +230,14 @@ export class VectorStore {
   }
 
   private removeIds(ids: readonly number[]): number {
-    return this.guard(`removing ${ids.length} items`, () =>
-      this.db
-        .transaction(() => {
-          let n = 0;
-          for (const id of ids) {
-            n += this.q.del.run(id).changes;
-            this.index.delete(id);
-          }
-          return n;
-        })
-        .immediate(),
-    );
+    return this.write(`removing ${ids.length} items`, () => {
+      let n = 0;
+      for (const id of ids) {
+        n += this.q.del.run(id).changes;
+        this.index.delete(id);
+      }
+      return n;
+    });
   }
 
   count(modality?: StoreModality): number {
