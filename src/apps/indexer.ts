@@ -2,14 +2,16 @@
  * Incremental, resumable indexing: discover files, skip those the store already has unchanged
  * (size + mtime, else content hash), embed the rest in batches and commit each batch in one
  * transaction. A killed run loses at most the batch in flight; re-running picks up where it left.
+ * Items are stored under their files' real paths (a file reached by two paths is one item), and
+ * items of files under an indexed folder that no longer exist are pruned.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { EmbedBackend } from '../embed/embed.ts';
 import { embedInputs } from '../embed/embed.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import type { ItemInput, VectorStore } from '../store/index.ts';
-import { type FoundFile, discoverFiles } from './discover.ts';
+import { type FoundFile, type Unreachable, discoverMedia } from './discover.ts';
 import type { KindOverrides } from './media-kind.ts';
 
 export interface IndexProgress {
@@ -22,7 +24,11 @@ export interface IndexReport {
   readonly found: number;
   readonly added: number;
   readonly skipped: number;
+  /** Items removed because their file, under an indexed folder, no longer exists. */
+  readonly pruned: number;
   readonly failed: { path: string; code: string; message: string }[];
+  /** Entries that could not be visited (symlink loops, dangling links, no permission). */
+  readonly unreachable: Unreachable[];
 }
 
 export interface IndexOptions {
@@ -44,14 +50,15 @@ export async function indexPaths(
   roots: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexReport> {
-  const files = await discoverFiles(roots, opts.overrides);
+  const { files, unreachable, folders } = await discoverMedia(roots, opts.overrides);
+  const pruned = pruneMissing(store, folders);
   const pending: FoundFile[] = [];
   let skipped = 0;
   for (const f of files) {
-    if (store.needsUpdate(f.path, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.path) }))
+    if (store.needsUpdate(f.real, f.kind, { size: f.size, mtime: f.mtime, hash: () => sha256(f.real) }))
       pending.push(f);
     else {
-      store.touch(f.path, f.kind, f.mtime);
+      store.touch(f.real, f.kind, f.mtime);
       skipped++;
     }
   }
@@ -64,16 +71,16 @@ export async function indexPaths(
     for (const f of batch) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
     const rows: ItemInput[] = [];
     for (const [kind, group] of byKind) {
-      const out = await embedInputs(model, { [kind]: group.map((f) => f.path) });
-      for (const e of out.errors) failed.push({ path: group[e.index].path, code: e.code, message: e.message });
+      const out = await embedInputs(model, { [kind]: group.map((f) => f.real) });
+      for (const e of out.errors) failed.push({ path: group[e.index].real, code: e.code, message: e.message });
       (out[kind] ?? []).forEach((vector, i) => {
         if (!vector) return;
         const f = group[i];
         rows.push({
-          path: f.path,
+          path: f.real,
           modality: kind,
           vector,
-          hash: sha256(f.path),
+          hash: sha256(f.real),
           mtime: f.mtime,
           size: f.size,
           metadata: opts.metadata?.(f) ?? {},
@@ -88,5 +95,14 @@ export async function indexPaths(
       path: batch[batch.length - 1].path,
     });
   }
-  return { found: files.length, added, skipped, failed };
+  return { found: files.length, added, skipped, pruned, failed, unreachable };
+}
+
+/**
+ * Removes the items of files inside `folders` that no longer exist (a file that exists but is no
+ * longer found, e.g. renamed to a hidden name, stays). Returns how many items were removed.
+ */
+export function pruneMissing(store: VectorStore, folders: readonly string[]): number {
+  const gone = [...new Set(folders.flatMap((d) => store.pathsUnder(d)))].filter((p) => !existsSync(p));
+  return gone.length === 0 ? 0 : store.removePaths(gone);
 }

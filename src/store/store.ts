@@ -73,6 +73,7 @@ export class VectorStore {
       touch: db.prepare('UPDATE items SET mtime = ? WHERE path = ? AND modality = ?'),
       del: db.prepare('DELETE FROM items WHERE id = ?'),
       idsByPath: db.prepare('SELECT id FROM items WHERE path = ?').pluck(),
+      pathsIn: db.prepare('SELECT DISTINCT path FROM items WHERE path >= ? AND path < ? ORDER BY path').pluck(),
       idsByKey: db.prepare('SELECT id FROM items WHERE path = ? AND modality = ?').pluck(),
       count: db.prepare('SELECT count(*) FROM items').pluck(),
       countBy: db.prepare('SELECT count(*) FROM items WHERE modality = ?').pluck(),
@@ -227,6 +228,20 @@ export class VectorStore {
       () => (modality ? this.q.idsByKey.all(path, checkModality(modality)) : this.q.idsByPath.all(path)) as number[],
     );
     return this.removeIds(ids);
+  }
+
+  /** Removes every item of these paths (all modalities) in one transaction; returns how many. */
+  removePaths(paths: readonly string[]): number {
+    const ids = this.guard('finding items', () => paths.flatMap((p) => this.q.idsByPath.all(p) as number[]));
+    return ids.length === 0 ? 0 : this.removeIds(ids);
+  }
+
+  /** Distinct stored paths inside folder `dir` (at any depth), in path order. */
+  pathsUnder(dir: string): string[] {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    // '0' follows '/' in code point order: [prefix, prefix with '/' → '0') is everything under it.
+    const end = `${prefix.slice(0, -1)}0`;
+    return this.guard('listing paths', () => this.q.pathsIn.all(prefix, end) as string[]);
   }
 
   private removeIds(ids: readonly number[]): number {
