@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { openStore } from './open.ts';
-import { seededVector, tempDbPath, testSpace } from './testing.ts';
+import { seededVector, tempDbPath, testSpace } from '../../test/helpers/store.ts';
 import { verifyStore } from './verify.ts';
 
 const dim = 16;

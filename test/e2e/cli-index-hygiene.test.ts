@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { openStore } from '../../src/store/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ref } from '../helpers/shared.ts';

@@ -10,9 +10,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBind } from '../../src/embed/imagebind.ts';
-import { type SpawnedServer, spawnServer } from '../../src/server/testing.ts';
+import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { openStore } from '../../src/store/index.ts';
-import { seededVector } from '../../src/store/testing.ts';
+import { seededVector } from '../helpers/store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ref } from '../helpers/shared.ts';
 
