@@ -74,6 +74,12 @@ export async function readParts(req: FastifyRequest, bodyLimit: number): Promise
     if (total > bodyLimit) throw bodyTooLarge(null, bodyLimit);
   };
   for await (const p of req.parts()) {
+    // Busboy yields a part with no name when its Content-Disposition is malformed (e.g. a NUL in it).
+    if (typeof p.fieldname !== 'string' || p.fieldname === '')
+      throw fail(
+        'MULTIPART_MALFORMED',
+        `multipart part ${parts.length + 1} has no field name (a malformed Content-Disposition).`,
+      );
     if (p.type === 'file') {
       const chunks: Buffer[] = [];
       try {

@@ -35,8 +35,12 @@ export function rawRequest(
 ): Promise<RawResponse> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
+    // An explicit length: Node sends a DELETE's body with neither a length nor chunking otherwise.
+    const headers = { ...opts.headers };
+    if (opts.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length'))
+      headers['content-length'] = String(Buffer.byteLength(opts.body));
     const req = request(
-      { host: u.hostname, port: u.port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers ?? {} },
+      { host: u.hostname, port: u.port, path: opts.path, method: opts.method ?? 'GET', headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
