@@ -350,8 +350,63 @@ function rawCase(): fc.Arbitrary<FuzzCase> {
     }));
 }
 
+/** Well-formed bodies with edge values (odd text, extreme weights and k, odd modality lists), to reach the encoders. */
+function edgeCase(identity: string, dim: number): fc.Arbitrary<FuzzCase> {
+  const text = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 60 }),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+    fc.constantFrom('', ' ', '\u0000', '&amp;&lt;', 'a'.repeat(600)),
+  );
+  const num = fc.oneof(fc.double({ noNaN: true }), fc.integer(), fc.constantFrom(0, -0, 1e-300, 1e300));
+  const mods = fc.array(
+    fc.constantFrom('image', 'vision', 'audio', 'video', 'text', 'depth', 'thermal', 'imu', 'nope', ''),
+    { maxLength: 4 },
+  );
+  const query = fc.oneof(
+    fc.record({ kind: fc.constant('text'), text, weight: num, negate: fc.boolean() }),
+    fc.record({
+      kind: fc.constantFrom('image', 'audio', 'imu'),
+      data: fc.constantFrom(b64(MEDIA.image), b64(MEDIA.audio), b64(MEDIA.imu)),
+      weight: num,
+    }),
+    fc.record({ itemId: fc.oneof(fc.integer({ min: -2, max: 5 }), num) }),
+    fc.record({
+      kind: fc.constant('vector'),
+      vector: fc.array(num, { minLength: dim, maxLength: dim }),
+      identity: fc.constantFrom(identity, 'other'),
+    }),
+  );
+  const bodies = fc.oneof(
+    fc
+      .record({
+        queries: fc.array(query, { maxLength: 4 }),
+        k: fc.oneof(num, fc.integer({ min: 0, max: 2000 })),
+        modalities: fc.oneof(mods, fc.constant('image,audio')),
+      })
+      .map((b) => ['/v1/search', b] as const),
+    fc
+      .record({ text: fc.array(text, { maxLength: 5 }), normalize: fc.boolean() })
+      .map((b) => ['/v1/embed', b] as const),
+    fc
+      .record({
+        labels: fc.array(text, { maxLength: 4 }),
+        template: text,
+        inputs: fc.array(fc.record({ kind: fc.constant('text'), text }), { maxLength: 3 }),
+      })
+      .map((b) => ['/v1/classify', b] as const),
+    fc.record({ texts: fc.array(text, { maxLength: 4 }) }).map((b) => ['/vectorize', b] as const),
+  );
+  return bodies.map(([path, b]): FuzzCase => ({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body64: Buffer.from(JSON.stringify(b)).toString('base64'),
+  }));
+}
+
 export function fuzzCases(identity: string, dim: number, root: string): fc.Arbitrary<FuzzCase> {
   return fc.oneof(
+    { weight: 2, arbitrary: edgeCase(identity, dim) },
     { weight: 3, arbitrary: jsonCase(jsonSeeds(identity, dim, root)) },
     { weight: 2, arbitrary: multipartCase() },
     { weight: 1, arbitrary: rawCase() },
