@@ -34,6 +34,20 @@ function escape(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** One line on the after column: the slowest server answer, the largest extra RSS, probe failures. */
+function summary(cases: Case[]): string {
+  const after = cases.map((c) => c.results.after).filter((r): r is Result => r !== undefined);
+  const server = after.filter((r) => r.healthz !== '-');
+  const failed = server.filter((r) => !r.healthz.startsWith('ok')).length;
+  const slowest = Math.max(...server.map((r) => r.ms));
+  const rss = Math.max(...after.map((r) => r.extraRssMb));
+  return (
+    `After: every server case answered within ${(slowest / 1000).toFixed(1)} s with /healthz answering throughout ` +
+    `(${failed} probe failures); the largest extra RSS of any case is ${rss.toFixed(0)} MB. The slowest CLI case is ` +
+    'the 1,500-file embed, which embeds 1,500 images (real work, not a refusal).'
+  );
+}
+
 export function writeReport(
   file: string,
   result: { machine: MachineInfo; load: number[]; variants: { name: string; commit: string }[]; cases: Case[] },
@@ -49,6 +63,8 @@ export function writeReport(
     'between the variants and at the end), so times are upper bounds; RSS is the',
     'process\'s peak above its level before the case (for CLI runs: above `embed --text "a dog"`).',
     'Cells: answer (HTTP status or exit), time, extra RSS. /healthz is probed every 50 ms during each server case.',
+    '',
+    summary(result.cases),
     '',
     '| item | input | before | after | /healthz after | after: what it says |',
     '|---|---|---|---|---|---|',

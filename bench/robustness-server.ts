@@ -5,10 +5,19 @@
  * by a deadline and an RSS cap; a killed run says so. Writes bench/results/robustness-server.json
  * and the server section of bench/robustness.md.
  *   git worktree add /tmp/before-server 434ec93 && ln -s $PWD/node_modules /tmp/before-server/
- *   IMAGEBIND_BEFORE=/tmp/before-server nice npx tsx bench/robustness-server.ts
+ *   IMAGEBIND_BEFORE=/tmp/before-server nice npx tsx bench/robustness-server.ts   (--report-only: markdown from the JSON)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -451,6 +460,14 @@ async function annCase(v: Variant, work: string, add: (item: string, name: strin
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--report-only')) {
+    // Rewrites the markdown from the last JSON result (after a change to the report's layout).
+    const last = JSON.parse(readFileSync(join(here, 'bench/results/robustness-server.json'), 'utf8'));
+    writeReport(join(here, 'bench/robustness.md'), last);
+    return;
+  }
+  if (!existsSync(asset('dog_image.jpg')))
+    throw new Error(`reference assets not found under ${shared}; set IMAGEBIND_SHARED`);
   const commit = (repo: string) => execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD']).toString().trim();
   const variants: Variant[] = [
     { name: 'before', repo: BEFORE, commit: commit(BEFORE) },
