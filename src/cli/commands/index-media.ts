@@ -27,7 +27,7 @@ mp4/mkv/webm/mov → video, csv → imu). Unchanged files (size+mtime, else cont
 so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.
 Items are stored under real paths (symlinks resolved; a file reached twice is indexed once; link
 loops and dangling links are skipped with the reason). Items of files under the given folders that
-no longer exist are pruned ("pruned" in the report and in --json).
+no longer exist are pruned ("N pruned" in the report, "pruned" in --json).
 Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as for every error).`,
     )
     .action(
@@ -53,7 +53,8 @@ Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as f
           else {
             process.stdout.write(
               `${flags.db}: ${count(report.found, 'file')} found, ${report.added} embedded, ${report.skipped} unchanged, ` +
-                `${report.pruned} pruned (file gone), ${report.failed.length} failed, ${report.unreachable.length} unreachable; ` +
+                `${report.pruned} pruned, ${report.failed.length} failed` +
+                `${report.unreachable.length ? `, ${report.unreachable.length} unreachable` : ''}; ` +
                 `${count(store.count(), 'item')} in the index\n`,
             );
             for (const f of report.failed) process.stdout.write(`  failed: ${f.message}\n`);

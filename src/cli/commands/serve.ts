@@ -41,14 +41,14 @@ interface ServeFlags {
   maxTextChars: number;
   maxRequestTextChars: number;
   maxInputs: number;
-  allowedHosts: string[];
-  allowedOrigins: string[];
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   log?: boolean;
 }
 
-function list(v: string, acc: string[]): string[] {
+function list(v: string, acc: string[] | undefined): string[] {
   return [
-    ...acc,
+    ...(acc ?? []),
     ...v
       .split(',')
       .map((s) => s.trim())
@@ -118,13 +118,11 @@ export function register(program: Command): void {
       '--allowed-hosts <names>',
       'host names the server answers to besides loopback and --host, comma-separated or repeated; "*" for any',
       list,
-      [] as string[],
     )
     .option(
       '--allowed-origins <origins>',
       'origins (e.g. https://app.example) whose pages may POST/DELETE here besides the server\'s own; "*" for any',
       list,
-      [] as string[],
     )
     .option('--log', 'log every request (JSON lines on stderr)')
     .addHelpText(
