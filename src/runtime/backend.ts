@@ -11,6 +11,21 @@ import { type BackendSession, type OrtTensorConstructor, type SessionOptions, wr
 
 export type { BackendSession, SessionOptions } from './session.ts';
 
+/*
+ * onnxruntime-node 1.30's Linux library embeds Microsoft's 1DS telemetry SDK. Creating the first
+ * session builds the ORT environment, whose telemetry set-up reads /proc/self/cmdline whole and
+ * matches it with the std::regex "(.*)[ ]*.*[\n]*" to find an "appId" (1DS
+ * lib/pal/posix/sysinfo_sources.cpp). libstdc++'s regex executor recurses once per character that
+ * `.` consumes (3 frames, ~250 bytes of stack per character): an argv of ~29 KB without a newline
+ * overflows the 8 MB main-thread stack (gdb: 86,900 frames of three mutually recursive functions
+ * inside libonnxruntime.so under OrtEnv creation), SIGSEGV, exit 139; on a 4 MB worker-thread stack
+ * half of that. ORT skips its telemetry entirely when ORT_DISABLE_TELEMETRY is set ("1"/"true"; read
+ * with getenv when the environment is created, so setting it before the first session suffices,
+ * in every thread). Nothing of ours uses that telemetry, and it would also try HTTPS uploads.
+ * An explicit value from the user is kept.
+ */
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',

@@ -1,12 +1,16 @@
 /**
- * The fastify application: body limits, multipart, the bearer-token gate, request metrics, and
- * one error handler that turns every failure into the JSON error shape via http-errors.ts.
+ * The fastify application: body limits and parsers, multipart, the access guard (Host, Origin,
+ * token), request cancellation, request metrics, and one error handler that turns every failure into the JSON error shape via http-errors.ts.
  */
-import { timingSafeEqual } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { ServerContext } from './context.ts';
-import { errorBody, fail, toHttpError } from './http-errors.ts';
+import { ImageBindError } from '../core/errors.ts';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type ServerContext, trackRequest } from './context.ts';
+import { checkHost, checkOrigin, checkToken } from './guard.ts';
+import { errorBody, toHttpError } from './http-errors.ts';
+import { parseJsonBody } from './inputs.ts';
+import { bodyTooLarge } from './limits.ts';
+import { publicMessage } from './public-path.ts';
 import { registerClassify } from './routes/classify.ts';
 import { registerEmbed } from './routes/embed.ts';
 import { registerInfo } from './routes/info.ts';
@@ -22,47 +26,35 @@ import { isUiPath, registerWeb } from './routes/web.ts';
  */
 const PUBLIC = new Set(['/healthz', '/readyz', '/.well-known/live', '/.well-known/ready']);
 
-function presentedToken(req: FastifyRequest): string | null {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  // Lets <img>/<audio> tags in the UI load /v1/items/:id/media, which cannot send headers.
-  const cookie = req.headers.cookie
-    ?.split(';')
-    .map((c) => c.trim())
-    .find((c) => c.startsWith('imagebind_token='));
-  return cookie ? decodeURIComponent(cookie.slice('imagebind_token='.length)) : null;
-}
-
-function tokenMatches(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export async function buildApp(ctx: ServerContext, logger = false): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: ctx.bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const bodyLimit = ctx.limits.bodyBytes;
+  const app = Fastify({ logger, bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
   await app.register(multipart, {
-    limits: { fileSize: ctx.bodyLimit, fieldSize: 1 << 20, files: 64, parts: 1000 },
+    // Text fields: a text's UTF-8 bytes (≤ 4 per character) up to the text limit, then readParts says so.
+    limits: { fileSize: bodyLimit, fieldSize: ctx.limits.textChars * 4, files: 64, parts: 1000 },
     throwFileSizeLimit: true,
   });
+  // Only JSON and multipart bodies: text/plain is one of the types a cross-site form may post.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    trackRequest(req, reply);
     const route = req.routeOptions.url ?? '';
+    // Probes reveal nothing, and orchestrators send the pod's address as Host.
+    if (!PUBLIC.has(route)) checkHost(req, ctx.access);
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > ctx.bodyLimit)
-      throw fail(
-        'BODY_TOO_LARGE',
-        `the body is ${length} bytes; the limit is ${ctx.bodyLimit} (start the server with a larger --max-body-mb).`,
-      );
-    if (
-      ctx.token === undefined ||
-      PUBLIC.has(route) ||
-      ((req.method === 'GET' || req.method === 'HEAD') && isUiPath(req.url.split('?')[0]))
-    )
-      return;
-    if (!tokenMatches(presentedToken(req), ctx.token))
-      throw fail('UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>".');
+    if (length > bodyLimit) throw bodyTooLarge(length, bodyLimit);
+    const isPublic =
+      PUBLIC.has(route) || ((req.method === 'GET' || req.method === 'HEAD') && isUiPath(req.url.split('?')[0]));
+    if (ctx.access.token !== undefined && !isPublic) checkToken(req, ctx.access.token);
+    checkOrigin(req, ctx.access);
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -80,12 +72,13 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const e = toHttpError(err);
+    const raw = toHttpError(err);
+    const e = { ...raw, message: publicMessage(ctx, raw.message) };
     if (e.status >= 500) req.log.error(err);
     if (e.status === 401) reply.header('www-authenticate', 'Bearer');
     reply.headers(e.headers);
     if (WEAVIATE_ROUTES.has(req.routeOptions.url ?? '')) {
-      return reply.code(e.status === 400 ? weaviateStatus(err) : e.status).send({ error: e.message });
+      return reply.code(err instanceof ImageBindError ? weaviateStatus(err) : e.status).send({ error: e.message });
     }
     return reply.code(e.status).send(errorBody(e));
   });

@@ -39,6 +39,7 @@ export class Batcher {
   private readonly queues = new Map<string, Queue>();
   private waiting = 0;
   private inFlight = 0;
+  private withdrawn = 0;
   private idle: (() => void)[] = [];
 
   constructor(private readonly opts: BatcherOptions) {}
@@ -54,9 +55,14 @@ export class Batcher {
     return this.waiting;
   }
 
-  /** Runs `input` ([rows, ...item]) as part of some batch; resolves with its own output rows. */
-  submit(modality: Modality, input: Tensor): Promise<Float32Tensor> {
+  /**
+   * Runs `input` ([rows, ...item]) as part of some batch; resolves with its own output rows. When
+   * `signal` aborts while the rows still wait, they leave the queue and the promise rejects with
+   * the signal's reason; once their batch has started they run to the end.
+   */
+  submit(modality: Modality, input: Tensor, signal?: AbortSignal): Promise<Float32Tensor> {
     const rows = input.shape[0];
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (rows > this.opts.maxBatch) {
       return Promise.reject(
         new RangeError(`submit at most maxBatch (${this.opts.maxBatch}) rows at a time, got ${rows}`),
@@ -76,10 +82,45 @@ export class Batcher {
     this.waiting += rows;
     const queue = q;
     return new Promise<Float32Tensor>((resolve, reject) => {
-      queue.items.push({ input, rows, resolve, reject });
+      const onAbort = () => this.withdraw(queue, pending, signal!.reason);
+      const pending: Pending = {
+        input,
+        rows,
+        resolve: (t) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(t);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.items.push(pending);
       queue.rows += rows;
       this.schedule(queue);
     });
+  }
+
+  /** Takes rows whose request is gone out of their queue, if their batch has not started. */
+  private withdraw(q: Queue, p: Pending, reason: unknown): void {
+    const i = q.items.indexOf(p);
+    if (i < 0) return;
+    q.items.splice(i, 1);
+    q.rows -= p.rows;
+    this.waiting -= p.rows;
+    this.withdrawn += p.rows;
+    if (q.items.length === 0 && q.timer) {
+      clearTimeout(q.timer);
+      q.timer = null;
+    }
+    p.reject(reason);
+    if (this.waiting === 0 && this.inFlight === 0) for (const r of this.idle.splice(0)) r();
+  }
+
+  /** Rows dropped from the queues because their request was cancelled (for tests and metrics). */
+  get withdrawnRows(): number {
+    return this.withdrawn;
   }
 
   /** Resolves once nothing is queued or running (graceful shutdown). */

@@ -4,7 +4,8 @@
  * concurrent requests share encoder runs. Per-item failures stay per item, as in `model.embed`.
  */
 import { ImageBindError } from '../core/errors.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { type Tensor, stack } from '../core/tensor.ts';
+import { join } from 'node:path';
 import {
   type EmbedBackend,
   type EmbedOutput,
@@ -16,6 +17,7 @@ import {
 import type { ImageBind } from '../embed/imagebind.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import { Batcher } from './batcher.ts';
+import { throwIfAborted } from './context.ts';
 import type { Metrics } from './metrics.ts';
 import { PreprocessPool, defaultPoolSize } from './preprocess-pool.ts';
 
@@ -32,6 +34,16 @@ export interface EngineOptions {
 
 /** Codes that mean "the server is overloaded or stopping", not "this item is bad". */
 const FATAL = new Set(['QUEUE_FULL', 'SHUTTING_DOWN']);
+
+/** Texts up to this length are tokenised on the event loop (well under a millisecond each). */
+const INLINE_TEXT_CHARS = 512;
+
+function unit(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.max(Math.sqrt(s), 1e-12);
+  return v.map((x) => x / n);
+}
 
 export class Engine {
   readonly batcher: Batcher;
@@ -74,15 +86,21 @@ export class Engine {
     return this.model.manifest.config.out_embed_dim;
   }
 
-  async embed(inputs: EngineInputs, normalize = false): Promise<EmbedOutput> {
+  /**
+   * Embeds one request's inputs. `signal` is the request's: once it aborts, queued decodes and
+   * encoder rows of this request are dropped and the call rejects with its reason.
+   */
+  async embed(inputs: EngineInputs, opts: { normalize?: boolean; signal?: AbortSignal } = {}): Promise<EmbedOutput> {
+    const { signal } = opts;
     const errors: ItemError[] = [];
     const tensors: { [K in FileKind]?: Tensor[] } = {};
     const slots: { [K in FileKind]?: number[] } = {};
-    await Promise.all(
-      INPUT_KINDS.filter((k): k is FileKind => k !== 'text').map(async (kind) => {
+    const [text] = await Promise.all([
+      inputs.text?.length ? this.embedTexts(inputs.text, opts.normalize === true, errors, signal) : undefined,
+      ...INPUT_KINDS.filter((k): k is FileKind => k !== 'text').map(async (kind) => {
         const items = inputs[kind];
-        if (!items?.length) return;
-        const done = await Promise.allSettled(items.map((src) => this.pool.run(kind, src)));
+        if (!items?.length) return undefined;
+        const done = await Promise.allSettled(items.map((src) => this.pool.run(kind, src, signal)));
         const ok: Tensor[] = [];
         const idx: number[] = [];
         done.forEach((r, i) => {
@@ -92,28 +110,74 @@ export class Engine {
             return;
           }
           const e: unknown = r.reason;
-          if (!(e instanceof ImageBindError) || FATAL.has(e.code)) throw e;
+          if (!(e instanceof ImageBindError) || FATAL.has(e.code) || signal?.aborted) throw e;
           errors.push({ kind, index: i, input: describe(items[i]), code: e.code, message: e.message });
         });
         tensors[kind] = ok;
         slots[kind] = idx;
+        return undefined;
       }),
-    );
-    const out = await embedInputs(this.backend, { text: inputs.text, ...tensors }, { normalize });
+    ]);
+    throwIfAborted(signal);
+    const backend: EmbedBackend = { ...this.backend, embedTensor: (m, t) => this.batcher.submit(m, t, signal) };
+    const out = await embedInputs(backend, tensors, { normalize: opts.normalize });
     const result: { [K in InputKind]?: (Float32Array | null)[] } = {};
-    if (inputs.text?.length) result.text = out.text ?? [];
+    if (text) result.text = text;
     for (const kind of INPUT_KINDS) {
       if (kind === 'text' || !inputs[kind]?.length) continue;
       const full: (Float32Array | null)[] = new Array(inputs[kind]!.length).fill(null);
       (out[kind] ?? []).forEach((v, j) => (full[slots[kind]![j]] = v));
       result[kind] = full;
     }
-    for (const e of out.errors) {
-      const index = e.kind === 'text' ? e.index : slots[e.kind as FileKind]![e.index];
-      errors.push({ ...e, index });
-    }
+    for (const e of out.errors) errors.push({ ...e, index: slots[e.kind as FileKind]![e.index] });
     errors.sort((a, b) => INPUT_KINDS.indexOf(a.kind) - INPUT_KINDS.indexOf(b.kind) || a.index - b.index);
     return { ...result, errors };
+  }
+
+  /**
+   * Texts: short ones are tokenised here (microseconds), long ones on a preprocessing worker, so
+   * that no text holds the event loop; then encoded in chunks of maxBatch rows through the batcher.
+   */
+  private async embedTexts(
+    texts: readonly string[],
+    normalize: boolean,
+    errors: ItemError[],
+    signal: AbortSignal | undefined,
+  ): Promise<(Float32Array | null)[]> {
+    const vocab = this.vocab();
+    const tokens = await Promise.all(
+      texts.map(async (t, i): Promise<Tensor | null> => {
+        try {
+          if (t.length <= INLINE_TEXT_CHARS || !vocab) return (await this.model.tokenizer()).tokenize([t]);
+          return await this.pool.tokenize(t, vocab, signal);
+        } catch (e) {
+          if (!(e instanceof ImageBindError) || FATAL.has(e.code) || signal?.aborted) throw e;
+          errors.push({ kind: 'text', index: i, input: `<${t.length} characters>`, code: e.code, message: e.message });
+          return null;
+        }
+      }),
+    );
+    throwIfAborted(signal);
+    const out: (Float32Array | null)[] = new Array(texts.length).fill(null);
+    const ok = tokens.flatMap((t, i) => (t ? [i] : []));
+    const max = this.backend.batchSize;
+    for (let start = 0; start < ok.length; start += max) {
+      const idx = ok.slice(start, start + max);
+      const batch = stack(idx.map((i) => ({ ...tokens[i]!, shape: tokens[i]!.shape.slice(1) })));
+      const emb = await this.batcher.submit('text', batch, signal);
+      const dim = emb.shape[1];
+      idx.forEach((i, j) => {
+        const v = emb.data.slice(j * dim, (j + 1) * dim);
+        out[i] = normalize ? unit(v) : v;
+      });
+    }
+    return out;
+  }
+
+  /** The model's BPE file for workers, or null when it has none (tokenising here then reports why). */
+  private vocab(): { path: string; contextLength?: number } | null {
+    const t = this.model.manifest.tokenizer;
+    return t ? { path: join(this.model.dir, t.merges), contextLength: t.contextLength } : null;
   }
 
   /** Stops taking work, lets queued batches finish, then frees workers and sessions. */

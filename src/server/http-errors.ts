@@ -21,8 +21,12 @@ const BY_CODE: Readonly<Record<string, number>> = {
   STORE_BAD_QUERY: 400,
   STORE_BAD_MODALITY: 400,
   STORE_BAD_VECTOR: 400,
+  JSON_FORBIDDEN_KEY: 400,
+  MULTIPART_FIELD: 400,
   UNAUTHORIZED: 401,
   PATH_OUTSIDE_ROOTS: 403,
+  HOST_NOT_ALLOWED: 403,
+  ORIGIN_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   ITEM_NOT_FOUND: 404,
   FILE_NOT_FOUND: 404,
@@ -30,6 +34,9 @@ const BY_CODE: Readonly<Record<string, number>> = {
   MEDIA_MISSING: 404,
   METHOD_NOT_ALLOWED: 405,
   BODY_TOO_LARGE: 413,
+  MEDIA_TOO_LARGE: 413,
+  TEXT_TOO_LONG: 413,
+  TOO_MANY_INPUTS: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   QUEUE_FULL: 429,
   // Another writer holds the store, or the store belongs to another embedding space.
@@ -41,6 +48,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
   REQUEST_TIMEOUT: 504,
+  // The client went away; nobody reads this answer, but the log and metrics do.
+  CLIENT_GONE: 499,
 };
 
 /** Class defaults: undecodable media is unprocessable content; model/store faults are ours. */

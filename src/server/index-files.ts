@@ -5,11 +5,12 @@
  * so a symlink inside a root cannot pull in a file from outside.
  */
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
-import { discoverFiles } from '../apps/discover.ts';
+import { readFile } from 'node:fs/promises';
+import { discoverMedia } from '../apps/discover.ts';
+import { pruneMissing } from '../apps/indexer.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import type { ItemInput } from '../store/index.ts';
-import type { ServerContext } from './context.ts';
+import { type ServerContext, throwIfAborted } from './context.ts';
 import { vectorsOf } from './engine.ts';
 import { isInside } from './paths.ts';
 
@@ -24,6 +25,8 @@ export interface IndexedFile {
 export interface IndexResult {
   readonly items: { id: number; path: string; modality: FileKind }[];
   readonly skipped: number;
+  /** Items removed because their file no longer exists (indexing by folder only). */
+  readonly pruned: number;
   readonly errors: { path: string; code: string; message: string }[];
 }
 
@@ -34,7 +37,12 @@ async function sha256(path: string): Promise<string> {
 }
 
 /** Embeds `files` (real paths the caller has checked) and stores them, batch by batch. */
-export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile[], batch = 32): Promise<IndexResult> {
+export async function indexFiles(
+  ctx: ServerContext,
+  files: readonly IndexedFile[],
+  signal?: AbortSignal,
+  batch = 32,
+): Promise<IndexResult> {
   const items: IndexResult['items'] = [];
   const errors: IndexResult['errors'] = [];
   for (let start = 0; start < files.length; start += batch) {
@@ -43,7 +51,8 @@ export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile
     for (const f of group) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
     const inputs: { [K in FileKind]?: { path: string }[] } = {};
     for (const [kind, fs] of byKind) inputs[kind] = fs.map((f) => ({ path: f.path }));
-    const out = await ctx.engine.embed(inputs);
+    throwIfAborted(signal);
+    const out = await ctx.engine.embed(inputs, { signal });
     const rows: ItemInput[] = [];
     for (const [kind, fs] of byKind) {
       for (const e of out.errors.filter((x) => x.kind === kind))
@@ -66,18 +75,30 @@ export async function indexFiles(ctx: ServerContext, files: readonly IndexedFile
     const ids = ctx.store.addItems(rows);
     rows.forEach((r, i) => items.push({ id: ids[i], path: r.path, modality: r.modality as FileKind }));
   }
-  return { items, skipped: 0, errors };
+  return { items, skipped: 0, pruned: 0, errors };
 }
 
-/** Discovers media under already-contained real paths and indexes what changed. */
-export async function indexServerPaths(ctx: ServerContext, realPaths: readonly string[]): Promise<IndexResult> {
-  const found = await discoverFiles(realPaths);
+/**
+ * Discovers media under already-contained real paths and indexes what changed. Items of files
+ * under the given folders that no longer exist are pruned; entries that cannot be reached
+ * (symlink loops, dangling links) are reported per path, never a failure of the request.
+ */
+export async function indexServerPaths(
+  ctx: ServerContext,
+  realPaths: readonly string[],
+  signal?: AbortSignal,
+): Promise<IndexResult> {
+  const { files, unreachable, folders } = await discoverMedia(realPaths);
+  const pruned = pruneMissing(ctx.store, folders);
   const todo: IndexedFile[] = [];
-  const errors: IndexResult['errors'] = [];
+  const errors: IndexResult['errors'] = unreachable.map((u) => ({
+    path: u.path,
+    code: 'UNREACHABLE',
+    message: `${u.path}: skipped, ${u.reason}.`,
+  }));
   let skipped = 0;
-  for (const f of found) {
-    const real = await realpath(f.path);
-    if (!ctx.roots.some((r) => isInside(real, r))) {
+  for (const f of files) {
+    if (!ctx.roots.some((r) => isInside(f.real, r))) {
       errors.push({
         path: f.path,
         code: 'PATH_OUTSIDE_ROOTS',
@@ -85,9 +106,9 @@ export async function indexServerPaths(ctx: ServerContext, realPaths: readonly s
       });
       continue;
     }
-    if (ctx.store.needsUpdate(real, f.kind, { size: f.size, mtime: f.mtime })) todo.push({ ...f, path: real });
+    if (ctx.store.needsUpdate(f.real, f.kind, { size: f.size, mtime: f.mtime })) todo.push({ ...f, path: f.real });
     else skipped++;
   }
-  const r = await indexFiles(ctx, todo);
-  return { items: r.items, skipped, errors: [...errors, ...r.errors] };
+  const r = await indexFiles(ctx, todo, signal);
+  return { items: r.items, skipped, pruned, errors: [...errors, ...r.errors] };
 }

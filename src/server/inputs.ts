@@ -4,9 +4,11 @@
  * (`image` is `vision`).
  */
 import type { FastifyRequest } from 'fastify';
+import { ServerError } from '../core/errors.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import { FILE_KINDS } from '../preprocess/loaders.ts';
 import { fail } from './http-errors.ts';
+import { bodyTooLarge } from './limits.ts';
 
 const KIND_ALIASES: Record<string, FileKind> = {
   image: 'vision',
@@ -59,15 +61,48 @@ export interface Part {
   readonly file?: { readonly bytes: Uint8Array; readonly filename: string; readonly mimetype: string };
 }
 
-/** Reads every part in order (order matters: search weights follow the inputs' order). */
-export async function readParts(req: FastifyRequest): Promise<Part[]> {
+/**
+ * Reads every part in order (order matters: search weights follow the inputs' order). The body
+ * limit covers all parts together, also when the client sends no Content-Length (chunked), so a
+ * multipart body can never hold more in memory than a JSON body could.
+ */
+export async function readParts(req: FastifyRequest, bodyLimit: number): Promise<Part[]> {
   const parts: Part[] = [];
+  let total = 0;
+  const count = (n: number) => {
+    total += n;
+    if (total > bodyLimit) throw bodyTooLarge(null, bodyLimit);
+  };
   for await (const p of req.parts()) {
+    // Busboy yields a part with no name when its Content-Disposition is malformed (e.g. a NUL in it).
+    if (typeof p.fieldname !== 'string' || p.fieldname === '')
+      throw fail(
+        'MULTIPART_MALFORMED',
+        `multipart part ${parts.length + 1} has no field name (a malformed Content-Disposition).`,
+      );
     if (p.type === 'file') {
-      const bytes = new Uint8Array(await p.toBuffer());
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of p.file as AsyncIterable<Buffer>) {
+          count(chunk.length);
+          chunks.push(chunk);
+        }
+      } catch (e) {
+        // Drain the rest so the connection can answer the error.
+        p.file.resume();
+        throw e;
+      }
+      if (p.file.truncated) throw bodyTooLarge(null, bodyLimit);
+      const bytes = new Uint8Array(Buffer.concat(chunks));
       parts.push({ field: p.fieldname, file: { bytes, filename: p.filename, mimetype: p.mimetype } });
     } else {
-      parts.push({ field: p.fieldname, value: String(p.value) });
+      // A field sent as application/json arrives parsed; every field of ours is plain text.
+      if (typeof p.value !== 'string')
+        throw fail('MULTIPART_FIELD', `multipart field "${p.fieldname}" must be plain text, not JSON.`);
+      if (p.valueTruncated)
+        throw fail('TEXT_TOO_LONG', `multipart field "${p.fieldname}" is longer than the server reads per field.`);
+      count(Buffer.byteLength(p.value));
+      parts.push({ field: p.fieldname, value: p.value });
     }
   }
   return parts;
@@ -98,4 +133,29 @@ export function optionalNumber(
     );
   }
   return n;
+}
+
+/**
+ * The JSON body parser: JSON.parse (its error names the position), with `__proto__` keys and
+ * `constructor.prototype` refused by name instead of fastify's generic "Body is not valid JSON".
+ * Refusing (not silently removing) tells a client its body would not mean what it says.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') throw fail('JSON_MALFORMED', 'the body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__')
+        throw fail('JSON_FORBIDDEN_KEY', 'the JSON body has a "__proto__" key, which this server refuses; remove it.');
+      if (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value)
+        throw fail(
+          'JSON_FORBIDDEN_KEY',
+          'the JSON body has a "constructor" object with a "prototype" key, which this server refuses; remove it.',
+        );
+      return value;
+    });
+  } catch (e) {
+    if (e instanceof ServerError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw fail('JSON_MALFORMED', `the body is not valid JSON (${why.slice(0, 200)}).`);
+  }
 }

@@ -8,16 +8,18 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { ImageBindError, MediaError, errorFromWire } from '../core/errors.ts';
-import { type Float32Tensor, tensor } from '../core/tensor.ts';
+import { type Float32Tensor, type Int64Tensor, type Tensor, tensor } from '../core/tensor.ts';
 import type { FileKind } from '../preprocess/loaders.ts';
 import { startTsWorker } from '../runtime/ts-worker.ts';
 import { fail } from './http-errors.ts';
-import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
+import type { CancelMessage, PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
 
 interface Job {
   readonly msg: PreprocessJob;
-  readonly resolve: (t: Float32Tensor) => void;
+  readonly resolve: (t: Tensor) => void;
   readonly reject: (e: unknown) => void;
+  /** Set when the job's request went away after it was posted: its answer is ignored. */
+  cancelled?: boolean;
 }
 
 interface Slot {
@@ -25,6 +27,8 @@ interface Slot {
   /** Jobs posted to this worker and not answered yet, by id. */
   readonly jobs: Map<number, Job>;
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const shuttingDown = () => fail('SHUTTING_DOWN', 'the server is shutting down.');
 
@@ -37,6 +41,7 @@ export class PreprocessPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
+  private cancelledJobs = 0;
   private closed = false;
 
   /** `perWorker`: jobs posted to a worker ahead of its answers (decoded items ready when an encoder run ends). */
@@ -56,16 +61,66 @@ export class PreprocessPool {
     return this.slots.filter((s) => s.jobs.size > 0).length;
   }
 
-  run(kind: FileKind, source: { bytes: Uint8Array } | { path: string }): Promise<Float32Tensor> {
+  run(kind: FileKind, source: { bytes: Uint8Array } | { path: string }, signal?: AbortSignal): Promise<Float32Tensor> {
+    return this.submit({ kind, ...source }, signal) as Promise<Float32Tensor>;
+  }
+
+  /** CLIP-tokenises one text on a worker (long texts took the event loop for seconds). */
+  tokenize(text: string, vocab: { path: string; contextLength?: number }, signal?: AbortSignal): Promise<Int64Tensor> {
+    return this.submit(
+      { kind: 'text', text, vocab: vocab.path, contextLength: vocab.contextLength },
+      signal,
+    ) as Promise<Int64Tensor>;
+  }
+
+  /**
+   * Queues a job. When `signal` aborts, a job still queued here is dropped; one already posted to a
+   * worker is skipped by the worker if it has not started it (a cancel message overtakes the queue
+   * there), else its answer is ignored. Either way the caller's promise rejects at once.
+   */
+  private submit(job: DistributiveOmit<PreprocessJob, 'id'>, signal?: AbortSignal): Promise<Tensor> {
     if (this.closed) return Promise.reject(shuttingDown());
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queue.length >= this.maxQueue)
       return Promise.reject(
         fail('QUEUE_FULL', `the preprocessing queue is full (${this.queue.length} items); retry shortly.`),
       );
     return new Promise((resolve, reject) => {
-      this.queue.push({ msg: { id: this.nextId++, kind, ...source }, resolve, reject });
+      const msg = { id: this.nextId++, ...job } as PreprocessJob;
+      const onAbort = () => this.cancel(entry, signal!.reason);
+      const entry: Job = {
+        msg,
+        resolve: (t) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(t);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(entry);
       this.pump();
     });
+  }
+
+  private cancel(job: Job, reason: unknown): void {
+    const i = this.queue.indexOf(job);
+    if (i >= 0) this.queue.splice(i, 1);
+    else {
+      const slot = this.slots.find((s) => s.jobs.get(job.msg.id) === job);
+      if (!slot) return;
+      job.cancelled = true;
+      slot.worker.postMessage({ cancel: job.msg.id } satisfies CancelMessage);
+    }
+    this.cancelledJobs++;
+    job.reject(reason);
+  }
+
+  /** Jobs dropped or skipped because their request was cancelled. */
+  get cancelled(): number {
+    return this.cancelledJobs;
   }
 
   /** Rejects every job not answered yet, queued or already posted to a worker, and ends the workers. */
@@ -116,8 +171,8 @@ export class PreprocessPool {
     // An idle worker must not keep the process alive; one with jobs must (outside a server,
     // nothing else may be holding the event loop open while a caller awaits its decode).
     if (slot.jobs.size === 0) slot.worker.unref();
-    if (job) {
-      if (r.ok) job.resolve(tensor('float32', r.shape, r.data));
+    if (job && !job.cancelled) {
+      if (r.ok) job.resolve(tensor(r.dtype, r.shape, r.data as never));
       else {
         // A non-ImageBind error from a decoder library still means this item could not be decoded.
         const e = errorFromWire(r.error);

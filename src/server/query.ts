@@ -25,7 +25,11 @@ export interface ServerQueryPart {
   readonly negate: boolean;
 }
 
-export async function composeServerQuery(ctx: ServerContext, parts: readonly ServerQueryPart[]): Promise<Float32Array> {
+export async function composeServerQuery(
+  ctx: ServerContext,
+  parts: readonly ServerQueryPart[],
+  signal?: AbortSignal,
+): Promise<Float32Array> {
   if (parts.length === 0)
     throw new MediaError('QUERY_EMPTY', 'no query: give at least one text, media, itemId or vector input.');
   const texts: string[] = [];
@@ -37,7 +41,7 @@ export async function composeServerQuery(ctx: ServerContext, parts: readonly Ser
   });
   const out =
     texts.length || Object.keys(media).length
-      ? await ctx.engine.embed({ text: texts, ...media })
+      ? await ctx.engine.embed({ text: texts, ...media }, { signal })
       : { errors: [] as ItemError[] };
   let sum: Float64Array | null = null;
   parts.forEach((p, i) => {

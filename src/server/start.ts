@@ -8,6 +8,8 @@ import { ImageBind } from '../embed/imagebind.ts';
 import { buildApp } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { Engine } from './engine.ts';
+import { accessPolicy } from './guard.ts';
+import { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
 import { Metrics } from './metrics.ts';
 
 export interface ServeOptions {
@@ -23,7 +25,12 @@ export interface ServeOptions {
   readonly maxQueue: number;
   readonly workers?: number;
   readonly requestTimeoutMs: number;
-  readonly bodyLimit: number;
+  /** Body, per-kind, text and input-count limits; unset ones keep DEFAULT_LIMITS. */
+  readonly limits?: Partial<RequestLimits>;
+  /** Host names besides loopback and the bound address (DNS-rebinding guard); '*' for any. */
+  readonly allowedHosts?: readonly string[];
+  /** Origins besides the server's own that browsers may send writes from; '*' for any. */
+  readonly allowedOrigins?: readonly string[];
   readonly logger?: boolean;
 }
 
@@ -61,9 +68,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     engine,
     store,
     metrics,
-    token: opts.token,
+    access: accessPolicy({
+      host: opts.host,
+      allowedHosts: opts.allowedHosts,
+      allowedOrigins: opts.allowedOrigins,
+      token: opts.token,
+    }),
     requestTimeoutMs: opts.requestTimeoutMs,
-    bodyLimit: opts.bodyLimit,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
     roots: opts.roots.map((r) => realDir(r, '--root')),
     uploads: realDir(uploads, '--uploads'),
     state: { ready: false, draining: false },
@@ -83,6 +95,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       name: 'imagebind_preprocess_busy_workers',
       help: 'Preprocessing workers decoding now.',
       values: [[{}, engine.pool.busy]],
+    },
+    {
+      name: 'imagebind_cancelled_items',
+      help: 'Decodes and encoder rows dropped so far because their request timed out or its client left.',
+      values: [[{}, engine.pool.cancelled + engine.batcher.withdrawnRows]],
     },
     {
       name: 'imagebind_process_resident_bytes',

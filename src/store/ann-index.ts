@@ -2,23 +2,31 @@
  * Approximate nearest neighbours (usearch HNSW, one graph per modality) in front of the exact
  * sqlite-vec index. SQLite stays the source of truth: `put`/`delete`/`get` go to the exact index
  * inside the store's transactions. Below `minItems` every search is exact; above it the graphs are
- * built from the stored vectors on first search, saved beside the database, and reused by later
- * processes while the store's fingerprint (item count, newest update, largest id) is unchanged.
+ * built from the stored vectors on first search and saved beside the database (ann-files.ts).
+ *
+ * The graphs record the store version they reflect (the change log's seq, change-log.ts, which
+ * every writing process bumps in the same transaction as its change). Every search compares it
+ * with the store's version first: when another process (or another connection) has written since,
+ * the changed items are replayed from SQLite before answering, or the graphs are rebuilt when the
+ * log no longer reaches back or a rebuild is cheaper. Writes through this index reach the graphs
+ * only after their transaction commits. Saved graphs are labelled with the version they reflect,
+ * never a newer one, so a later process catches up from there.
+ *
  * The graphs hold f32 vectors, so a hit's score is the same float32 cosine sqlite-vec computes;
  * re-scoring from SQLite is skipped (each vec0 row read pulls in a whole chunk of vectors).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
-import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { Index as UsearchIndex } from 'usearch';
-
-// usearch's ESM entry cannot find its prebuilt binary (it searches for a local build); the CJS one can.
-const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
+import { loadAnnGraphs, readAnnState, saveAnnGraphs } from './ann-files.ts';
+import { ChangeLog, hasChangeLog } from './change-log.ts';
 import type { StoreModality } from './modality.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
 import type { IndexHit, IndexQuery, VectorIndex } from './vector-index.ts';
 import { fromBlob } from '../core/vector-math.ts';
+
+// usearch's ESM entry cannot find its prebuilt binary (it searches for a local build); the CJS one can.
+const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 
 export interface AnnOptions {
   /** Searches stay exact below this many stored vectors. */
@@ -30,36 +38,51 @@ export interface AnnOptions {
 }
 
 type Graphs = Map<string, UsearchIndex>;
+type Op = { readonly id: number; readonly modality?: StoreModality; readonly unit?: Float32Array };
+
+/** Replaying more changes than this share of the store costs more than rebuilding it. */
+const REPLAY_SHARE = 0.1;
 
 export class AnnIndex implements VectorIndex {
   readonly kind = 'usearch-hnsw';
   readonly exactScores = true;
   readonly maxK: number;
   private readonly exact: SqliteVecIndex;
-  private graphs: Graphs | null = null;
-  private dirty = false;
   private readonly dir: string;
+  /** Null for a read-only store made before the change log: every search is then exact. */
+  private readonly log: ChangeLog | null;
+  private graphs: Graphs | null = null;
+  /** The store version the graphs reflect. */
+  private seq = -1;
+  private dirty = false;
+  private pending: Op[] = [];
+  private txBefore = -1;
+  private txAfter = -1;
+  private counted = { seq: -1, n: 0 };
+  /** How often the graphs were brought up to date from the log, or rebuilt (for tests and verify). */
+  readonly stats = { replays: 0, rebuilds: 0, loads: 0 };
 
   constructor(
     private readonly db: Database.Database,
     readonly dim: number,
     dbFile: string,
+    private readonly storeId: string,
     private readonly o: AnnOptions = {},
   ) {
     this.exact = new SqliteVecIndex(db, dim);
     this.maxK = this.exact.maxK;
     this.dir = `${dbFile}.ann`;
+    this.log = hasChangeLog(db) ? new ChangeLog(db) : null;
   }
 
-  private fingerprint(): string {
-    const r = this.db
-      .prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS t, coalesce(max(id), 0) AS m FROM items')
-      .get() as { n: number; t: number; m: number };
-    return `${r.n}:${r.t}:${r.m}`;
+  /** The store's current version (its change log's last seq); -1 without a log. */
+  storeVersion(): number {
+    return this.log ? this.log.version() : -1;
   }
 
-  private count(): number {
-    return (this.db.prepare('SELECT count(*) FROM items').pluck().get() as number) ?? 0;
+  /** The store version the graphs reflect, or -1 before they are built. */
+  get version(): number {
+    return this.graphs ? this.seq : -1;
   }
 
   private newGraph(): UsearchIndex {
@@ -74,89 +97,163 @@ export class AnnIndex implements VectorIndex {
     });
   }
 
-  /** Loads the saved graphs when they match the store, else rebuilds and saves them. */
-  private ensure(): Graphs {
-    if (this.graphs) return this.graphs;
-    const fp = this.fingerprint();
-    const statePath = join(this.dir, 'state.json');
+  private countAt(seq: number): number {
+    if (this.counted.seq !== seq || seq < 0)
+      this.counted = { seq, n: Number(this.db.prepare('SELECT count(*) FROM items').pluck().get()) };
+    return this.counted.n;
+  }
+
+  private countsByModality(): Record<string, number> {
+    const rows = this.db.prepare('SELECT modality, count(*) AS n FROM items GROUP BY modality').all() as {
+      modality: string;
+      n: number;
+    }[];
+    return Object.fromEntries(rows.filter((r) => r.n > 0).map((r) => [r.modality, r.n]));
+  }
+
+  private graphCounts(graphs: Graphs): Record<string, number> {
+    return Object.fromEntries([...graphs].filter(([, g]) => g.size() > 0).map(([m, g]) => [m, g.size()]));
+  }
+
+  private sameCounts(graphs: Graphs): boolean {
+    const want = this.countsByModality();
+    const have = this.graphCounts(graphs);
+    const keys = new Set([...Object.keys(want), ...Object.keys(have)]);
+    return [...keys].every((k) => (want[k] ?? 0) === (have[k] ?? 0));
+  }
+
+  /** Every stored vector into fresh graphs; batched adds let usearch insert on every core. */
+  private build(): Graphs {
     const graphs: Graphs = new Map();
-    const state = existsSync(statePath)
-      ? (JSON.parse(readFileSync(statePath, 'utf8')) as { fingerprint: string; modalities: string[] })
-      : null;
-    if (state?.fingerprint === fp && state.modalities.every((m) => existsSync(join(this.dir, `${m}.usearch`)))) {
-      for (const m of state.modalities) {
-        const g = this.newGraph();
-        g.load(join(this.dir, `${m}.usearch`));
-        graphs.set(m, g);
-      }
-    } else {
-      // Batched adds let usearch insert on every core; one-at-a-time adds ran single-threaded.
-      const pending = new Map<string, { keys: bigint[]; vectors: Float32Array[] }>();
-      const flush = (m: string) => {
-        const p = pending.get(m);
-        if (!p || p.keys.length === 0) return;
-        let g = graphs.get(m);
-        if (!g) {
-          g = this.newGraph();
-          graphs.set(m, g);
-        }
-        g.add(BigUint64Array.from(p.keys), p.vectors, 0);
-        pending.set(m, { keys: [], vectors: [] });
-      };
-      const rows = this.db.prepare('SELECT rowid AS id, modality, embedding FROM item_vectors').iterate() as Iterable<{
-        id: number;
-        modality: string;
-        embedding: Buffer;
-      }>;
-      for (const r of rows) {
-        const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
-        p.keys.push(BigInt(r.id));
-        p.vectors.push(fromBlob(r.embedding));
-        pending.set(r.modality, p);
-        if (p.keys.length >= 8192) flush(r.modality);
-      }
-      for (const m of [...pending.keys()]) flush(m);
-      this.graphs = graphs;
-      this.save(fp);
+    const pending = new Map<string, { keys: bigint[]; vectors: Float32Array[] }>();
+    const flush = (m: string) => {
+      const p = pending.get(m);
+      if (!p || p.keys.length === 0) return;
+      let g = graphs.get(m);
+      if (!g) graphs.set(m, (g = this.newGraph()));
+      g.add(BigUint64Array.from(p.keys), p.vectors, 0);
+      pending.set(m, { keys: [], vectors: [] });
+    };
+    const rows = this.db.prepare('SELECT rowid AS id, modality, embedding FROM item_vectors').iterate() as Iterable<{
+      id: number;
+      modality: string;
+      embedding: Buffer;
+    }>;
+    for (const r of rows) {
+      const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
+      p.keys.push(BigInt(r.id));
+      p.vectors.push(fromBlob(r.embedding));
+      pending.set(r.modality, p);
+      if (p.keys.length >= 8192) flush(r.modality);
     }
-    this.graphs = graphs;
+    for (const m of [...pending.keys()]) flush(m);
+    this.stats.rebuilds++;
     return graphs;
   }
 
-  private save(fp = this.fingerprint()): void {
-    if (!this.graphs) return;
+  /** Re-reads the items changed after `this.seq` from SQLite; false when a rebuild is due instead. */
+  private replay(log: ChangeLog, graphs: Graphs, count: number): boolean {
+    const ids = log.changedSince(this.seq, Math.max(1000, Math.floor(count * REPLAY_SHARE)));
+    if (!ids) return false;
+    const modalityOf = this.db.prepare('SELECT modality FROM items WHERE id = ?').pluck();
+    for (const id of ids) {
+      for (const g of graphs.values()) g.remove(BigInt(id));
+      const m = modalityOf.get(id) as string | undefined;
+      const v = m ? this.exact.get(id) : null;
+      if (!m || !v) continue;
+      let g = graphs.get(m);
+      if (!g) graphs.set(m, (g = this.newGraph()));
+      g.add(BigInt(id), v);
+    }
+    this.stats.replays++;
+    return true;
+  }
+
+  /**
+   * Graphs that reflect the store as of now, in one read snapshot: saved ones when they belong to
+   * this store and are not ahead of it, replayed forward from the log; else rebuilt.
+   */
+  private current(log: ChangeLog): Graphs {
+    return this.db.transaction(() => {
+      const now = log.version();
+      const count = this.countAt(now);
+      let loaded = false;
+      if (!this.graphs) {
+        const state = readAnnState(this.dir);
+        const graphs =
+          state && state.store === this.storeId && state.seq <= now
+            ? loadAnnGraphs(this.dir, state, () => this.newGraph())
+            : null;
+        if (graphs && state) {
+          this.graphs = graphs;
+          this.seq = state.seq;
+          this.stats.loads++;
+          loaded = true;
+        }
+      }
+      // Loaded or replayed graphs must also hold as many vectors per modality as SQLite does
+      // (a store restored from a backup can reach the same version with other content).
+      if (this.graphs && this.seq === now && (!loaded || this.sameCounts(this.graphs))) return this.graphs;
+      if (this.graphs && this.seq < now && this.replay(log, this.graphs, count) && this.sameCounts(this.graphs)) {
+        this.seq = now;
+        this.dirty = true;
+        return this.graphs;
+      }
+      this.graphs = this.build();
+      this.seq = now;
+      this.save();
+      return this.graphs;
+    })();
+  }
+
+  private save(): void {
+    if (!this.graphs || this.seq < 0) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      rmSync(join(this.dir, 'state.json'), { force: true });
-      for (const [m, g] of this.graphs) g.save(join(this.dir, `${m}.usearch`));
-      writeFileSync(
-        join(this.dir, 'state.json.tmp'),
-        JSON.stringify({ fingerprint: fp, modalities: [...this.graphs.keys()] }),
-      );
-      renameSync(join(this.dir, 'state.json.tmp'), join(this.dir, 'state.json'));
+      saveAnnGraphs(this.dir, this.graphs, {
+        seq: this.seq,
+        store: this.storeId,
+        counts: this.graphCounts(this.graphs),
+      });
       this.dirty = false;
     } catch {
-      // A read-only location only costs a rebuild in the next process.
+      // A read-only location only costs a rebuild or a replay in the next process.
     }
+  }
+
+  beginWrite(): void {
+    this.pending = [];
+    this.txBefore = this.graphs && this.log ? this.log.version() : -1;
   }
 
   put(id: number, modality: StoreModality, unit: Float32Array): void {
     this.exact.put(id, modality, unit);
-    if (!this.graphs) return;
-    for (const g of this.graphs.values()) g.remove(BigInt(id));
-    let g = this.graphs.get(modality);
-    if (!g) {
-      g = this.newGraph();
-      this.graphs.set(modality, g);
-    }
-    g.add(BigInt(id), unit);
-    this.dirty = true;
+    if (this.graphs) this.pending.push({ id, modality, unit });
   }
 
   delete(id: number): void {
     this.exact.delete(id);
-    if (!this.graphs) return;
-    for (const g of this.graphs.values()) g.remove(BigInt(id));
+    if (this.graphs) this.pending.push({ id });
+  }
+
+  finishWrite(): void {
+    this.txAfter = this.graphs && this.log ? this.log.version() : -1;
+  }
+
+  /** After the transaction: a committed write reaches the graphs; a rolled-back one never did. */
+  afterWrite(committed: boolean): void {
+    const ops = this.pending;
+    this.pending = [];
+    if (!committed || !this.graphs) return;
+    for (const op of ops) {
+      for (const g of this.graphs.values()) g.remove(BigInt(op.id));
+      if (!op.modality || !op.unit) continue;
+      let g = this.graphs.get(op.modality);
+      if (!g) this.graphs.set(op.modality, (g = this.newGraph()));
+      g.add(BigInt(op.id), op.unit);
+    }
+    // Only when nobody else wrote in between are the graphs now exactly at the new version;
+    // otherwise the next search replays the log from where they were (this write included).
+    if (this.seq === this.txBefore && this.txAfter >= this.txBefore) this.seq = this.txAfter;
     this.dirty = true;
   }
 
@@ -165,8 +262,9 @@ export class AnnIndex implements VectorIndex {
   }
 
   search(q: IndexQuery): IndexHit[] {
-    if (this.count() < (this.o.minItems ?? 20_000)) return this.exact.search(q);
-    const graphs = this.ensure();
+    const log = this.log;
+    if (!log || this.countAt(log.version()) < (this.o.minItems ?? 20_000)) return this.exact.search(q);
+    const graphs = this.current(log);
     const exclude = q.excludeIds ?? new Set<number>();
     const want = q.k + exclude.size;
     const hits: IndexHit[] = [];
@@ -182,7 +280,45 @@ export class AnnIndex implements VectorIndex {
     return hits.sort((a, b) => b.score - a.score).slice(0, q.k);
   }
 
-  /** Saves graphs changed in this process, so the next one need not rebuild them. */
+  /**
+   * Compares the graphs, brought up to date, with SQLite: per modality, every item id must be in
+   * its modality's graph and nowhere else. Empty when they agree; null below `minItems` (no graphs).
+   */
+  check(): string[] | null {
+    const log = this.log;
+    if (!log || this.countAt(log.version()) < (this.o.minItems ?? 20_000)) return null;
+    const graphs = this.current(log);
+    const problems: string[] = [];
+    const rows = this.db.prepare('SELECT id, modality FROM items').iterate() as Iterable<{
+      id: number;
+      modality: string;
+    }>;
+    const seen = new Map<string, number>();
+    let missing = 0;
+    for (const r of rows) {
+      seen.set(r.modality, (seen.get(r.modality) ?? 0) + 1);
+      if (graphs.get(r.modality)?.contains(BigInt(r.id))) continue;
+      if (++missing <= 10) problems.push(`item ${r.id} (${r.modality}) is missing from the ANN index`);
+    }
+    if (missing > 10) problems.push(`… ${missing} items in all are missing from the ANN index`);
+    for (const [m, g] of graphs)
+      if (g.size() !== (seen.get(m) ?? 0))
+        problems.push(`the ANN graph of ${m} holds ${g.size()} vectors, SQLite ${seen.get(m) ?? 0}`);
+    return problems;
+  }
+
+  /** Drops the graphs in memory and on disk; the next search rebuilds them. */
+  discard(): void {
+    this.graphs = null;
+    this.seq = -1;
+    this.dirty = false;
+  }
+
+  get directory(): string {
+    return this.dir;
+  }
+
+  /** Saves graphs changed in this process, labelled with the version they reflect. */
   close(): void {
     if (this.dirty) this.save();
   }

@@ -6,6 +6,8 @@ import { openConnection, storeErrorFrom } from './connection.ts';
 import { checkSpace, createSchema, readInfo, type SpaceIdentity, type StoreInfo } from './schema.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
 import { AnnIndex, type AnnOptions } from './ann-index.ts';
+import { ensureChangeLog } from './change-log.ts';
+import { checkOnOpen } from './integrity.ts';
 import { VectorStore } from './store.ts';
 import type { VectorIndex } from './vector-index.ts';
 
@@ -23,6 +25,11 @@ export interface OpenStoreOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** Swaps the vector index for another implementation. */
   readonly index?: (db: Database.Database, info: StoreInfo) => VectorIndex;
+  /**
+   * Check the items table and its indexes when opening (default true; see integrity.ts). A damaged
+   * store then fails with STORE_CORRUPT instead of silently adding duplicates.
+   */
+  readonly check?: boolean;
   /**
    * The default index: exact search, with a usearch HNSW graph per modality once the store holds
    * `minItems` vectors (default 20 000). `false` keeps every search exact.
@@ -72,11 +79,13 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStor
       if (!info) throw new StoreError('STORE_IO', `${path}: the schema just written could not be read back`);
     }
     if (opts.space) checkSpace(info, opts.space, path);
+    if (opts.check !== false) checkOnOpen(db, path);
+    if (!readonly) ensureChangeLog(db);
     const index = opts.index
       ? opts.index(db, info)
       : opts.ann === false
         ? new SqliteVecIndex(db, info.dim)
-        : new AnnIndex(db, info.dim, path, opts.ann ?? {});
+        : new AnnIndex(db, info.dim, path, `${info.identity}:${info.createdAt}`, opts.ann ?? {});
     if (index.dim !== info.dim) {
       throw new StoreError(
         'STORE_DIM_MISMATCH',

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../core/errors.ts';
+import { ChangeLog, hasChangeLog } from './change-log.ts';
 import { storeErrorFrom } from './connection.ts';
 import { isStoreModality, type StoreModality } from './modality.ts';
 import type { StoreInfo } from './schema.ts';
@@ -52,6 +53,8 @@ function checkModality(m: string): StoreModality {
  */
 export class VectorStore {
   private readonly q;
+  /** Null for a read-only store made before the change log existed. */
+  private readonly log: ChangeLog | null;
 
   constructor(
     private readonly db: Database.Database,
@@ -59,6 +62,7 @@ export class VectorStore {
     readonly info: StoreInfo,
     readonly index: VectorIndex,
   ) {
+    this.log = hasChangeLog(db) ? new ChangeLog(db) : null;
     this.q = {
       byKey: db.prepare('SELECT * FROM items WHERE path = ? AND modality = ?'),
       byId: db.prepare('SELECT * FROM items WHERE id = ?'),
@@ -70,6 +74,7 @@ export class VectorStore {
       touch: db.prepare('UPDATE items SET mtime = ? WHERE path = ? AND modality = ?'),
       del: db.prepare('DELETE FROM items WHERE id = ?'),
       idsByPath: db.prepare('SELECT id FROM items WHERE path = ?').pluck(),
+      pathsIn: db.prepare('SELECT DISTINCT path FROM items WHERE path >= ? AND path < ? ORDER BY path').pluck(),
       idsByKey: db.prepare('SELECT id FROM items WHERE path = ? AND modality = ?').pluck(),
       count: db.prepare('SELECT count(*) FROM items').pluck(),
       countBy: db.prepare('SELECT count(*) FROM items WHERE modality = ?').pluck(),
@@ -101,6 +106,31 @@ export class VectorStore {
     } catch (err) {
       throw storeErrorFrom(err, this.file, doing);
     }
+  }
+
+  /**
+   * One write transaction (BEGIN IMMEDIATE) with the index's write hooks around it; the change log
+   * is pruned inside it (its entries themselves are written by triggers, see change-log.ts).
+   */
+  private write<T>(doing: string, fn: () => T): T {
+    return this.guard(doing, () => {
+      let committed = false;
+      try {
+        const out = this.db
+          .transaction(() => {
+            this.index.beginWrite?.();
+            const r = fn();
+            this.log?.prune();
+            this.index.finishWrite?.();
+            return r;
+          })
+          .immediate();
+        committed = true;
+        return out;
+      } finally {
+        this.index.afterWrite?.(committed);
+      }
+    });
   }
 
   private unitOf(v: Float32Array, what: string): { unit: Float32Array; norm: number } {
@@ -143,25 +173,21 @@ export class VectorStore {
         },
       };
     });
-    return this.guard(`adding ${batch.length} items`, () =>
-      this.db
-        .transaction(() => {
-          const now = Date.now();
-          return prepared.map(({ it, unit, row }) => {
-            const old = this.q.byKey.get(it.path, it.modality) as ItemRow | undefined;
-            let id: number;
-            if (old) {
-              id = old.id;
-              this.q.update.run({ ...row, now, id });
-            } else {
-              id = Number(this.q.insert.run({ ...row, now }).lastInsertRowid);
-            }
-            this.index.put(id, it.modality, unit);
-            return id;
-          });
-        })
-        .immediate(),
-    );
+    return this.write(`adding ${batch.length} items`, () => {
+      const now = Date.now();
+      return prepared.map(({ it, unit, row }) => {
+        const old = this.q.byKey.get(it.path, it.modality) as ItemRow | undefined;
+        let id: number;
+        if (old) {
+          id = old.id;
+          this.q.update.run({ ...row, now, id });
+        } else {
+          id = Number(this.q.insert.run({ ...row, now }).lastInsertRowid);
+        }
+        this.index.put(id, it.modality, unit);
+        return id;
+      });
+    });
   }
 
   get(id: number): Item | null {
@@ -218,19 +244,29 @@ export class VectorStore {
     return this.removeIds(ids);
   }
 
+  /** Removes every item of these paths (all modalities) in one transaction; returns how many. */
+  removePaths(paths: readonly string[]): number {
+    const ids = this.guard('finding items', () => paths.flatMap((p) => this.q.idsByPath.all(p) as number[]));
+    return ids.length === 0 ? 0 : this.removeIds(ids);
+  }
+
+  /** Distinct stored paths inside folder `dir` (at any depth), in path order. */
+  pathsUnder(dir: string): string[] {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    // '0' follows '/' in code point order: [prefix, prefix with '/' → '0') is everything under it.
+    const end = `${prefix.slice(0, -1)}0`;
+    return this.guard('listing paths', () => this.q.pathsIn.all(prefix, end) as string[]);
+  }
+
   private removeIds(ids: readonly number[]): number {
-    return this.guard(`removing ${ids.length} items`, () =>
-      this.db
-        .transaction(() => {
-          let n = 0;
-          for (const id of ids) {
-            n += this.q.del.run(id).changes;
-            this.index.delete(id);
-          }
-          return n;
-        })
-        .immediate(),
-    );
+    return this.write(`removing ${ids.length} items`, () => {
+      let n = 0;
+      for (const id of ids) {
+        n += this.q.del.run(id).changes;
+        this.index.delete(id);
+      }
+      return n;
+    });
   }
 
   count(modality?: StoreModality): number {

@@ -18,8 +18,8 @@ export interface IndexQuery {
 /**
  * Where vectors live and how nearest neighbours are found. The store calls `put`/`delete` inside
  * its own write transaction, so an index that shares the SQLite connection stays consistent with
- * the item rows across crashes. An ANN index kept in a separate file (usearch, hnswlib) would
- * instead have to be rebuilt or caught up from `SqliteVecIndex` on open; see README.md.
+ * the item rows across crashes. An ANN index kept in a separate file (AnnIndex) cannot join that
+ * transaction: it uses the write hooks below and the store's change log to stay current.
  */
 export interface VectorIndex {
   /** Short name recorded in results and errors, e.g. 'sqlite-vec-exact'. */
@@ -41,4 +41,11 @@ export interface VectorIndex {
   readonly maxK: number;
   /** Called by the store's close(), e.g. to persist side files. */
   close?(): void;
+  /**
+   * Write hooks for an index kept outside SQLite: `beginWrite` and `finishWrite` run inside the
+   * store's write transaction (first and last), `afterWrite` after it, with whether it committed.
+   */
+  beginWrite?(): void;
+  finishWrite?(): void;
+  afterWrite?(committed: boolean): void;
 }

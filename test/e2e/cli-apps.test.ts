@@ -108,7 +108,7 @@ test('index a mixed folder: every modality lands in SQLite, re-indexing touches 
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     { ...JSON.parse(r.stdout), failed: undefined },
-    { found: 10, added: 0, skipped: 10, failed: undefined },
+    { found: 10, added: 0, skipped: 10, pruned: 0, unreachable: [], failed: undefined },
   );
   const again = openStore(db, { readonly: true });
   for (const item of again.list({ limit: 100 }))

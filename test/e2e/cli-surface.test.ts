@@ -153,7 +153,7 @@ test('index exits 2 when a file failed, after indexing the rest and listing the 
   writeFileSync(join(media, 'broken.png'), 'not a png');
   const r = await runCli(['index', media, '--db', join(work, 'index.db')]);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stdout, /2 files found, 1 embedded, 0 unchanged, 1 failed; 1 item in the index/);
+  assert.match(r.stdout, /2 files found, 1 embedded, 0 unchanged, 0 pruned, 1 failed; 1 item in the index/);
   assert.match(r.stdout, /failed: .*broken\.png/);
 });
 

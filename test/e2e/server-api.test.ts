@@ -232,16 +232,19 @@ test('upload: saved under uploads, sniffed, indexed, served, deleted with its fi
   assert.equal(up.status, 200, JSON.stringify(up.json));
   const items = up.json.items as { id: number; path: string; modality: string }[];
   assert.deepEqual(items.map((i) => i.modality).sort(), ['audio', 'vision']);
-  for (const i of items) assert.ok(i.path.startsWith(join(work, 'uploads')), i.path);
-  assert.ok(!items.some((i) => i.path.includes('..')));
+  // Clients see uploads as uploads/<name>, never the server's own folder.
+  for (const i of items) assert.match(i.path, /^uploads\/[0-9a-f]{16}-[A-Za-z0-9._-]+$/);
+  assert.ok(!JSON.stringify(up.json).includes(work), JSON.stringify(up.json));
   const audio = items.find((i) => i.modality === 'audio')!;
   const media = await fetch(`${server.url}/v1/items/${audio.id}/media`);
   assert.equal(media.headers.get('content-type'), 'audio/wav');
   assert.equal(Buffer.from(await media.arrayBuffer()).length, wav.length);
   const list = await call('GET', '/v1/items?modality=audio');
   assert.ok((list.json.items as { id: number }[]).some((i) => i.id === audio.id));
+  const saved = join(work, audio.path);
+  assert.equal(readFileSync(saved).length, wav.length);
   await call('DELETE', `/v1/items/${audio.id}`);
-  assert.throws(() => readFileSync(audio.path), /ENOENT/);
+  assert.throws(() => readFileSync(saved), /ENOENT/);
 });
 
 test('POST /v1/classify gives a softmax over the labels per input', async () => {

@@ -147,18 +147,24 @@ test('POST /vectorize: video, depth, thermal and IMU fields', async () => {
   assert.deepEqual(v.imageVectors, []);
 });
 
-test('POST /vectorize errors: {"error": string}, 500 for vectorisation failures, 422 for a wrong body', async () => {
+test('POST /vectorize errors: {"error": string}; 400 for a body that is not JSON, 422 for a wrong body or undecodable input', async () => {
+  // app.py answers 500 to everything; Weaviate reads any non-200 alike, and a client's mistake is never a 500 here.
   const bad = await vectorize({ texts: ['ok'], images: ['***not base64***'] });
-  assert.equal(bad.status, 500);
+  assert.equal(bad.status, 422);
   assert.deepEqual(Object.keys(bad.json), ['error']);
   assert.equal(typeof bad.json.error, 'string');
   assert.match(bad.json.error as string, /images\[0\]/);
   const broken = await vectorize({ images: [b64(readFileSync(ref('assets', 'dog_image.jpg')).subarray(0, 300))] });
-  assert.equal(broken.status, 500);
+  assert.equal(broken.status, 422);
   assert.equal(typeof broken.json.error, 'string');
   for (const body of ['[]', '{"texts": "not a list"}', '{"images": [1, 2]}']) {
     const r = await vectorize(body);
     assert.equal(r.status, 422, body);
+    assert.deepEqual(Object.keys(r.json), ['error'], body);
+  }
+  for (const body of ['{"texts":[', '{"texts": ["a"], "__proto__": {"x": 1}}']) {
+    const r = await vectorize(body);
+    assert.equal(r.status, 400, body);
     assert.deepEqual(Object.keys(r.json), ['error'], body);
   }
   const empty = await vectorize({});

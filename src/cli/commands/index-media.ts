@@ -40,6 +40,9 @@ Kinds are detected from a folder's manifest.jsonl, then --kind-map, then names: 
 *.thermal.png, *.imu.csv, then extensions (images → vision, wav/mp3/flac/ogg/m4a → audio,
 mp4/mkv/webm/mov → video, csv → imu). Unchanged files (size+mtime, else content hash) are skipped,
 so re-running after an interruption resumes. Files that fail are listed at the end; the rest are indexed.
+Items are stored under real paths (symlinks resolved; a file reached twice is indexed once; link
+loops and dangling links are skipped with the reason). Items of files under the given folders that
+no longer exist are pruned ("N pruned" in the report, "pruned" in --json).
 Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as for every error).
 
 With --segments, audio and video are decoded as a stream (memory stays flat with length) and each
@@ -72,10 +75,13 @@ re-cuts the files. Other kinds are indexed as usual.`,
           if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
           else {
             process.stdout.write(
-              `${flags.db}: ${count(report.found, 'file')} found, ${report.added} embedded, ${report.skipped} unchanged, ${report.failed.length} failed; ${count(store.count(), 'item')}${store.segments.count() > 0 ? ` and ${count(store.segments.count(), 'segment')}` : ''} in the index
-`,
+              `${flags.db}: ${count(report.found, 'file')} found, ${report.added} embedded, ${report.skipped} unchanged, ` +
+                `${report.pruned} pruned, ${report.failed.length} failed` +
+                `${report.unreachable.length ? `, ${report.unreachable.length} unreachable` : ''}; ` +
+                `${count(store.count(), 'item')}${store.segments.count() > 0 ? ` and ${count(store.segments.count(), 'segment')}` : ''} in the index\n`,
             );
             for (const f of report.failed) process.stdout.write(`  failed: ${f.message}\n`);
+            for (const u of report.unreachable) process.stdout.write(`  skipped: ${u.path}: ${u.reason}\n`);
           }
           // Partial failure is still failure for scripts; the report above says what did work.
           if (report.failed.length > 0) process.exitCode = 2;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
+import { DEFAULT_KIND_MB, DEFAULT_LIMITS, parseKindBudgets } from '../../server/limits.ts';
 import { startServer } from '../../server/start.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { collect, parsePositiveInt } from '../options.ts';
@@ -36,7 +37,23 @@ interface ServeFlags {
   workers?: number;
   requestTimeoutMs: number;
   maxBodyMb: number;
+  maxKindMb?: string;
+  maxTextChars: number;
+  maxRequestTextChars: number;
+  maxInputs: number;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   log?: boolean;
+}
+
+function list(v: string, acc: string[] | undefined): string[] {
+  return [
+    ...(acc ?? []),
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function register(program: Command): void {
@@ -67,15 +84,62 @@ export function register(program: Command): void {
     )
     .option('--workers <n>', 'preprocessing worker threads (default: CPUs - 1)', parsePositiveInt('--workers'))
     .option('--request-timeout-ms <ms>', 'per-request time limit', parsePositiveInt('--request-timeout-ms'), 120_000)
-    .option('--max-body-mb <n>', 'request body (and per-file) limit in MiB', parsePositiveInt('--max-body-mb'), 32)
+    .option(
+      '--max-body-mb <n>',
+      'request body limit in MiB (JSON or multipart, all parts)',
+      parsePositiveInt('--max-body-mb'),
+      32,
+    )
+    .option(
+      '--max-kind-mb <spec>',
+      `bytes of one kind per request in MiB, e.g. "image=64,audio=128" (default ${Object.entries(DEFAULT_KIND_MB)
+        .map(([k, v]) => `${k === 'vision' ? 'image' : k}=${v}`)
+        .join(',')})`,
+    )
+    .option(
+      '--max-text-chars <n>',
+      'characters per text input',
+      parsePositiveInt('--max-text-chars'),
+      DEFAULT_LIMITS.textChars,
+    )
+    .option(
+      '--max-request-text-chars <n>',
+      'characters of all texts in one request',
+      parsePositiveInt('--max-request-text-chars'),
+      DEFAULT_LIMITS.requestTextChars,
+    )
+    .option(
+      '--max-inputs <n>',
+      'inputs (texts, files, vectors, item ids) per request',
+      parsePositiveInt('--max-inputs'),
+      DEFAULT_LIMITS.inputs,
+    )
+    .option(
+      '--allowed-hosts <names>',
+      'host names the server answers to besides loopback and --host, comma-separated or repeated; "*" for any',
+      list,
+    )
+    .option(
+      '--allowed-origins <origins>',
+      'origins (e.g. https://app.example) whose pages may POST/DELETE here besides the server\'s own; "*" for any',
+      list,
+    )
     .option('--log', 'log every request (JSON lines on stderr)')
     .addHelpText(
       'after',
       `
 Prints one line "listening on http://HOST:PORT" on stdout when ready; SIGTERM/SIGINT drain
 in-flight requests, then exit. With a token, every route except /healthz, /readyz,
-/.well-known/{live,ready} and the UI's static files needs it. Weaviate (multi2vec-bind) sends
-no token: point it at an instance without --token on a private network.
+/.well-known/{live,ready} and the UI's static files needs it; the token cookie the UI sets for
+media tags only authorises reads. Weaviate (multi2vec-bind) sends no token: point it at an
+instance without --token on a private network.
+
+Only requests whose Host is a loopback name, the --host address or in --allowed-hosts are
+answered (DNS rebinding). POST/DELETE from a browser page need that page to be this server's
+own or in --allowed-origins (cross-site forms). Clients without an Origin (curl, Weaviate) pass.
+When a request times out or its client disconnects, its queued decodes and encoder rows are
+dropped. Limits (413 naming the flag): --max-body-mb, --max-kind-mb, --max-text-chars,
+--max-request-text-chars, --max-inputs.
 
 The model directory is served at /v1/model/ (manifest.json and the files it names) so the web
 UI's "Embed queries in this browser" can run text, image and audio queries client-side with
@@ -104,7 +168,15 @@ and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches o
         maxQueue: flags.maxQueue,
         workers: flags.workers,
         requestTimeoutMs: flags.requestTimeoutMs,
-        bodyLimit: flags.maxBodyMb * 1024 * 1024,
+        limits: {
+          bodyBytes: flags.maxBodyMb * 1024 * 1024,
+          kindBytes: parseKindBudgets(flags.maxKindMb),
+          textChars: flags.maxTextChars,
+          requestTextChars: flags.maxRequestTextChars,
+          inputs: flags.maxInputs,
+        },
+        allowedHosts: flags.allowedHosts,
+        allowedOrigins: flags.allowedOrigins,
         logger: flags.log === true,
       });
       process.stdout.write(`listening on ${server.url}\n`);

@@ -35,8 +35,15 @@ export function registerInfo(app: FastifyInstance, ctx: ServerContext): void {
       // What /v1/embed, /v1/search and uploads accept; video runs through the vision encoder.
       inputKinds: INPUT_KINDS.filter((k) => model.modalities.includes(encoderFor(k))),
       items: { total: ctx.store.count(), byModality: counts },
-      auth: { required: ctx.token !== undefined },
-      limits: { bodyBytes: ctx.bodyLimit, requestTimeoutMs: ctx.requestTimeoutMs },
+      auth: { required: ctx.access.token !== undefined },
+      limits: {
+        bodyBytes: ctx.limits.bodyBytes,
+        kindBytes: ctx.limits.kindBytes,
+        textChars: ctx.limits.textChars,
+        requestTextChars: ctx.limits.requestTextChars,
+        inputs: ctx.limits.inputs,
+        requestTimeoutMs: ctx.requestTimeoutMs,
+      },
     };
   });
 }

@@ -7,9 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { STORE_MODALITIES, isStoreModality } from '../../store/index.ts';
 import { type ServerContext, withTimeout } from '../context.ts';
 import { fail } from '../http-errors.ts';
-import { type IndexedFile, indexFiles, indexServerPaths } from '../index-files.ts';
+import { type IndexResult, type IndexedFile, indexFiles, indexServerPaths } from '../index-files.ts';
 import { fileKindOf, objectBody, optionalNumber, readParts, stringList } from '../inputs.ts';
+import { RequestBudget } from '../limits.ts';
 import { isInside, realPathInside } from '../paths.ts';
+import { publicMessage, publicPath } from '../public-path.ts';
 import { EXTENSION, checkContent, contentTypeOf, sniff } from '../sniff.ts';
 
 function itemId(raw: string): number {
@@ -28,20 +30,32 @@ function savedName(hash: string, filename: string, kind: string, ext: string): s
   return `${hash.slice(0, 16)}-${stem}${tag}${ext}`;
 }
 
+/** An indexing result with upload paths and messages as clients may see them. */
+function publicResult(ctx: ServerContext, r: IndexResult): IndexResult {
+  return {
+    ...r,
+    items: r.items.map((i) => ({ ...i, path: publicPath(ctx, i.path) })),
+    errors: r.errors.map((e) => ({ ...e, path: publicPath(ctx, e.path), message: publicMessage(ctx, e.message) })),
+  };
+}
+
 export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/v1/items', async (req) => {
+    const budget = new RequestBudget(ctx.limits);
     if (!req.isMultipart()) {
       const paths = stringList('paths', objectBody(req.body).paths);
       if (paths.length === 0) throw fail('NO_INPUT', 'paths must list files or folders inside a --root.');
+      paths.forEach((_, i) => budget.input(`paths[${i}]`));
       const real = await Promise.all(paths.map((p, i) => realPathInside(p, ctx.roots, `paths[${i}]`)));
-      return withTimeout(ctx, () => indexServerPaths(ctx, real));
+      return publicResult(ctx, await withTimeout(ctx, req, (signal) => indexServerPaths(ctx, real, signal)));
     }
     const files: IndexedFile[] = [];
-    for (const p of await readParts(req)) {
+    for (const p of await readParts(req, ctx.limits.bodyBytes)) {
       if (!p.file) continue;
       const declared = fileKindOf(p.field);
       const what = `${p.field} (${p.file.filename})`;
       const { kind, format } = checkContent(what, p.file.bytes, declared, p.file.filename, p.file.mimetype);
+      budget.media(what, kind, p.file.bytes.length);
       const hash = createHash('sha256').update(p.file.bytes).digest('hex');
       const path = join(ctx.uploads, savedName(hash, p.file.filename, kind, EXTENSION[format]));
       await writeFile(path, p.file.bytes);
@@ -59,9 +73,9 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
         'NO_INPUT',
         'no files in the upload; send multipart file fields named image, audio, video, depth, thermal, imu or file.',
       );
-    const result = await withTimeout(ctx, () => indexFiles(ctx, files));
+    const result = await withTimeout(ctx, req, (signal) => indexFiles(ctx, files, signal));
     for (const e of result.errors) await rm(e.path, { force: true });
-    return result;
+    return publicResult(ctx, result);
   });
 
   app.get('/v1/items', async (req) => {
@@ -77,7 +91,7 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
     return {
       items: items.map((i) => ({
         id: i.id,
-        path: i.path,
+        path: publicPath(ctx, i.path),
         modality: i.modality,
         metadata: i.metadata,
         mediaUrl: `/v1/items/${i.id}/media`,
@@ -90,7 +104,7 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
     if (!item) throw fail('ITEM_NOT_FOUND', `no item with id ${req.params.id}.`);
     return {
       id: item.id,
-      path: item.path,
+      path: publicPath(ctx, item.path),
       modality: item.modality,
       size: item.size,
       mtime: item.mtime,

@@ -4,6 +4,8 @@ import { type ServerContext, withTimeout } from '../context.ts';
 import { fail } from '../http-errors.ts';
 import { type Part, decodeBase64, fieldValues, fileKindOf, objectBody, optionalNumber, readParts } from '../inputs.ts';
 import { type ServerQueryPart, composeServerQuery } from '../query.ts';
+import { RequestBudget } from '../limits.ts';
+import { publicPath } from '../public-path.ts';
 import { checkContent } from '../sniff.ts';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -51,7 +53,7 @@ function vectorQuery(ctx: ServerContext, label: string, o: Record<string, unknow
   return Float32Array.from(v as number[]);
 }
 
-function fromJson(ctx: ServerContext, body: Record<string, unknown>): ServerQueryPart[] {
+function fromJson(ctx: ServerContext, body: Record<string, unknown>, budget: RequestBudget): ServerQueryPart[] {
   if (!Array.isArray(body.queries))
     throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId | vector, weight?, negate?}.');
   return body.queries.map((q: unknown, i): ServerQueryPart => {
@@ -61,22 +63,29 @@ function fromJson(ctx: ServerContext, body: Record<string, unknown>): ServerQuer
     if (o.negate !== undefined && typeof o.negate !== 'boolean')
       throw fail('BAD_REQUEST', `${label}.negate must be true or false.`);
     const negate = o.negate === true;
-    if (o.kind === 'vector') return { label, weight, negate, source: { vector: vectorQuery(ctx, label, o) } };
-    if (o.itemId !== undefined)
+    if (o.kind === 'vector') {
+      budget.input(label);
+      return { label, weight, negate, source: { vector: vectorQuery(ctx, label, o) } };
+    }
+    if (o.itemId !== undefined) {
+      budget.input(label);
       return {
         label,
         weight,
         negate,
         source: { itemId: optionalNumber(`${label}.itemId`, o.itemId, 0, { integer: true, min: 1 }) },
       };
+    }
     if (o.kind === 'text') {
       if (typeof o.text !== 'string') throw fail('BAD_REQUEST', `${label}.text must be a string.`);
+      budget.text(`${label}.text`, o.text);
       return { label, weight, negate, source: { text: o.text } };
     }
     const kind = typeof o.kind === 'string' ? fileKindOf(o.kind) : null;
     if (!kind)
       throw fail('BAD_REQUEST', `${label}.kind must be text, image, audio, video, depth, thermal, imu or vector.`);
     const bytes = decodeBase64(`${label}.data`, o.data);
+    budget.media(`${label}.data`, kind, bytes.length);
     checkContent(`${label}.data`, bytes, kind);
     return { label, weight, negate, source: { media: { bytes }, kind } };
   });
@@ -84,15 +93,17 @@ function fromJson(ctx: ServerContext, body: Record<string, unknown>): ServerQuer
 
 const CONTROL_FIELDS = new Set(['k', 'modalities', 'weights', 'segments']);
 
-function fromParts(parts: readonly Part[]): ServerQueryPart[] {
+function fromParts(parts: readonly Part[], budget: RequestBudget): ServerQueryPart[] {
   const out: ServerQueryPart[] = [];
   for (const p of parts) {
     if (CONTROL_FIELDS.has(p.field)) continue;
     const negate = p.field.startsWith('minus_');
     const name = negate ? p.field.slice('minus_'.length) : p.field;
     if (name === 'text' && p.value !== undefined) {
+      budget.text(p.field, p.value);
       out.push({ label: p.field, weight: 1, negate, source: { text: p.value } });
     } else if (name === 'itemId' && p.value !== undefined) {
+      budget.input(p.field);
       out.push({
         label: p.field,
         weight: 1,
@@ -107,6 +118,7 @@ function fromParts(parts: readonly Part[]): ServerQueryPart[] {
         p.file.filename,
         p.file.mimetype,
       );
+      budget.media(`${p.field} (${p.file.filename})`, kind, p.file.bytes.length);
       out.push({ label: p.field, weight: 1, negate, source: { media: { bytes: p.file.bytes }, kind } });
     } else
       throw fail(
@@ -134,29 +146,30 @@ export function registerSearch(app: FastifyInstance, ctx: ServerContext): void {
     let k: number;
     let modalities: string[] | undefined;
     let bySegment = false;
+    const budget = new RequestBudget(ctx.limits);
     if (req.isMultipart()) {
-      const raw = await readParts(req);
-      parts = fromParts(raw);
+      const raw = await readParts(req, ctx.limits.bodyBytes);
+      parts = fromParts(raw, budget);
       k = optionalNumber('k', fieldValues(raw, 'k')[0], 10, { integer: true, min: 1, max: 1000 });
       modalities = modalityList(fieldValues(raw, 'modalities')[0]);
       bySegment = fieldValues(raw, 'segments')[0] === 'true';
     } else {
       const body = objectBody(req.body);
-      parts = fromJson(ctx, body);
+      parts = fromJson(ctx, body, budget);
       k = optionalNumber('k', body.k, 10, { integer: true, min: 1, max: 1000 });
       modalities = modalityList(body.modalities);
       if (body.segments !== undefined && typeof body.segments !== 'boolean')
         throw fail('BAD_REQUEST', 'segments must be true (rank time windows of recordings) or false.');
       bySegment = body.segments === true;
     }
-    return withTimeout(ctx, async () => {
-      const q = await composeServerQuery(ctx, parts);
+    return withTimeout(ctx, req, async (signal) => {
+      const q = await composeServerQuery(ctx, parts, signal);
       // Time windows of recordings indexed with --segments: the answer is a file and a time range.
       if (bySegment)
         return {
           results: ctx.store.segments.search(q, { k, modalities }).map((h) => ({
             id: h.itemId,
-            path: h.path,
+            path: publicPath(ctx, h.path),
             modality: h.itemModality,
             score: h.score,
             metadata: h.metadata,
@@ -173,7 +186,7 @@ export function registerSearch(app: FastifyInstance, ctx: ServerContext): void {
               : [];
           return {
             id: h.id,
-            path: h.path,
+            path: publicPath(ctx, h.path),
             modality: h.modality,
             score: h.score,
             metadata: h.metadata,

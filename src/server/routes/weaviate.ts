@@ -15,17 +15,20 @@
  * objects vectorised here and by the official container are interchangeable. Weaviate's cosine
  * distance ignores the length of a single vector; for multi-field objects the scales weigh the
  * average exactly as they do with the official container.
- * Errors use the container's shape {"error": "<message>"} (Weaviate's client reads that string):
- * vectorisation failures are 500 as in app.py; a body that is not the request object is 422 (as
- * FastAPI's validation, whose {"detail": ...} body Weaviate cannot read, so ours says "error").
+ * Errors use the container's shape {"error": "<message>"} (Weaviate's client reads that string).
+ * app.py answers every failure 500; Weaviate treats any non-200 alike, so ours say whose fault it
+ * is (see weaviateStatus): a body that is not the request object, or holds undecodable input, is
+ * 422 as FastAPI's validation (whose {"detail": ...} body Weaviate cannot read, so ours says "error").
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ImageBindError } from '../../core/errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ImageBindError, MediaError } from '../../core/errors.ts';
 import type { FileKind } from '../../preprocess/loaders.ts';
 import { type ServerContext, withTimeout } from '../context.ts';
 import { type MediaSource, vectorsOf } from '../engine.ts';
 import { fail, statusFor } from '../http-errors.ts';
 import { decodeBase64 } from '../inputs.ts';
+import { RequestBudget } from '../limits.ts';
+import { publicMessage } from '../public-path.ts';
 import { checkContent } from '../sniff.ts';
 
 export const WEAVIATE_ROUTES = new Set(['/vectorize', '/meta', '/.well-known/live', '/.well-known/ready']);
@@ -43,13 +46,17 @@ const FIELDS: readonly [string, FileKind | 'text', string][] = [
 
 export type VectorizeResponse = Record<string, number[][]>;
 
-/** The status for an error on a Weaviate route: protocol-level statuses kept, the rest 500. */
+/**
+ * The status for an error on a Weaviate route. Weaviate reports any non-200 with its `error`
+ * string, so statuses follow the request's fault: a body that is not JSON is 400, one that is JSON
+ * but not the request object (or holds bad base64 or undecodable media) 422 as FastAPI's
+ * validation, limits and overload keep theirs, and only the server's own failures are 500.
+ */
 export function weaviateStatus(e: unknown): number {
-  if (e instanceof ImageBindError) {
-    const s = statusFor(e);
-    return [401, 413, 422, 429, 503, 504].includes(s) ? s : 500;
-  }
-  return 500;
+  if (!(e instanceof ImageBindError)) return 500;
+  const s = statusFor(e);
+  if (s === 400) return e.code.startsWith('JSON_') ? 400 : 422;
+  return s;
 }
 
 function strings(field: string, v: unknown): string[] {
@@ -59,7 +66,9 @@ function strings(field: string, v: unknown): string[] {
   return v as string[];
 }
 
-async function vectorize(ctx: ServerContext, body: unknown): Promise<VectorizeResponse> {
+async function vectorize(ctx: ServerContext, req: FastifyRequest): Promise<VectorizeResponse> {
+  const body = req.body;
+  const budget = new RequestBudget(ctx.limits);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ImageBindError(
       'BAD_REQUEST',
@@ -67,20 +76,22 @@ async function vectorize(ctx: ServerContext, body: unknown): Promise<VectorizeRe
     );
   const b = body as Record<string, unknown>;
   const texts = strings('texts', b.texts);
+  texts.forEach((t, i) => budget.text(`texts[${i}]`, t));
   const media: { [K in FileKind]?: MediaSource[] } = {};
   for (const [field, kind] of FIELDS) {
     if (kind === 'text') continue;
     media[kind] = strings(field, b[field]).map((s, i) => {
       const bytes = decodeBase64(`${field}[${i}]`, s);
+      budget.media(`${field}[${i}]`, kind, bytes.length);
       checkContent(`${field}[${i}]`, bytes, kind);
       return { bytes };
     });
   }
-  const out = await withTimeout(ctx, () => ctx.engine.embed({ text: texts, ...media }));
+  const out = await withTimeout(ctx, req, (signal) => ctx.engine.embed({ text: texts, ...media }, { signal }));
   // The container embeds a request in one model call: one bad item fails the request.
   if (out.errors.length > 0) {
     const e = out.errors[0];
-    throw new ImageBindError(e.code, `${FIELDS.find((f) => f[1] === e.kind)?.[0] ?? e.kind}[${e.index}]: ${e.message}`);
+    throw new MediaError(e.code, `${FIELDS.find((f) => f[1] === e.kind)?.[0] ?? e.kind}[${e.index}]: ${e.message}`);
   }
   const res: VectorizeResponse = {};
   for (const [, kind, key] of FIELDS) res[key] = vectorsOf(out, kind).map((v) => Array.from(v!));
@@ -97,12 +108,13 @@ export function registerWeaviate(app: FastifyInstance, ctx: ServerContext): void
   app.get('/meta', async () => ({ model: 'ImageBindModel', version: 1 }));
   app.post('/vectorize', async (req, reply) => {
     try {
-      return await vectorize(ctx, req.body);
+      return await vectorize(ctx, req);
     } catch (e) {
-      const status = e instanceof ImageBindError && e.code === 'BAD_REQUEST' ? 422 : weaviateStatus(e);
+      const status = weaviateStatus(e);
       if (status === 500 && !(e instanceof ImageBindError)) req.log.error(e);
       if (status === 429 || status === 503) reply.header('retry-after', '1');
-      return reply.code(status).send({ error: e instanceof Error ? e.message : String(e) });
+      const message = e instanceof ImageBindError ? e.message : 'internal server error (see the server log)';
+      return reply.code(status).send({ error: publicMessage(ctx, message) });
     }
   });
 }
