@@ -78,6 +78,8 @@ interface FrameworkError {
 export function statusFor(err: ImageBindError): number {
   const byCode = BY_CODE[err.code];
   if (byCode) return byCode;
+  // A decode budget (pixels, samples, seconds, bytes: src/core/limits.ts) is content too large, not bad content.
+  if (err instanceof MediaError && err.code.endsWith('_LIMIT')) return 413;
   for (const [cls, status] of BY_CLASS) if (err instanceof cls) return status;
   return 500;
 }

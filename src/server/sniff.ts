@@ -5,6 +5,10 @@
  */
 import { extname } from 'node:path';
 import type { FileKind } from '../preprocess/loaders.ts';
+import { soxTypeOf } from '../preprocess/audio/sniff.ts';
+import { isIco } from '../preprocess/image/ico.ts';
+import { isPnm } from '../preprocess/image/pnm.ts';
+import { isTga } from '../preprocess/image/tga.ts';
 import { fail } from './http-errors.ts';
 
 export type Format =
@@ -14,7 +18,12 @@ export type Format =
   | 'webp'
   | 'bmp'
   | 'tiff'
+  | 'pnm'
+  | 'ico'
+  | 'tga'
   | 'wav'
+  | 'aiff'
+  | 'au'
   | 'mp3'
   | 'flac'
   | 'ogg'
@@ -34,7 +43,13 @@ const KINDS_OF: Record<Format, readonly FileKind[]> = {
   webp: ['vision'],
   bmp: ['vision', 'thermal'],
   tiff: ['vision', 'depth', 'thermal'],
+  // Netpbm greyscale (PGM) is a common thermal and depth export, as for Pillow.
+  pnm: ['vision', 'depth', 'thermal'],
+  ico: ['vision'],
+  tga: ['vision'],
   wav: ['audio'],
+  aiff: ['audio'],
+  au: ['audio'],
   mp3: ['audio'],
   flac: ['audio'],
   m4a: ['audio'],
@@ -57,7 +72,18 @@ const EXT_FORMAT: Record<string, Format> = {
   '.bmp': 'bmp',
   '.tif': 'tiff',
   '.tiff': 'tiff',
+  '.ppm': 'pnm',
+  '.pgm': 'pnm',
+  '.pbm': 'pnm',
+  '.pnm': 'pnm',
+  '.ico': 'ico',
+  '.tga': 'tga',
   '.wav': 'wav',
+  '.aif': 'aiff',
+  '.aiff': 'aiff',
+  '.aifc': 'aiff',
+  '.au': 'au',
+  '.snd': 'au',
   '.mp3': 'mp3',
   '.flac': 'flac',
   '.ogg': 'ogg',
@@ -84,7 +110,12 @@ export const EXTENSION: Record<Format, string> = {
   webp: '.webp',
   bmp: '.bmp',
   tiff: '.tiff',
+  pnm: '.pnm',
+  ico: '.ico',
+  tga: '.tga',
   wav: '.wav',
+  aiff: '.aiff',
+  au: '.au',
   mp3: '.mp3',
   flac: '.flac',
   ogg: '.ogg',
@@ -135,6 +166,12 @@ export function sniff(b: Uint8Array): Format | null {
   if (ascii(b, 4, 4) === 'ftyp') return /^(M4A |M4B |F4A )/.test(ascii(b, 8, 4)) ? 'm4a' : 'mp4';
   if (b.length >= 4 && b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) return 'mkv';
   if (b.length >= 6 && b[0] === 0x93 && ascii(b, 1, 5) === 'NUMPY') return 'npy';
+  // The image and audio decoders' own tests, so an upload is accepted exactly when the CLI would read the file.
+  const sox = soxTypeOf(b.subarray(0, 65536));
+  if (sox === 'aiff' || sox === 'aifc') return 'aiff';
+  if (sox === 'au') return 'au';
+  if (isPnm(b)) return 'pnm';
+  if (isIco(b)) return 'ico';
   // MPEG audio frame sync (11 set bits) without an ID3 tag; checked after every other binary magic.
   if (b.length >= 4 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x06) !== 0) return 'mp3';
   if (isText(b)) {
@@ -142,6 +179,8 @@ export function sniff(b: Uint8Array): Format | null {
     if (start.startsWith('{') || start.startsWith('[')) return 'json';
     return 'csv';
   }
+  // TGA has no signature (Pillow, too, takes any consistent header): the last guess, after text.
+  if (isTga(b)) return 'tga';
   return null;
 }
 
@@ -184,8 +223,8 @@ export function checkContent(
   }
   const family = mimetype?.split('/')[0];
   const mimeOk: Record<string, readonly Format[]> = {
-    image: ['jpeg', 'png', 'gif', 'webp', 'bmp', 'tiff'],
-    audio: ['wav', 'mp3', 'flac', 'ogg', 'm4a', 'mp4', 'mkv'],
+    image: ['jpeg', 'png', 'gif', 'webp', 'bmp', 'tiff', 'pnm', 'ico', 'tga'],
+    audio: ['wav', 'aiff', 'au', 'mp3', 'flac', 'ogg', 'm4a', 'mp4', 'mkv'],
     video: ['mp4', 'mkv', 'avi', 'ogg'],
   };
   if (family && mimeOk[family] && !mimeOk[family].includes(format)) {
@@ -206,7 +245,12 @@ export function contentTypeOf(format: Format | null): string {
     webp: 'image/webp',
     bmp: 'image/bmp',
     tiff: 'image/tiff',
+    pnm: 'image/x-portable-anymap',
+    ico: 'image/vnd.microsoft.icon',
+    tga: 'image/x-tga',
     wav: 'audio/wav',
+    aiff: 'audio/aiff',
+    au: 'audio/basic',
     mp3: 'audio/mpeg',
     flac: 'audio/flac',
     ogg: 'audio/ogg',

@@ -4,11 +4,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageBind } from '../../src/embed/imagebind.ts';
 import { l2normalize } from '../../src/core/vector-math.ts';
+import { decodeImage } from '../../src/preprocess/image/decode.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { ref } from '../helpers/shared.ts';
 import { tinyModelDir } from '../helpers/tiny-model.ts';
@@ -126,6 +128,24 @@ test('POST /v1/embed (JSON and multipart) returns what the library returns', asy
   assert.equal(mv.text.length, 2);
   assert.ok(Math.abs(Math.hypot(...mv.text[0]) - 1) < 1e-5, 'normalize=true gives unit vectors');
   assert.ok(cosine(mv.vision[0], want.vision![0]!) > 0.9999);
+});
+
+test('uploads in the formats the CLI reads (PPM photo, AIFF recording) embed as their JPEG/WAV originals', async () => {
+  const photo = await decodeImage(jpg, 'dog.jpg');
+  const ppm = Buffer.concat([Buffer.from(`P6\n${photo.width} ${photo.height}\n255\n`), photo.data]);
+  const aiffPath = join(work, 'dog.aiff');
+  const sox = spawnSync('sox', [join(root, 'car.wav'), aiffPath], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(sox.status, 0, `sox (apt install sox) converts the WAV to AIFF: ${sox.stderr}`);
+  const want = await model.embed({ vision: [jpg], audio: [readFileSync(join(root, 'car.wav'))] });
+  const form = new FormData();
+  form.append('image', new Blob([ppm], { type: 'image/x-portable-pixmap' }), 'dog.ppm');
+  form.append('audio', new Blob([readFileSync(aiffPath)], { type: 'audio/aiff' }), 'car.aiff');
+  const r = await call('POST', '/v1/embed', form);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual(r.json.errors, []);
+  const got = r.json.vectors as Record<string, number[][]>;
+  for (const k of ['vision', 'audio'] as const)
+    got[k][0].forEach((v, i) => assert.ok(Math.abs(v - want[k]![0]![i]) < 1e-4, `${k}[${i}]`));
 });
 
 test('a broken item is reported per item; the rest are embedded', async () => {

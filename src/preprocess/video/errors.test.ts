@@ -106,3 +106,22 @@ test('bad options are a ConfigError, also for the batch helper', async () => {
   await assert.rejects(loadVideoFile(good, { clipDurationSec: 2.5 }), /framesPerClip/);
   await assert.rejects(loadVideoFiles([good], { clipsPerVideo: 0 }), ConfigError);
 });
+
+test('frames over the image budgets are refused from the probe, before decoding', { skip: skipNoFfmpeg }, async () => {
+  // 64x48 = 3072 pixels a frame: over a 3000-pixel budget, under a 4000-pixel one.
+  await rejectsWith(
+    loadVideoFile(good, { limits: { maxImagePixels: 3000 } }),
+    'IMAGE_PIXELS_LIMIT',
+    'ok.mkv',
+    '64x48',
+    'maxImagePixels',
+  );
+  await rejectsWith(
+    loadVideoFile(good, { limits: { maxImageBytes: 9000 } }),
+    'IMAGE_BYTES_LIMIT',
+    'video frame',
+    'maxImageBytes',
+  );
+  const t = await loadVideoFile(good, { limits: { maxImagePixels: 4000 } });
+  assert.ok(t.data.length > 0);
+});

@@ -10,6 +10,7 @@ import { decodeFrames } from './decode.ts';
 import { probeVideo, type VideoProbe } from './probe.ts';
 import type { ToolPaths } from './process.ts';
 import { assembleCrops, FrameTransformer, type ScaledFrame } from './transform.ts';
+import { checkImageBudget, type ImageLimits } from '../image/budget.ts';
 
 export interface VideoOptions extends ToolPaths {
   /** Seconds per clip (official `clip_duration=2`). */
@@ -30,9 +31,12 @@ export interface VideoOptions extends ToolPaths {
    * plus one second per second of video, as ffmpeg decodes the stream up to the last clip.
    */
   timeoutMs?: number;
+  /** Budgets for one decoded frame (core/limits.ts maxImagePixels, maxImageBytes), as for images. */
+  limits?: ImageLimits;
 }
 
-type Resolved = Required<Omit<VideoOptions, keyof ToolPaths | 'timeoutMs'>> & ToolPaths & { timeoutMs?: number };
+type Resolved = Required<Omit<VideoOptions, keyof ToolPaths | 'timeoutMs' | 'limits'>> &
+  ToolPaths & { timeoutMs?: number; limits?: ImageLimits };
 
 export const VIDEO_DEFAULTS = {
   clipDurationSec: 2,
@@ -81,6 +85,8 @@ export async function loadVideo(
 ): Promise<{ tensor: Float32Tensor; info: VideoInfo }> {
   const o = resolve(opts);
   const probe = await probeVideo(path, { ...o, timeoutMs: o.timeoutMs ?? VIDEO_DEFAULTS.timeoutMs });
+  // Each selected frame is held whole as RGB before scaling: the image budgets apply to it.
+  checkImageBudget(probe.width, probe.height, 3, 1, `${path} (a video frame)`, probe.codec, o.limits);
   const clips = planClips(probe.frameCount, probe.fps, o.clipDurationSec, o.clipsPerVideo, o.framesPerClip);
   const empty = clips.findIndex((c) => c.frames.length === 0);
   if (empty >= 0) {
