@@ -22,15 +22,6 @@ const modelDir = flag('--model', join(root, 'models/mini'));
 const work = flag('--work', join(root, '.decoder-work'));
 const t0 = Date.now();
 const log = (l: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${l}`);
-if (!args.includes('--skip-judge')) {
-  await trainJudge({
-    outDir: flag('--judge-out', join(modelDir, 'judge')),
-    workDir: work,
-    images: quick ? 256 : num('--judge-images'),
-    steps: quick ? 3 : num('--judge-steps'),
-    log,
-  });
-}
 if (!args.includes('--skip-decoder')) {
   await trainMiniDecoder({
     modelDir,
@@ -39,6 +30,15 @@ if (!args.includes('--skip-decoder')) {
     images: quick ? 96 : num('--images'),
     steps: quick ? 3 : num('--steps'),
     batchSize: quick ? 8 : num('--batch'),
+    log,
+  });
+}
+if (!args.includes('--skip-judge')) {
+  await trainJudge({
+    outDir: flag('--judge-out', join(modelDir, 'judge')),
+    workDir: work,
+    images: quick ? 256 : num('--judge-images'),
+    steps: quick ? 3 : num('--judge-steps'),
     log,
   });
 }

@@ -57,8 +57,12 @@ export interface Sampler {
   readonly kind: SamplerKind;
   /** Training timesteps the model is evaluated at, in order. */
   readonly timesteps: readonly number[];
-  /** One update from step `i` (state at timesteps[i]) to the next; `noise` only for DDIM with η > 0. */
-  step(modelOut: Float32Array, i: number, x: Float32Array, noise?: () => number): Float32Array;
+  /**
+   * One update from step `i` (state at timesteps[i]) to the next, elementwise over a whole batch;
+   * `noise(k)` draws N(0, 1) for element k (only DDIM with η > 0 asks). Multistep samplers keep
+   * their history inside, so call `step` once per step, in order.
+   */
+  step(modelOut: Float32Array, i: number, x: Float32Array, noise?: (k: number) => number): Float32Array;
 }
 
 export function checkSampling(steps: number, guidance: number, T: number): void {
@@ -99,7 +103,7 @@ export function createSampler(kind: SamplerKind, c: SamplerConfig, steps: number
           const dir = Math.sqrt(Math.max(1 - ap - sd * sd, 0));
           const next = new Float32Array(x.length);
           for (let k = 0; k < x.length; k++) {
-            next[k] = Math.sqrt(ap) * x0[k] + dir * eps[k] + (sd > 0 && noise ? sd * noise() : 0);
+            next[k] = Math.sqrt(ap) * x0[k] + dir * eps[k] + (sd > 0 && noise ? sd * noise(k) : 0);
           }
           return next;
         },

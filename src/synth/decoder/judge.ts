@@ -37,7 +37,7 @@ export interface JudgeOptions {
   readonly log?: (s: string) => void;
 }
 
-const SPEC: ClassifierSpec = { imageSize: 64, patch: 8, dim: 96, depth: 4, heads: 4, classes: NUM_CLASSES };
+const SPEC: ClassifierSpec = { imageSize: 64, patch: 16, dim: 96, depth: 2, heads: 4, classes: NUM_CLASSES };
 
 /** Images of `set` as [n, 3, S, S] in [-1, 1]: optionally flipped, brightness-jittered and noised. */
 export function toModelImages(set: ImageSet, rows: readonly number[], rng?: Rng): Float32Array {
@@ -64,7 +64,7 @@ export async function trainJudge(o: JudgeOptions): Promise<JudgeManifest> {
   const seed = o.seed ?? 1;
   const world = new World(seed);
   const n = o.images ?? 9600;
-  const steps = o.steps ?? 1500;
+  const steps = o.steps ?? 800;
   const batch = 64;
   log(`judge: rendering ${n} training and 800 validation images ...`);
   const train = renderImages(world, world.split('train').indices(n, JUDGE_TRAIN_OFFSET), SPEC.imageSize);
