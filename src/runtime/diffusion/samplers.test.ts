@@ -133,7 +133,7 @@ function run(
 /** Reference DDIM (eq. 12): x_prev = √ᾱ_p·x̂₀ + √(1 − ᾱ_p − σ²)·ε̂ + σ·z, σ = η√((1−ᾱ_p)/(1−ᾱ))√(1 − ᾱ/ᾱ_p). */
 function refDdim(c: SamplerConfig, ts: number[], x: Float32Array, eta: number, z: (i: number, k: number) => number) {
   const abar = refAbar(c.schedule);
-  let cur = Float64Array.from(x);
+  let cur: Float64Array = Float64Array.from(x);
   ts.forEach((t, i) => {
     const at = abar[t];
     const ap = i + 1 < ts.length ? abar[ts[i + 1]] : c.setAlphaToOne === false ? abar[0] : 1;
@@ -169,7 +169,7 @@ function refDpm(c: SamplerConfig, ts: number[], x: Float32Array) {
   const al = (a: number) => Math.sqrt(a),
     sg = (a: number) => Math.sqrt(1 - a),
     lam = (a: number) => Math.log(al(a) / sg(a));
-  let cur = Float64Array.from(x);
+  let cur: Float64Array = Float64Array.from(x);
   let prev: Float64Array | null = null;
   let hPrev = 0;
   ts.forEach((t, i) => {
