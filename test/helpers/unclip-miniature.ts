@@ -49,7 +49,7 @@ function weights(s: MiniatureShape, seed: number): MiniatureWeights {
     wc: f(C * 2 * D, 0.3),
     wh: f(C * s.hidden, 0.3),
     wt: f(C, 0.5),
-    wv: f(3 * C, 0.6),
+    wv: f(3 * C, 0.15),
     table: f(s.vocab * s.hidden, 1),
     mean: f(D, 0.05),
     std: Float32Array.from(f(D, 0.2), (x) => 1 + Math.abs(x)),
