@@ -9,6 +9,7 @@ import { GenerationError } from '../core/errors.ts';
 import { PRESETS } from '../model/config.ts';
 import { type DecoderManifest, parseDecoderManifest } from '../model/diffusion/decoder-manifest.ts';
 import type { Manifest } from '../model/manifest.ts';
+import type { SessionOptions } from '../runtime/backend.ts';
 import type { ImageDecoder } from '../runtime/diffusion/image-decoder.ts';
 import { MiniDecoder } from '../runtime/diffusion/mini-decoder.ts';
 import { StableUnclipDecoder } from '../runtime/diffusion/stable-unclip.ts';
@@ -57,8 +58,8 @@ export function checkDecoderSpace(decoder: DecoderManifest, model: Manifest, whe
     );
 }
 
-export async function openDecoder(dir: string, model: Manifest, threads?: number): Promise<ImageDecoder> {
+export async function openDecoder(dir: string, model: Manifest, session: SessionOptions = {}): Promise<ImageDecoder> {
   const m = await readDecoderManifest(dir);
   checkDecoderSpace(m, model, dir);
-  return m.kind === 'mini-dit' ? MiniDecoder.load(dir, m, threads) : StableUnclipDecoder.load(dir, m, threads);
+  return m.kind === 'mini-dit' ? MiniDecoder.load(dir, m, session) : StableUnclipDecoder.load(dir, m, session);
 }

@@ -124,7 +124,10 @@ export class ImageBind implements EmbedBackend {
 
   /** The image decoder (opened once; refused when it was made for another embedding space). */
   decoder(): Promise<ImageDecoder> {
-    this.decoderPromise ??= openDecoder(this.decoderDir, this.manifest, this.opts.threads).then((d) => {
+    this.decoderPromise ??= openDecoder(this.decoderDir, this.manifest, {
+      threads: this.opts.threads,
+      inWorker: this.opts.inWorker,
+    }).then((d) => {
       if (d instanceof StableUnclipDecoder) d.setTokenizer(async (p) => (await this.tokenizer()).tokenize(p));
       return d;
     });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Rng } from '../../core/random.ts';
 import type { MiniDecoderManifest } from '../../model/diffusion/decoder-manifest.ts';
 import { DIT_INPUTS, DIT_OUTPUT } from '../../model/diffusion/dit.ts';
-import { type BackendSession, createSession } from '../backend.ts';
+import { type BackendSession, type SessionOptions, createSession } from '../backend.ts';
 import { denoise } from './denoise.ts';
 import { type DecodeOptions, type GeneratedImage, type ImageDecoder, toRgbImages } from './image-decoder.ts';
 import { augmentEmbeddings, type NoiseAugmentation } from './noise-aug.ts';
@@ -21,8 +21,8 @@ export class MiniDecoder implements ImageDecoder {
     private readonly session: BackendSession,
   ) {}
 
-  static async load(dir: string, manifest: MiniDecoderManifest, threads?: number): Promise<MiniDecoder> {
-    return new MiniDecoder(manifest, await createSession(join(dir, manifest.graph), { threads }));
+  static async load(dir: string, manifest: MiniDecoderManifest, session: SessionOptions = {}): Promise<MiniDecoder> {
+    return new MiniDecoder(manifest, await createSession(join(dir, manifest.graph), session));
   }
 
   get embeddingDim(): number {

@@ -18,7 +18,7 @@ import { readNpy } from '../../core/npy.ts';
 import type { Rng } from '../../core/random.ts';
 import type { Float32Tensor, Int64Tensor, Tensor } from '../../core/tensor.ts';
 import type { StableUnclipManifest } from '../../model/diffusion/decoder-manifest.ts';
-import { type BackendSession, createSession } from '../backend.ts';
+import { type BackendSession, type SessionOptions, createSession } from '../backend.ts';
 import { denoise } from './denoise.ts';
 import { type DecodeOptions, type GeneratedImage, type ImageDecoder, toRgbImages } from './image-decoder.ts';
 import { augmentEmbeddings } from './noise-aug.ts';
@@ -55,8 +55,8 @@ export class StableUnclipDecoder implements ImageDecoder {
     private tokenizer: PromptTokenizer | null,
   ) {}
 
-  static async load(dir: string, m: StableUnclipManifest, threads?: number): Promise<StableUnclipDecoder> {
-    const open = (file: string) => createSession(join(dir, file), { threads });
+  static async load(dir: string, m: StableUnclipManifest, session: SessionOptions = {}): Promise<StableUnclipDecoder> {
+    const open = (file: string) => createSession(join(dir, file), session);
     const unet = await open(m.unet);
     requireIO(unet, `${dir}/${m.unet}`, ['sample', 'timestep', 'encoder_hidden_states', 'class_labels'], 'out_sample');
     const vae = await open(m.vaeDecoder);
