@@ -30,9 +30,17 @@ const num = (v: string | undefined): number | undefined => (v === undefined ? un
 
 /** Any other --flag is a modality this command does not know (or a typo): say which ones exist. */
 function refuseUnknown(args: readonly string[]): void {
-  const flag = args.find((a) => a.startsWith('-'));
-  if (!flag) return;
-  if (flag.startsWith('--') || flag === '-')
+  const at = args.findIndex((a) => a.startsWith('-'));
+  if (at < 0) {
+    if (args.length > 0)
+      throw new ConfigError(
+        'BAD_ARGUMENT',
+        `unexpected argument "${args[0]}": every input needs its flag, e.g. --audio ${args[0]}.`,
+      );
+    return;
+  }
+  const flag = args[at] === '--minus' && args[at + 1] ? `${args[at + 1]} (after --minus)` : args[at];
+  if (flag.startsWith('--'))
     throw new ConfigError(
       'UNKNOWN_MODALITY',
       `unknown input ${flag}: generate takes ${QUERY_FLAGS.map(([f]) => `--${f}`).join(', ')} (and --minus --<kind> x).`,
@@ -58,11 +66,9 @@ export function register(program: Command): void {
     .option('--prompt <text>', 'Stable unCLIP only: a text prompt next to the embedding (default empty)')
     .requiredOption('--out <file.png|dir>', 'a .png file (one image) or a folder (image-<seed>.png per image)')
     .option('--json', 'print {"files": [...], "seed", "count"} on stdout')
-    .allowUnknownOption(true);
-  const queryParts = addQueryFlags(
-    cmd,
-    QUERY_FLAGS.filter(([f]) => f !== 'video'),
-  );
+    .allowUnknownOption(true)
+    .allowExcessArguments(true);
+  const queryParts = addQueryFlags(cmd);
   cmd.addHelpText(
     'after',
     `
@@ -83,7 +89,7 @@ Examples:
     if (query.length === 0)
       throw new ConfigError(
         'QUERY_EMPTY',
-        'no inputs: give at least one of --audio, --text, --image, --depth, --thermal, --imu.',
+        'no inputs: give at least one of --audio, --text, --image, --video, --depth, --thermal, --imu.',
       );
     const model = await ImageBind.load(await resolveModelDir(flags.model), { decoder: flags.decoder });
     try {
