@@ -66,7 +66,7 @@ test(
     const form = new FormData();
     form.append('steps', '6');
     form.append('seed', '1');
-    form.append('audio', new Blob([wav], { type: 'audio/wav' }), 'sound.wav');
+    form.append('audio', new Blob([new Uint8Array(wav)], { type: 'audio/wav' }), 'sound.wav');
     const res = await fetch(`${server.url}/v1/generate`, { method: 'POST', body: form });
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(decodePng(Buffer.from(await res.arrayBuffer()), 'response').height, 64);

@@ -24,7 +24,8 @@ export interface GenerateLimits {
 
 export const DEFAULT_GENERATE_LIMITS: GenerateLimits = { maxSteps: 50, concurrency: 1 };
 
-const CONTROL = new Set(['weights', 'steps', 'guidance', 'seed', 'sampler', 'noise_level']);
+// k and modalities: the web UI sends the search's form as it is.
+const CONTROL = new Set(['weights', 'steps', 'guidance', 'seed', 'sampler', 'noise_level', 'k', 'modalities']);
 
 function settings(get: (name: string) => unknown, limits: GenerateLimits): GenerateOptions {
   const steps = get('steps');
