@@ -24,7 +24,7 @@ export async function readDecoderManifest(dir: string): Promise<DecoderManifest>
   } catch {
     throw new GenerationError(
       'DECODER_MISSING',
-      `${dir}: no image decoder here (no manifest.json). The embedded mini model ships one in models/mini/decoder; for a converted ImageBind huge, export Stable unCLIP as docs/generation.md describes and pass --decoder <dir>.`,
+      `${dir}: no image decoder here (no manifest.json). The embedded mini model ships one in models/mini/decoder; for a converted ImageBind huge, export Stable unCLIP as src/runtime/diffusion/README.md describes and pass --decoder <dir>.`,
     );
   }
   return parseDecoderManifest(text, path);

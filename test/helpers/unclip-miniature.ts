@@ -1,6 +1,6 @@
 /**
  * A random-weight miniature of Stable Diffusion 2.1 unCLIP with the real components' interfaces
- * (names as docs/generation.md's export writes them; shapes parameterised), built with the
+ * (names as src/runtime/diffusion/README.md's export writes them; shapes parameterised), built with the
  * project's graph IR, plus the decoder manifest that points at it. Small enough that the test
  * can recompute the whole pipeline in float64 (`miniatureForward`).
  *

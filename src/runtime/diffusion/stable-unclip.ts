@@ -6,7 +6,7 @@
  * (unconditional rows: the empty prompt and all-zero class_labels); the VAE decoder turns
  * latents / scaling_factor into the image.
  *
- * Interfaces (names as optimum and docs/generation.md's export use):
+ * Interfaces (names as optimum and src/runtime/diffusion/README.md's export use):
  *   unet:         sample [n, C, h, w], timestep (float32 or int64; [n], [1] or scalar),
  *                 encoder_hidden_states [n, 77, H], class_labels [n, 2D] → out_sample [n, C, h, w]
  *   vae_decoder:  latent_sample [n, C, h, w] → sample [n, 3, 8h, 8w]
@@ -37,7 +37,7 @@ function requireIO(s: BackendSession, what: string, inputs: readonly string[], o
   if (missing.length || !s.outputNames.includes(output))
     throw new GenerationError(
       'DECODER_INTERFACE',
-      `${what}: expected inputs ${inputs.join(', ')} and output ${output}; the graph has inputs ${s.inputNames.join(', ')} and outputs ${s.outputNames.join(', ')}. Export it as docs/generation.md describes.`,
+      `${what}: expected inputs ${inputs.join(', ')} and output ${output}; the graph has inputs ${s.inputNames.join(', ')} and outputs ${s.outputNames.join(', ')}. Export it as src/runtime/diffusion/README.md describes.`,
     );
 }
 
