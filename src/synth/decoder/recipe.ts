@@ -68,6 +68,7 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
   const stats = embeddingStats(data.embeddings);
   const objective: DiffusionObjective = {
     schedule: COSINE,
+    prediction: decoderConfig.prediction as DiffusionObjective['prediction'],
     noiseAugmentation: { schedule: COSINE, mean: Float32Array.from(stats.mean), std: Float32Array.from(stats.std) },
     noiseAugMaxLevel: decoderConfig.noiseAugMaxLevel,
     condDropout: decoderConfig.condDropout,
@@ -124,6 +125,7 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
       condDropout: objective.condDropout,
       noiseAugMaxLevel: objective.noiseAugMaxLevel,
       minSnrGamma: objective.minSnrGamma,
+      prediction: objective.prediction,
       emaDecay: opts.emaDecay,
       renderSeconds,
       trainSeconds,
@@ -162,7 +164,12 @@ export async function writeMiniDecoder(
     graph: files.graph,
     weights: files.weights,
     weightsSha256: files.weightsSha256,
-    scheduler: { schedule: COSINE, prediction: 'v_prediction', spacing: 'trailing', setAlphaToOne: true },
+    scheduler: {
+      schedule: COSINE,
+      prediction: decoderConfig.prediction as MiniDecoderManifest['scheduler']['prediction'],
+      spacing: 'trailing',
+      setAlphaToOne: true,
+    },
     noiseAugmentation: { schedule: COSINE, mean: meta.stats.mean, std: meta.stats.std },
     defaults: decoderConfig.defaults as SamplingDefaults,
     training: meta.training,

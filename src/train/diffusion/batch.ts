@@ -1,9 +1,17 @@
 /**
  * One training batch of the unCLIP-style decoder objective, drawn from a seeded stream of (seed,
  * step), so a resumed run sees the same batches: t ~ U{0..T−1}, ε ~ N(0, I),
- * x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε, target v = √ᾱ_t·ε − √(1−ᾱ_t)·x₀ (Salimans & Ho 2022), Min-SNR-γ
- * weights (Hang et al. 2023; for v, min(snr, γ)/(snr + 1)); the condition noise-augmented at a
- * level s ~ U{0..maxLevel−1} and dropped (all zeros) with probability `condDropout`.
+ * x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε; the condition noise-augmented at a level s ~ U{0..maxLevel−1} and
+ * dropped (all zeros) with probability `condDropout`.
+ *
+ * Targets and weights, as the error on x₀ they weigh (snr = ᾱ/(1−ᾱ)):
+ *  - `sample`: target x₀, weight clamp(snr, 1, γ) — Min-SNR-γ's cap (Hang et al. 2023) with the
+ *    truncated-SNR floor of 1 (Salimans & Ho 2022), so high-noise steps, where the condition
+ *    decides the layout, keep weight;
+ *  - `v_prediction`: target v = √ᾱ·ε − √(1−ᾱ)·x₀, weight min(snr, γ)/(snr + 1) (Min-SNR-γ for v).
+ * A patch-8 transformer cannot pass a patch's 192 pixel values through its 128-wide tokens, so
+ * it cannot reproduce white noise: v (mostly noise at low t) leaves noise in the samples, x₀ does
+ * not. The mini decoder therefore predicts x₀.
  */
 import { Rng } from '../../core/random.ts';
 import type { Tensor } from '../../core/tensor.ts';
@@ -22,6 +30,7 @@ export interface DiffusionData {
 
 export interface DiffusionObjective {
   readonly schedule: NoiseSchedule;
+  readonly prediction: 'sample' | 'v_prediction';
   readonly noiseAugmentation: NoiseAugmentation;
   /** Noise-augmentation levels drawn during training: 0 … maxLevel − 1. */
   readonly noiseAugMaxLevel: number;
@@ -57,11 +66,12 @@ export function diffusionBatch(
     for (let k = b * per; k < (b + 1) * per; k++) {
       const e = rng.normal();
       sample[k] = a * x0[k] + s * e;
-      target[k] = a * e - s * x0[k];
+      target[k] = o.prediction === 'sample' ? x0[k] : a * e - s * x0[k];
     }
     timestep[b] = t;
     const snr = abar[t] / (1 - abar[t]);
-    weight[b] = Math.min(snr, o.minSnrGamma) / (snr + 1);
+    weight[b] =
+      o.prediction === 'sample' ? Math.min(Math.max(snr, 1), o.minSnrGamma) : Math.min(snr, o.minSnrGamma) / (snr + 1);
     const level = rng.int(o.noiseAugMaxLevel);
     const drop = rng.next() < o.condDropout;
     const row = augmentEmbeddings(data.embedding(idx), D, level, o.noiseAugmentation, normal);
