@@ -71,7 +71,11 @@ function unet(): { graph: Graph; params: number } {
   let n = 0;
   const conv = (v: Value, cin: number, cout: number, stride = 1) => {
     const w = g.weight(`unet.conv${n++}`, [cout, cin, 3, 3]);
-    return g.op('Conv', [v, w], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([stride, stride]) });
+    return g.op('Conv', [v, w], {
+      kernel_shape: attr.ints([3, 3]),
+      pads: attr.ints([1, 1, 1, 1]),
+      strides: attr.ints([stride, stride]),
+    });
   };
   const relu = (v: Value) => g.op('Relu', [v]);
   const inject = (v: Value, ch: number) => {
@@ -95,11 +99,21 @@ export async function architectureMeasurements(log: (s: string) => void = () => 
   const spec = decoderConfig.spec as DitSpec;
   const rows: ArchRow[] = [];
   rows.push(await dit('DiT, patch 8 (shipped)', spec));
-  log(`  ${rows.at(-1)!.name}: forward ${rows.at(-1)!.forwardMs.toFixed(0)} ms, train ${rows.at(-1)!.trainMs!.toFixed(0)} ms`);
+  log(
+    `  ${rows.at(-1)!.name}: forward ${rows.at(-1)!.forwardMs.toFixed(0)} ms, train ${rows.at(-1)!.trainMs!.toFixed(0)} ms`,
+  );
   rows.push(await dit('DiT, patch 4', { ...spec, patch: 4 }));
-  log(`  ${rows.at(-1)!.name}: forward ${rows.at(-1)!.forwardMs.toFixed(0)} ms, train ${rows.at(-1)!.trainMs!.toFixed(0)} ms`);
+  log(
+    `  ${rows.at(-1)!.name}: forward ${rows.at(-1)!.forwardMs.toFixed(0)} ms, train ${rows.at(-1)!.trainMs!.toFixed(0)} ms`,
+  );
   const u = unet();
-  rows.push({ name: 'UNet, 64→128 ch, one level', tokensOrPixels: '64² px', params: u.params, forwardMs: await time(u.graph), trainMs: null });
+  rows.push({
+    name: 'UNet, 64→128 ch, one level',
+    tokensOrPixels: '64² px',
+    params: u.params,
+    forwardMs: await time(u.graph),
+    trainMs: null,
+  });
   log(`  ${rows.at(-1)!.name}: forward ${rows.at(-1)!.forwardMs.toFixed(0)} ms`);
   return rows;
 }

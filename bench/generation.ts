@@ -8,7 +8,7 @@
  *
  *   nice -n 10 npx tsx bench/generation.ts [--seed 12345] [--n 96] [--skip-arch] [--skip-sweep]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_MODALITIES, evaluateGeneration } from '../src/apps/generate/eval.ts';
 import { imageGrid } from '../src/apps/generate/grid.ts';
@@ -21,6 +21,7 @@ import { renderImages } from '../src/synth/decoder/data.ts';
 import { World } from '../src/synth/world/world.ts';
 import { architectureMeasurements } from './generation-arch.ts';
 import { machineInfo } from './machine.ts';
+import { renderReport } from './generation-report.ts';
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => {
@@ -44,9 +45,20 @@ const ev = await evaluateGeneration(model, judge, { seed, n, onProgress: (m) => 
 // conditioned on its image, audio, depth, thermal, IMU and caption.
 const world = new World(seed);
 const firstOfClass = Array.from({ length: 16 }, (_, c) => ev.labels.indexOf(c)).filter((i) => i >= 0);
-const real = renderImages(world, firstOfClass.map((i) => world.split('test').index(i)), 64);
-const realRow = firstOfClass.map((_, j) => ({ width: 64, height: 64, data: real.pixels.subarray(j * 12288, (j + 1) * 12288) }));
-const rows = [realRow, ...(['image', ...SOURCE_MODALITIES] as const).map((m) => firstOfClass.map((i) => ev.samples[m][i]))];
+const real = renderImages(
+  world,
+  firstOfClass.map((i) => world.split('test').index(i)),
+  64,
+);
+const realRow = firstOfClass.map((_, j) => ({
+  width: 64,
+  height: 64,
+  data: real.pixels.subarray(j * 12288, (j + 1) * 12288),
+}));
+const rows = [
+  realRow,
+  ...(['image', ...SOURCE_MODALITIES] as const).map((m) => firstOfClass.map((i) => ev.samples[m][i])),
+];
 writeFileSync(join(root, 'bench/generation-grid.png'), imageToPng(imageGrid(rows)));
 
 // 3. Sampling time per image by steps (one image with guidance, and per image in a batch of 16).
@@ -54,7 +66,12 @@ const decoder = await model.decoder();
 const cond = (await model.embed({ text: ['a red ball'] }, { normalize: true })).text![0]!;
 const timing: { steps: number; batch1_ms: number; batch16_ms_per_image: number }[] = [];
 for (const steps of [5, 10, 20, 50]) {
-  const o = { sampler: decoderManifest.defaults.sampler, steps, guidance: decoderManifest.defaults.guidance, noiseLevel: 0 };
+  const o = {
+    sampler: decoderManifest.defaults.sampler,
+    steps,
+    guidance: decoderManifest.defaults.guidance,
+    noiseLevel: 0,
+  };
   const once = async (count: number) => {
     const t0 = performance.now();
     await decoder.decode(Array(count).fill(cond), imageRngs(1, count), o);
@@ -78,8 +95,21 @@ if (!args.includes('--skip-sweep')) {
     [3, 100],
     [3, 300],
   ]) {
-    const r = await evaluateGeneration(model, judge, { seed: seed + 1, n: 48, guidance, noiseLevel, diversityConditions: 1, diversitySeeds: 2 });
-    sweep.push({ guidance, noiseLevel, image: r.imageAccuracy, audio: r.report.audio.accuracy, depth: r.report.depth.accuracy });
+    const r = await evaluateGeneration(model, judge, {
+      seed: seed + 1,
+      n: 48,
+      guidance,
+      noiseLevel,
+      diversityConditions: 1,
+      diversitySeeds: 2,
+    });
+    sweep.push({
+      guidance,
+      noiseLevel,
+      image: r.imageAccuracy,
+      audio: r.report.audio.accuracy,
+      depth: r.report.depth.accuracy,
+    });
     log(`  sweep g=${guidance} s=${noiseLevel}: image ${r.imageAccuracy} audio ${r.report.audio.accuracy}`);
   }
 }
@@ -96,7 +126,11 @@ const result = {
   seed,
   n,
   decoder: { ...decoderManifest, noiseAugmentation: undefined },
-  judge: { spec: judge.manifest.spec, validationAccuracy: judge.manifest.validationAccuracy, training: judge.manifest.training },
+  judge: {
+    spec: judge.manifest.spec,
+    validationAccuracy: judge.manifest.validationAccuracy,
+    training: judge.manifest.training,
+  },
   report: ev.report,
   imageAccuracy: ev.imageAccuracy,
   evalSeconds: ev.seconds,
@@ -106,31 +140,6 @@ const result = {
 };
 writeFileSync(join(root, 'bench/results/generation.json'), `${JSON.stringify(result, null, 2)}\n`);
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const ub = ev.imageAccuracy;
-const md = readFileSync(join(root, 'bench/generation.template.md'), 'utf8')
-  .replace('{{machine}}', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, onnxruntime ${machine.onnxruntime}; ${machine.date.slice(0, 10)}`)
-  .replace('{{n}}', String(n))
-  .replace(/\{\{seed\}\}/g, String(seed))
-  .replace('{{upper}}', pct(ub))
-  .replace('{{judge}}', pct(judge.manifest.validationAccuracy))
-  .replace(
-    '{{table}}',
-    SOURCE_MODALITIES.map((m) => {
-      const r = ev.report[m];
-      const ok = r.accuracy >= 5 * r.chance && r.accuracy >= 0.6 * ub;
-      return `| ${m} | ${pct(r.accuracy)} | ${pct(r.chance)} | ${(r.accuracy / r.chance).toFixed(1)}× | ${pct(r.accuracy / ub)} | ${ok ? 'yes' : '**no**'} |`;
-    }).join('\n'),
-  )
-  .replace('{{diversity}}', `| ${ev.report.diversity.generated.toFixed(3)} | ${ev.report.diversity.real.toFixed(3)} | ${pct(ev.report.diversity.generated / ev.report.diversity.real)} |`)
-  .replace('{{timing}}', timing.map((t) => `| ${t.steps} | ${t.batch1_ms.toFixed(0)} | ${t.batch16_ms_per_image.toFixed(0)} |`).join('\n'))
-  .replace('{{sweep}}', sweep.map((s) => `| ${s.guidance} | ${s.noiseLevel} | ${pct(s.image)} | ${pct(s.audio)} | ${pct(s.depth)} |`).join('\n') || '| – | – | – | – | – |')
-  .replace('{{training}}', JSON.stringify(training))
-  .replace(
-    '{{arch}}',
-    arch
-      ? arch.map((a) => `| ${a.name} | ${a.tokensOrPixels} | ${(a.params / 1e6).toFixed(2)} M | ${a.forwardMs.toFixed(1)} | ${a.trainMs === null ? '– (no gradient rules)' : a.trainMs.toFixed(1)} |`).join('\n')
-      : '| (not measured in this run) | | | | |',
-  );
+const md = renderReport(result);
 writeFileSync(join(root, 'bench/generation.md'), md);
 log('wrote bench/generation.md, bench/generation-grid.png, bench/results/generation.json');
