@@ -1,4 +1,5 @@
 /** bench/generation.md from bench/results/generation.json's data (see generation.ts). */
+import type { ClassifierSpec } from '../src/model/classifier.ts';
 import type { ArchRow } from './generation-arch.ts';
 import type { MachineInfo } from './machine.ts';
 
@@ -17,7 +18,7 @@ export interface GenerationResult {
     defaults: { sampler: string; steps: number; guidance: number; noiseLevel: number };
     training?: Record<string, unknown>;
   };
-  judge: { spec: Record<string, number>; validationAccuracy: number; training: Record<string, unknown> };
+  judge: { spec: ClassifierSpec; validationAccuracy: number; training: Record<string, unknown> };
   report: Record<string, Row> & { diversity: { generated: number; real: number } };
   imageAccuracy: number;
   timing: { steps: number; batch1_ms: number; batch16_ms_per_image: number }[];
