@@ -1,13 +1,8 @@
 /** bench/generation.md from bench/results/generation.json's data (see generation.ts). */
 import type { ClassifierSpec } from '../src/model/classifier.ts';
+import type { GenerationReport, SourceModality } from '../src/apps/generate/eval.ts';
 import type { ArchRow } from './generation-arch.ts';
 import type { MachineInfo } from './machine.ts';
-
-interface Row {
-  accuracy: number;
-  chance: number;
-  upper_bound: number;
-}
 
 export interface GenerationResult {
   machine: MachineInfo;
@@ -19,7 +14,7 @@ export interface GenerationResult {
     training?: Record<string, unknown>;
   };
   judge: { spec: ClassifierSpec; validationAccuracy: number; training: Record<string, unknown> };
-  report: Record<string, Row> & { diversity: { generated: number; real: number } };
+  report: GenerationReport;
   imageAccuracy: number;
   timing: { steps: number; batch1_ms: number; batch16_ms_per_image: number }[];
   sweep: { guidance: number; noiseLevel: number; image: number; audio: number; depth: number }[];
@@ -27,7 +22,7 @@ export interface GenerationResult {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const MODS = ['audio', 'depth', 'thermal', 'imu', 'text'];
+const MODS: readonly SourceModality[] = ['audio', 'depth', 'thermal', 'imu', 'text'];
 
 export function renderReport(r: GenerationResult): string {
   const m = r.machine;
