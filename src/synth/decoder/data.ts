@@ -48,6 +48,26 @@ export function renderImages(
   return { pixels, size, count: indices.length, labels };
 }
 
+/** `renderImages`, cached in `workDir` as .npy under `tag` (a rerun does not render again). */
+export async function cachedImages(
+  world: World,
+  indices: readonly number[],
+  size: number,
+  workDir: string,
+  tag: string,
+): Promise<ImageSet> {
+  const [pf, lf] = ['pixels', 'labels'].map((n) => join(workDir, `${tag}-${n}-${indices.length}.npy`));
+  if (existsSync(pf) && existsSync(lf)) {
+    const [p, l] = await Promise.all([readNpy(pf), readNpy(lf)]);
+    return { pixels: p.data as Uint8Array, labels: l.data as Int32Array, size, count: indices.length };
+  }
+  const set = renderImages(world, indices, size);
+  await mkdir(workDir, { recursive: true });
+  await writeNpy(pf, { dtype: 'uint8', shape: [set.count, size, size, 3], data: set.pixels });
+  await writeNpy(lf, { dtype: 'int32', shape: [set.count], data: set.labels });
+  return set;
+}
+
 /** Unit-norm vision embeddings of 224² renders, in batches. */
 export async function embedImages(model: ImageBind, images: readonly RawRgb[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];

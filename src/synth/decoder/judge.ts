@@ -13,7 +13,7 @@ import { writeGraphWithWeights } from '../../train/export-graph.ts';
 import { createSession } from '../../runtime/backend.ts';
 import { CLASS_NAMES, NUM_CLASSES } from '../world/classes.ts';
 import { World } from '../world/world.ts';
-import { type ImageSet, renderImages } from './data.ts';
+import { type ImageSet, cachedImages } from './data.ts';
 
 export const JUDGE_FORMAT = 'imagebind-ts/judge';
 export const JUDGE_TRAIN_OFFSET = 500_000;
@@ -37,7 +37,7 @@ export interface JudgeOptions {
   readonly log?: (s: string) => void;
 }
 
-const SPEC: ClassifierSpec = { imageSize: 64, patch: 16, dim: 96, depth: 2, heads: 4, classes: NUM_CLASSES };
+const SPEC: ClassifierSpec = { imageSize: 64, patch: 8, dim: 64, depth: 3, heads: 4, classes: NUM_CLASSES };
 
 /** Images of `set` as [n, 3, S, S] in [-1, 1]: optionally flipped, brightness-jittered and noised. */
 export function toModelImages(set: ImageSet, rows: readonly number[], rng?: Rng): Float32Array {
@@ -64,11 +64,17 @@ export async function trainJudge(o: JudgeOptions): Promise<JudgeManifest> {
   const seed = o.seed ?? 1;
   const world = new World(seed);
   const n = o.images ?? 9600;
-  const steps = o.steps ?? 800;
+  const steps = o.steps ?? 1500;
   const batch = 64;
   log(`judge: rendering ${n} training and 800 validation images ...`);
-  const train = renderImages(world, world.split('train').indices(n, JUDGE_TRAIN_OFFSET), SPEC.imageSize);
-  const val = renderImages(world, world.split('val').indices(800), SPEC.imageSize);
+  const train = await cachedImages(
+    world,
+    world.split('train').indices(n, JUDGE_TRAIN_OFFSET),
+    SPEC.imageSize,
+    o.workDir,
+    'judge-train',
+  );
+  const val = await cachedImages(world, world.split('val').indices(800), SPEC.imageSize, o.workDir, 'judge-val');
   const t0 = Date.now();
   let accSum = 0,
     lossSum = 0;
