@@ -90,7 +90,16 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
   const trainer = await DiffusionTrainer.resume(ckpt, opts).catch(() => DiffusionTrainer.create(opts));
   if (trainer.step > 0) log(`resumed at step ${trainer.step}`);
   const t1 = Date.now();
+  const cpu1 = process.cpuUsage();
   const startStep = trainer.step;
+  // Wall and CPU time of the training loop, summed over resumed runs (rendering is separate).
+  const spent = () => {
+    const c = process.cpuUsage(cpu1);
+    return {
+      wallSeconds: trainer.spentBefore.wallSeconds + (Date.now() - t1) / 1000,
+      cpuSeconds: trainer.spentBefore.cpuSeconds + (c.user + c.system) / 1e6,
+    };
+  };
   let lossSum = 0,
     lossCount = 0;
   try {
@@ -105,14 +114,14 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
         lossSum = lossCount = 0;
       }
       if (s.step % (o.checkpointEvery ?? 200) === 0 || s.step === opts.steps) {
-        await trainer.saveCheckpoint(ckpt);
+        await trainer.saveCheckpoint(ckpt, spent());
         await o.onCheckpoint?.(s.step);
       }
     }
   } finally {
     await trainer.close();
   }
-  const trainSeconds = (Date.now() - t1) / 1000;
+  const total = spent();
   const manifest = await writeMiniDecoder(trainer, o.outDir, {
     identity: model.identity,
     stats,
@@ -128,7 +137,8 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
       prediction: objective.prediction,
       emaDecay: opts.emaDecay,
       renderSeconds,
-      trainSeconds,
+      trainSeconds: total.wallSeconds,
+      cpuSeconds: total.cpuSeconds,
       stepsThisRun: opts.steps - startStep,
     },
   });

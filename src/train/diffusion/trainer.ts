@@ -43,12 +43,25 @@ export interface DiffusionStep {
 
 const EMA = 'ema:';
 
+/** Time a run has spent so far, carried through checkpoints so a resumed run reports its total. */
+export interface TimeSpent {
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+}
+
+interface Setup extends Partial<TimeSpent> {
+  readonly seed: number;
+  readonly batchSize: number;
+}
+
 export class DiffusionTrainer {
   private constructor(
     readonly opts: DiffusionTrainOptions,
     private readonly opt: GraphOptimizer,
     readonly ema: ParamMap,
     private current: number,
+    /** Time spent before this process (0 for a fresh run). */
+    readonly spentBefore: TimeSpent = { wallSeconds: 0, cpuSeconds: 0 },
   ) {}
 
   get step(): number {
@@ -68,7 +81,7 @@ export class DiffusionTrainer {
 
   /** Continues a run from `saveCheckpoint` (same spec and options except `steps`). */
   static async resume(dir: string, opts: DiffusionTrainOptions): Promise<DiffusionTrainer> {
-    const s = await loadTrainState<DitSpec, { seed: number; batchSize: number }>(dir);
+    const s = await loadTrainState<DitSpec, Setup>(dir);
     if (JSON.stringify(s.config) !== JSON.stringify(opts.spec) || s.setup.batchSize !== opts.batchSize)
       throw new TrainingError(
         'CHECKPOINT_MISMATCH',
@@ -78,7 +91,8 @@ export class DiffusionTrainer {
     const ema: ParamMap = new Map();
     for (const [k, v] of s.params)
       (k.startsWith(EMA) ? ema : params).set(k.slice(k.startsWith(EMA) ? EMA.length : 0), v);
-    return DiffusionTrainer.open({ ...opts, seed: s.seed }, params, ema, s.step, s.adam);
+    const spent = { wallSeconds: s.setup.wallSeconds ?? 0, cpuSeconds: s.setup.cpuSeconds ?? 0 };
+    return DiffusionTrainer.open({ ...opts, seed: s.seed }, params, ema, s.step, s.adam, spent);
   }
 
   private static async open(
@@ -87,6 +101,7 @@ export class DiffusionTrainer {
     ema: ParamMap,
     step: number,
     adam?: Parameters<typeof GraphOptimizer.create>[0]['adam'],
+    spent?: TimeSpent,
   ): Promise<DiffusionTrainer> {
     if (opts.data.size < opts.batchSize)
       throw new TrainingError(
@@ -113,7 +128,7 @@ export class DiffusionTrainer {
       adam,
       threads: opts.threads,
     });
-    return new DiffusionTrainer(opts, opt, ema, step);
+    return new DiffusionTrainer(opts, opt, ema, step, spent);
   }
 
   async trainStep(): Promise<DiffusionStep> {
@@ -144,14 +159,16 @@ export class DiffusionTrainer {
     return { step: this.current, loss: r.loss, lr, gradNorm: r.gradNorm, samplesPerSecond: o.batchSize / seconds };
   }
 
-  saveCheckpoint(dir: string): Promise<void> {
+  /** `spent`: the run's total time so far (this process's plus `spentBefore`). */
+  saveCheckpoint(dir: string, spent: TimeSpent = this.spentBefore): Promise<void> {
     const all: ParamMap = new Map(this.opt.params);
     for (const [k, v] of this.ema) all.set(`${EMA}${k}`, v);
+    const setup: Setup = { seed: this.opts.seed, batchSize: this.opts.batchSize, ...spent };
     return saveTrainState(dir, {
       step: this.current,
       seed: this.opts.seed,
       config: this.opts.spec,
-      setup: { seed: this.opts.seed, batchSize: this.opts.batchSize },
+      setup,
       params: all,
       adam: this.opt.adam,
     });
