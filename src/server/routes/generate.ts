@@ -80,6 +80,8 @@ export function registerGenerate(app: FastifyInstance, ctx: ServerContext, limit
       });
       return imageToPng(img);
     })().finally(() => active--);
+    // After a timeout nobody awaits the work any more; its failure must not become an unhandled rejection.
+    work.catch(() => undefined);
     if (!send) {
       const png = await withTimeout(ctx, () => work);
       return reply
