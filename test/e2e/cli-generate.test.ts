@@ -101,6 +101,12 @@ test(
     assert.equal(out.files.length, 3);
     const bytes = await Promise.all(out.files.map((f) => readFile(f)));
     assert.ok(!bytes[0].equals(bytes[1]) && !bytes[1].equals(bytes[2]), 'each image has its own noise');
+    // Image k of a batch is the image of seed + k alone.
+    await ok(['--audio', files.audio, '--seed', '11', '--steps', '4', '--out', join(work, 'eleven.png')]);
+    assert.ok(
+      (await readFile(join(work, 'eleven.png'))).equals(bytes[1]),
+      'image-11 of the batch equals seed 11 alone',
+    );
   },
 );
 
