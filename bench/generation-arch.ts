@@ -7,7 +7,7 @@
 import { Rng } from '../src/core/random.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import { numel } from '../src/core/tensor.ts';
-import type { DitSpec } from '../src/model/diffusion/dit-spec.ts';
+import { type DitSpec, ditTokens } from '../src/model/diffusion/dit-spec.ts';
 import { buildDitGraph } from '../src/model/diffusion/dit.ts';
 import { Graph, type Value, attr, bindWeights } from '../src/model/graph.ts';
 import { buildDiffusionTrainingGraph } from '../src/train/diffusion/graph.ts';
@@ -59,8 +59,7 @@ async function dit(name: string, spec: DitSpec): Promise<ArchRow> {
   const forwardMs = await time(graph);
   const train = buildDiffusionTrainingGraph(spec);
   const trainMs = await time(train.graph, 2);
-  const grid = spec.imageSize / spec.patch;
-  return { name, tokensOrPixels: `${grid * grid + spec.condTokens + 1} tokens`, params, forwardMs, trainMs };
+  return { name, tokensOrPixels: `${ditTokens(spec).total} tokens`, params, forwardMs, trainMs };
 }
 
 /** A small UNet: 3×3 convs with GELU-free SiLU-free ReLU blocks, 64 → 128 channels, one down/up level. */

@@ -1,7 +1,8 @@
 /**
  * The mini decoder's architecture as data (it goes into the decoder manifest): a small diffusion
- * transformer over image patches, U-ViT style (Bao et al. 2023): the timestep and the condition
- * are tokens next to the patches, and long skips join the first and last halves of the blocks.
+ * transformer over image patches (dit.ts): adaLN-Zero blocks modulated by the timestep and the
+ * condition, the condition also as tokens next to the patches, and U-ViT's long skips (Bao et al.
+ * 2023) joining the first and last halves of the blocks.
  */
 import { ConfigError } from '../../core/errors.ts';
 
@@ -25,7 +26,7 @@ export const PARAM_PREFIX = 'decoder';
 
 export function ditTokens(s: DitSpec): { patches: number; grid: number; total: number } {
   const grid = s.imageSize / s.patch;
-  return { patches: grid * grid, grid, total: grid * grid + s.condTokens + 1 };
+  return { patches: grid * grid, grid, total: grid * grid + s.condTokens };
 }
 
 export function checkDitSpec(s: DitSpec, where: string): void {

@@ -5,7 +5,8 @@
  * diffusion models). Checkpoints hold weights, Adam moments and the EMA, so a run resumes exactly.
  */
 import { TrainingError } from '../../core/errors.ts';
-import type { DitSpec } from '../../model/diffusion/dit-spec.ts';
+import { type DitSpec, PARAM_PREFIX } from '../../model/diffusion/dit-spec.ts';
+import { sincosPositions } from '../../model/diffusion/dit.ts';
 import type { AdamWOptions } from '../adamw.ts';
 import { batchIndices } from '../data.ts';
 import { GraphOptimizer } from '../graph-optimizer.ts';
@@ -74,8 +75,11 @@ export class DiffusionTrainer {
 
   static async create(opts: DiffusionTrainOptions): Promise<DiffusionTrainer> {
     const tg = buildDiffusionTrainingGraph(opts.spec);
-    // The output layer starts at zero (DiT's habit): the first prediction is 0, a safe v for any x_t.
-    const params = initWeights(tg.weights, opts.seed, (n) => n.includes('final_linear'));
+    // adaLN-Zero: every modulation and the output layer start at zero, so each block starts as the
+    // identity and the first prediction is 0; positions start from the 2-D sin-cos table.
+    const params = initWeights(tg.weights, opts.seed, (n) => n.includes('final_linear') || n.includes('.adaln'));
+    const grid = opts.spec.imageSize / opts.spec.patch;
+    params.get(`${PARAM_PREFIX}.pos_embed`)!.data.set(sincosPositions(grid, opts.spec.dim));
     return DiffusionTrainer.open(opts, params, cloneParams(params), 0);
   }
 
