@@ -41,6 +41,12 @@ export function renderReport(r: GenerationResult): string {
     '',
     `**Judge.** A ViT classifier (patch ${r.judge.spec.patch}, dim ${r.judge.spec.dim}, ${r.judge.spec.depth} blocks) trained with the project's training engine on real world images only (64², flips, brightness and pixel noise), so it is independent of the ImageBind space the decoder was conditioned on. Accuracy on 800 real held-out images: **${pct(r.judge.validationAccuracy)}**.`,
     '',
+    ...(t.stoppedEarly
+      ? [
+          `**Note:** measured on the decoder checkpoint at step ${t.steps} of the recipe's ${t.recipeSteps}; the training was stopped early (see the last section).`,
+          '',
+        ]
+      : []),
     '![samples](generation-grid.png)',
     '',
     "Grid: one held-out sample per class (columns, classes 0–15). Rows: the real image (not an input), then images generated from that sample's image, audio, depth, thermal, IMU and caption.",
@@ -63,7 +69,7 @@ export function renderReport(r: GenerationResult): string {
     '',
     '| generated | real within-class | ratio (target ≥ 50%) |',
     '|---:|---:|---:|',
-    `| ${div.generated.toFixed(3)} | ${div.real.toFixed(3)} | ${pct(div.generated / div.real)} |`,
+    `| ${div.generated.toFixed(3)} | ${div.real.toFixed(3)} | ${pct(div.generated / div.real)} (${div.generated >= 0.5 * div.real ? 'met' : '**missed**'}) |`,
     '',
     '## Sampling time per image',
     '',
@@ -87,6 +93,12 @@ export function renderReport(r: GenerationResult): string {
     '',
     `Spec: ${JSON.stringify(r.decoder.spec)}; ${t.prediction === 'sample' ? 'x₀' : 'v'}-prediction on a 1000-step cosine schedule; unCLIP conditioning (the embedding noise-augmented to a level s and concatenated with the embedding of s, as Stable unCLIP's \`class_labels\`), condition dropout ${t.condDropout} for classifier-free guidance, EMA ${t.emaDecay} of the weights.`,
     '',
+    ...(t.stoppedEarly
+      ? [
+          `**Stopped early.** This decoder is the checkpoint at step ${t.steps} of the recipe's ${t.recipeSteps} (\`scripts/train-decoder.ts --export-checkpoint\`): the training ran out of its wall-clock window on the shared machine before the recipe's steps. The numbers above are for this checkpoint, not for the finished recipe.`,
+          '',
+        ]
+      : []),
     `Training (\`nice -n 10 npx tsx scripts/train-decoder.ts\`): ${t.images} world images, ${t.steps} steps × batch ${t.batchSize}, lr ${t.lr}. Measured: rendering + embedding ${minutes(t.renderSeconds)}, training ${minutes(t.trainSeconds)} wall on this shared machine; ${typeof t.cpuSeconds === 'number' ? `${(t.cpuSeconds / 60).toFixed(1)} CPU-minutes of the training process, i.e. ${(t.cpuSeconds / 120).toFixed(0)} min on 2 dedicated cores at full use` : ''}.`,
     '',
     'Measured alternatives (batch 32, 2 onnxruntime threads; one run, so compare ratios):',

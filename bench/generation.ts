@@ -7,8 +7,14 @@
  * Writes bench/generation.md, bench/generation-grid.png and bench/results/generation.json.
  *
  *   nice -n 10 npx tsx bench/generation.ts [--seed 12345] [--n 96] [--skip-arch] [--skip-sweep]
+ *     [--decoder <dir>] [--out <dir>] [--timing-steps 5,10,20,50] [--arch-from <generation.json>]
+ *
+ * --decoder measures another decoder directory (e.g. an intermediate checkpoint exported with
+ * scripts/train-decoder.ts --export-checkpoint --out <dir>); --out writes the three files under
+ * <dir> instead of bench/ (a smoke run that must not replace the committed ones); --arch-from
+ * reuses the architecture table of an earlier run's JSON instead of measuring it again.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_MODALITIES, evaluateGeneration } from '../src/apps/generate/eval.ts';
 import { imageGrid } from '../src/apps/generate/grid.ts';
@@ -19,7 +25,7 @@ import { readDecoderManifest } from '../src/embed/decoder.ts';
 import { imageRngs } from '../src/runtime/diffusion/denoise.ts';
 import { renderImages } from '../src/synth/decoder/data.ts';
 import { World } from '../src/synth/world/world.ts';
-import { architectureMeasurements } from './generation-arch.ts';
+import { type ArchRow, architectureMeasurements } from './generation-arch.ts';
 import { machineInfo } from './machine.ts';
 import { renderReport } from './generation-report.ts';
 
@@ -32,7 +38,11 @@ const root = new URL('..', import.meta.url).pathname;
 const seed = Number(flag('--seed', '12345'));
 const n = Number(flag('--n', '96'));
 const modelDir = join(root, 'models/mini');
-const model = await ImageBind.load(modelDir);
+const outDir = flag('--out', join(root, 'bench'));
+mkdirSync(join(outDir, 'results'), { recursive: true });
+const decoderArg = args.includes('--decoder') ? flag('--decoder', '') : undefined;
+const timingSteps = flag('--timing-steps', '5,10,20,50').split(',').map(Number);
+const model = await ImageBind.load(modelDir, { decoder: decoderArg });
 const judge = await Judge.load(join(modelDir, 'judge'));
 const decoderManifest = await readDecoderManifest(model.decoderDir);
 const log = (s: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -59,13 +69,13 @@ const rows = [
   realRow,
   ...(['image', ...SOURCE_MODALITIES] as const).map((m) => firstOfClass.map((i) => ev.samples[m][i])),
 ];
-writeFileSync(join(root, 'bench/generation-grid.png'), imageToPng(imageGrid(rows)));
+writeFileSync(join(outDir, 'generation-grid.png'), imageToPng(imageGrid(rows)));
 
 // 3. Sampling time per image by steps (one image with guidance, and per image in a batch of 16).
 const decoder = await model.decoder();
 const cond = (await model.embed({ text: ['a red ball'] }, { normalize: true })).text![0]!;
 const timing: { steps: number; batch1_ms: number; batch16_ms_per_image: number }[] = [];
-for (const steps of [5, 10, 20, 50]) {
+for (const steps of timingSteps) {
   const o = {
     sampler: decoderManifest.defaults.sampler,
     steps,
@@ -100,6 +110,8 @@ if (!args.includes('--skip-sweep')) {
       n: 48,
       guidance,
       noiseLevel,
+      // The sweep only needs the upper bound and two emergent directions.
+      sources: ['image', 'audio', 'depth'],
       diversityConditions: 1,
       diversitySeeds: 2,
     });
@@ -114,7 +126,12 @@ if (!args.includes('--skip-sweep')) {
   }
 }
 
-const arch = args.includes('--skip-arch') ? null : await architectureMeasurements(log);
+const archFrom = args.includes('--arch-from') ? flag('--arch-from', '') : undefined;
+const arch = archFrom
+  ? ((JSON.parse(readFileSync(archFrom, 'utf8')) as { architecture: ArchRow[] | null }).architecture ?? null)
+  : args.includes('--skip-arch')
+    ? null
+    : await architectureMeasurements(log);
 await judge.close();
 await model.close();
 
@@ -138,8 +155,8 @@ const result = {
   sweep,
   architecture: arch,
 };
-writeFileSync(join(root, 'bench/results/generation.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(join(outDir, 'results/generation.json'), `${JSON.stringify(result, null, 2)}\n`);
 
 const md = renderReport(result);
-writeFileSync(join(root, 'bench/generation.md'), md);
-log('wrote bench/generation.md, bench/generation-grid.png, bench/results/generation.json');
+writeFileSync(join(outDir, 'generation.md'), md);
+log(`wrote generation.md, generation-grid.png and results/generation.json under ${outDir}`);

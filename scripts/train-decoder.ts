@@ -5,6 +5,9 @@
  * with the same --work continues from the last checkpoint.
  *
  *   nice -n 10 npx tsx scripts/train-decoder.ts [--model models/mini] [--work .decoder-work] [--quick]
+ *
+ * --export-checkpoint writes the decoder from the last checkpoint without training further (a run
+ * stopped before the recipe's steps); --out <dir> writes it elsewhere than <model>/decoder.
  */
 import { join } from 'node:path';
 import { trainMiniDecoder } from '../src/synth/decoder/recipe.ts';
@@ -30,6 +33,7 @@ if (!args.includes('--skip-decoder')) {
     images: quick ? 96 : num('--images'),
     steps: quick ? 3 : num('--steps'),
     batchSize: quick ? 8 : num('--batch'),
+    exportCheckpoint: args.includes('--export-checkpoint'),
     log,
   });
 }

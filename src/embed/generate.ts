@@ -29,6 +29,8 @@ export interface GenerateOptions {
   /** Stable unCLIP only: a text prompt next to the image embedding (default empty). */
   readonly prompt?: string;
   readonly onStep?: (done: number, total: number) => void;
+  /** Stops the work between sampling steps once it fires (throws the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** Images per call; each costs `steps` (×2 with guidance) decoder runs. */
@@ -37,7 +39,7 @@ export const MAX_COUNT = 64;
 export function resolveSampling(
   o: GenerateOptions,
   d: SamplingDefaults,
-): Required<Omit<GenerateOptions, 'onStep' | 'prompt'>> {
+): Required<Omit<GenerateOptions, 'onStep' | 'prompt' | 'signal'>> {
   const r = {
     seed: o.seed ?? 0,
     count: o.count ?? 1,
@@ -93,6 +95,6 @@ export async function generateImages(
   return decoder.decode(
     Array.from({ length: s.count }, () => cond),
     imageRngs(s.seed, s.count),
-    { ...s, prompt: o.prompt, onStep: o.onStep },
+    { ...s, prompt: o.prompt, onStep: o.onStep, signal: o.signal },
   );
 }

@@ -21,6 +21,8 @@ export interface DenoiseOptions {
    */
   readonly model: (x: Float32Tensor, t: number, guided: boolean) => Promise<Float32Array>;
   readonly onStep?: (done: number, total: number) => void;
+  /** Checked before every step: when it fires, sampling stops with its reason (a timed-out request). */
+  readonly signal?: AbortSignal;
 }
 
 /** Per-image random streams: image k draws from seed + k. */
@@ -38,6 +40,7 @@ export async function denoise(o: DenoiseOptions): Promise<Float32Array> {
   const guided = o.guidance !== 1;
   const steps = o.sampler.timesteps;
   for (let i = 0; i < steps.length; i++) {
+    o.signal?.throwIfAborted();
     const input = guided ? new Float32Array(2 * n * per) : x;
     if (guided) {
       input.set(x, 0);

@@ -19,6 +19,8 @@ export interface DecodeOptions {
   /** Text prompt (Stable unCLIP only; empty by default). */
   readonly prompt?: string;
   readonly onStep?: (done: number, total: number) => void;
+  /** Stops sampling between steps (with the signal's reason) once it fires. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ImageDecoder {

@@ -61,6 +61,7 @@ export class MiniDecoder implements ImageDecoder {
       rngs,
       guidance: o.guidance,
       onStep: o.onStep,
+      signal: o.signal,
       model: async (sample, t, guided) => {
         const rows = sample.shape[0];
         const out = await this.session.runFeeds(

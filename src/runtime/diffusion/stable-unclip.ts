@@ -160,6 +160,7 @@ export class StableUnclipDecoder implements ImageDecoder {
       rngs,
       guidance: o.guidance,
       onStep: o.onStep,
+      signal: o.signal,
       model: async (sample, t, guided) => {
         const rows = sample.shape[0];
         const count = ts.rank === 0 ? 1 : ts.fixed1 ? 1 : rows;

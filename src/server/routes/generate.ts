@@ -1,9 +1,11 @@
 /**
  * POST /v1/generate: the same composed query as /v1/search (JSON `queries` or multipart fields)
  * conditions the model's image decoder; the answer is one PNG. Limits: `steps` ≤ the server's
- * --max-generate-steps, and at most --generate-concurrency generations at once (more get 429 with
- * Retry-After). With `Accept: text/event-stream` the answer streams `progress` events
- * ({"done", "total"}) and ends with an `image` event ({"png": base64, "seed"}) or an `error` one.
+ * --max-generate-steps; at most --generate-concurrency generations at once (more get 429 with
+ * Retry-After); search's per-request limits (--max-body-mb, --max-kind-mb, --max-text-chars,
+ * --max-inputs); the request timeout, which (like a client that leaves) stops sampling between
+ * steps. With `Accept: text/event-stream` the answer streams `progress` events ({"done", "total"})
+ * and ends with an `image` event ({"png": base64, "seed"}) or an `error` one.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { imageToPng } from '../../apps/generate/output.ts';
@@ -12,6 +14,7 @@ import type { SamplerKind } from '../../runtime/diffusion/samplers.ts';
 import { type ServerContext, withTimeout } from '../context.ts';
 import { errorBody, fail, toHttpError } from '../http-errors.ts';
 import { type Part, fieldValues, objectBody, optionalNumber, readParts } from '../inputs.ts';
+import { RequestBudget } from '../limits.ts';
 import { type ServerQueryPart, composeServerQuery } from '../query.ts';
 import { fromJson, fromParts } from './search.ts';
 
@@ -53,13 +56,15 @@ export function registerGenerate(app: FastifyInstance, ctx: ServerContext, limit
   app.post('/v1/generate', async (req, reply) => {
     let parts: ServerQueryPart[];
     let o: GenerateOptions;
+    // The same per-request limits as search: body bytes, bytes per kind, text characters, inputs.
+    const budget = new RequestBudget(ctx.limits);
     if (req.isMultipart()) {
-      const raw: Part[] = await readParts(req);
-      parts = fromParts(raw, CONTROL);
+      const raw: Part[] = await readParts(req, ctx.limits.bodyBytes);
+      parts = fromParts(raw, budget, CONTROL);
       o = settings((n) => fieldValues(raw, n)[0], limits);
     } else {
       const body = objectBody(req.body);
-      parts = fromJson(ctx, body);
+      parts = fromJson(ctx, body, budget);
       o = settings((n) => body[n === 'noise_level' ? 'noiseLevel' : n] ?? body[n], limits);
     }
     if (active >= limits.concurrency)
@@ -70,27 +75,30 @@ export function registerGenerate(app: FastifyInstance, ctx: ServerContext, limit
     active++;
     const stream = (req.headers.accept ?? '').includes('text/event-stream');
     const send = stream ? openStream(reply) : null;
-    // The slot is freed when the work really ends, even if the client's timeout fired first.
-    const work = (async () => {
-      const cond = await composeServerQuery(ctx, parts);
-      const [img] = await ctx.engine.model.generate(cond, {
-        ...o,
-        count: 1,
-        onStep: (done, total) => send?.('progress', { done, total }),
-      });
-      return imageToPng(img);
-    })().finally(() => active--);
-    // After a timeout nobody awaits the work any more; its failure must not become an unhandled rejection.
-    work.catch(() => undefined);
+    // A timeout or a client that leaves fires the signal: queued embeds are dropped and sampling
+    // stops before its next step. The slot is freed when the work really ends, not at the timeout.
+    const generate = (signal: AbortSignal): Promise<Uint8Array> => {
+      const work = (async () => {
+        const cond = await composeServerQuery(ctx, parts, signal);
+        const [img] = await ctx.engine.model.generate(cond, {
+          ...o,
+          count: 1,
+          signal,
+          onStep: (done, total) => send?.('progress', { done, total }),
+        });
+        return imageToPng(img);
+      })().finally(() => active--);
+      return work;
+    };
     if (!send) {
-      const png = await withTimeout(ctx, () => work);
+      const png = await withTimeout(ctx, req, generate);
       return reply
         .type('image/png')
         .header('x-imagebind-seed', String(o.seed ?? 0))
         .send(Buffer.from(png));
     }
     try {
-      const png = await withTimeout(ctx, () => work);
+      const png = await withTimeout(ctx, req, generate);
       send('image', { png: Buffer.from(png).toString('base64'), seed: o.seed ?? 0 });
     } catch (e) {
       send('error', errorBody(toHttpError(e)).error);

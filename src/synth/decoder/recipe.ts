@@ -40,6 +40,11 @@ export interface DecoderRecipeOptions {
   readonly log?: (line: string) => void;
   /** Called with the trainer's EMA weights every `checkpointEvery` steps (e.g. to sample a preview). */
   readonly onCheckpoint?: (step: number) => void | Promise<void>;
+  /**
+   * Write the decoder from the last checkpoint as it is, without training further (a run stopped
+   * early by its time budget). The checkpoint must exist; the manifest records the steps it had.
+   */
+  readonly exportCheckpoint?: boolean;
 }
 
 /** Where the decoder's images come from: the world's train split, past the ranges the mini encoders used. */
@@ -87,8 +92,15 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
     threads: o.threads,
   };
   const ckpt = join(o.workDir, 'checkpoint');
-  const trainer = await DiffusionTrainer.resume(ckpt, opts).catch(() => DiffusionTrainer.create(opts));
+  const trainer = o.exportCheckpoint
+    ? await DiffusionTrainer.resume(ckpt, opts)
+    : await DiffusionTrainer.resume(ckpt, opts).catch(() => DiffusionTrainer.create(opts));
   if (trainer.step > 0) log(`resumed at step ${trainer.step}`);
+  const recipeSteps = opts.steps;
+  if (o.exportCheckpoint) {
+    opts.steps = trainer.step;
+    log(`exporting the checkpoint at step ${trainer.step} of the recipe's ${recipeSteps}`);
+  }
   const t1 = Date.now();
   const cpu1 = process.cpuUsage();
   const startStep = trainer.step;
@@ -129,6 +141,7 @@ export async function trainMiniDecoder(o: DecoderRecipeOptions): Promise<MiniDec
       seed,
       images: n,
       steps: opts.steps,
+      ...(opts.steps < recipeSteps ? { recipeSteps, stoppedEarly: true } : {}),
       batchSize: opts.batchSize,
       lr: opts.lr,
       condDropout: objective.condDropout,
