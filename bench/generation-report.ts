@@ -99,7 +99,7 @@ export function renderReport(r: GenerationResult): string {
           '',
         ]
       : []),
-    `Training (\`nice -n 10 npx tsx scripts/train-decoder.ts\`): ${t.images} world images, ${t.steps} steps × batch ${t.batchSize}, lr ${t.lr}. Measured: rendering + embedding ${minutes(t.renderSeconds)}, training ${minutes(t.trainSeconds)} wall on this shared machine; ${typeof t.cpuSeconds === 'number' ? `${(t.cpuSeconds / 60).toFixed(1)} CPU-minutes of the training process, i.e. ${(t.cpuSeconds / 120).toFixed(0)} min on 2 dedicated cores at full use` : ''}.`,
+    `Training (\`nice -n 10 npx tsx scripts/train-decoder.ts\`): ${t.images} world images, ${t.steps} steps × batch ${t.batchSize}, lr ${t.lr}. Measured: rendering + embedding ${typeof t.renderSeconds === 'number' && t.renderSeconds < 5 ? 'cached by an earlier run' : minutes(t.renderSeconds)}, training ${minutes(t.trainSeconds)} wall on this shared machine; ${typeof t.cpuSeconds === 'number' ? `${(t.cpuSeconds / 60).toFixed(1)} CPU-minutes of the training process, i.e. ${(t.cpuSeconds / 120).toFixed(0)} min on 2 dedicated cores at full use` : ''}.`,
     '',
     'Measured alternatives (batch 32, 2 onnxruntime threads; one run, so compare ratios):',
     '',

@@ -1,7 +1,9 @@
 /**
  * POST /v1/generate on a real `imagebind serve` with the embedded mini model and its decoder: a
  * PNG for a composed query (JSON and multipart), determinism per seed, the steps cap, the
- * concurrency limit (429 + Retry-After), streamed progress, and typed errors.
+ * concurrency limit (429 + Retry-After), search's per-request limits (text characters, bytes per
+ * kind), streamed progress, typed errors, and that a timed-out or abandoned generation stops
+ * sampling (its concurrency slot comes back long before its steps could have run).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +32,10 @@ before(async () => {
     '30',
     '--generate-concurrency',
     '1',
+    '--max-text-chars',
+    '200',
+    '--max-kind-mb',
+    'thermal=0.001',
   ]);
 });
 
@@ -137,5 +143,107 @@ test(
     const last = events.at(-1)!;
     assert.equal(last.event, 'image');
     assert.equal(decodePng(Buffer.from(last.data.png, 'base64'), 'event').width, 64);
+  },
+);
+
+test(
+  "POST /v1/generate counts its inputs against search's per-request limits (413 naming the flag)",
+  { timeout: 120_000 },
+  async () => {
+    const long = await post({ queries: [{ kind: 'text', text: 'a'.repeat(201) }], steps: 2 });
+    const lj = (await long.json()) as { error: { code: string; message: string } };
+    assert.equal(long.status, 413, JSON.stringify(lj));
+    assert.equal(lj.error.code, 'TEXT_TOO_LONG');
+    assert.match(lj.error.message, /--max-text-chars/);
+    // 2 KiB of thermal image against a 1 KiB thermal budget: refused before anything is decoded.
+    const big = await post({ queries: [{ kind: 'thermal', data: Buffer.alloc(2048).toString('base64') }], steps: 2 });
+    const bj = (await big.json()) as { error: { code: string; message: string } };
+    assert.equal(big.status, 413, JSON.stringify(bj));
+    assert.equal(bj.error.code, 'MEDIA_TOO_LARGE');
+    assert.match(bj.error.message, /--max-kind-mb thermal=/);
+    const form = new FormData();
+    form.append('text', 'b'.repeat(201));
+    const mp = await fetch(`${server.url}/v1/generate`, { method: 'POST', body: form });
+    assert.equal(mp.status, 413);
+    assert.equal(((await mp.json()) as { error: { code: string } }).error.code, 'TEXT_TOO_LONG');
+  },
+);
+
+test(
+  'POST /v1/generate: a timed-out or abandoned generation stops sampling and frees its slot',
+  { timeout: 300_000 },
+  async () => {
+    const s = await spawnServer([
+      '--db',
+      join(work, 'timeout.db'),
+      '--max-generate-steps',
+      '1000',
+      '--generate-concurrency',
+      '1',
+      '--request-timeout-ms',
+      '2000',
+    ]);
+    try {
+      const url = `${s.url}/v1/generate`;
+      const generate = (steps: number, signal?: AbortSignal) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          body: JSON.stringify({ queries: [{ kind: 'text', text: 'a cat' }], steps }),
+          signal,
+        });
+      // Polls with 1-step generations until one gets the slot (429 while the old one holds it).
+      const slotBackMs = async (): Promise<number> => {
+        const start = Date.now();
+        for (;;) {
+          const r = await generate(1);
+          await r.arrayBuffer();
+          if (r.status === 200) return Date.now() - start;
+          assert.equal(r.status, 429);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await slotBackMs(); // opens the decoder, so the requests below time out while sampling
+      // Reads the event stream of a 1000-step generation until `stop` says so; the step rate it
+      // saw tells how long the remaining steps would hold the slot without cancellation.
+      const watch = async (stop: (event: string, elapsed: number) => boolean, signal?: AbortSignal) => {
+        const res = await generate(1000, signal);
+        const reader = res.body!.getReader();
+        const t0 = Date.now();
+        let done = 0,
+          text = '',
+          last = '';
+        for (;;) {
+          const chunk = await reader.read();
+          if (chunk.done) break;
+          text += new TextDecoder().decode(chunk.value);
+          for (const m of text.matchAll(/event: progress\ndata: \{"done":(\d+)/g)) done = Number(m[1]);
+          last = /event: (\w+)\ndata: [^\n]*\n\n$/.exec(text)?.[1] ?? last;
+          if (stop(last, Date.now() - t0)) break;
+        }
+        const elapsed = Date.now() - t0;
+        return { reader, text, done, leftMs: ((1000 - done) * elapsed) / Math.max(done, 1) };
+      };
+      const timedOut = await watch((event) => event === 'error');
+      assert.match(timedOut.text, /event: error\ndata: \{"code":"REQUEST_TIMEOUT"/);
+      assert.ok(timedOut.done > 0 && timedOut.done < 1000, `${timedOut.done} steps before the timeout`);
+      const afterTimeout = await slotBackMs();
+      assert.ok(
+        afterTimeout < timedOut.leftMs / 2,
+        `slot back ${afterTimeout} ms after the timeout; the other ${1000 - timedOut.done} steps take ~${timedOut.leftMs.toFixed(0)} ms`,
+      );
+      // A client that leaves after half a second.
+      const ac = new AbortController();
+      const left = await watch((_, elapsed) => elapsed > 500, ac.signal);
+      ac.abort();
+      await left.reader.cancel().catch(() => undefined);
+      const afterLeaving = await slotBackMs();
+      assert.ok(
+        afterLeaving < left.leftMs / 2,
+        `slot back ${afterLeaving} ms after the client left; the other ${1000 - left.done} steps take ~${left.leftMs.toFixed(0)} ms`,
+      );
+    } finally {
+      await s.stop();
+    }
   },
 );
