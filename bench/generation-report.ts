@@ -17,6 +17,7 @@ export interface GenerationResult {
   report: GenerationReport;
   imageAccuracy: number;
   timing: { steps: number; batch1_ms: number; batch16_ms_per_image: number }[];
+  sweepN?: number;
   sweep: { guidance: number; noiseLevel: number; image: number; audio: number; depth: number }[];
   architecture: ArchRow[] | null;
 }
@@ -81,7 +82,7 @@ export function renderReport(r: GenerationResult): string {
     '',
     '## Guidance and noise level (how the defaults were chosen)',
     '',
-    `48 held-out samples, world seed ${r.seed + 1}.`,
+    `${r.sweepN ?? 48} held-out samples, world seed ${r.seed + 1} (not the evaluation's seed).`,
     '',
     '| guidance | noise level | image | audio | depth |',
     '|---:|---:|---:|---:|---:|',

@@ -7,7 +7,7 @@
  * Writes bench/generation.md, bench/generation-grid.png and bench/results/generation.json.
  *
  *   nice -n 10 npx tsx bench/generation.ts [--seed 12345] [--n 96] [--skip-arch] [--skip-sweep]
- *     [--decoder <dir>] [--out <dir>] [--timing-steps 5,10,20,50] [--arch-from <generation.json>]
+ *     [--decoder <dir>] [--out <dir>] [--timing-steps 5,10,20,50] [--sweep-n 48] [--arch-from <generation.json>]
  *
  * --decoder measures another decoder directory (e.g. an intermediate checkpoint exported with
  * scripts/train-decoder.ts --export-checkpoint --out <dir>); --out writes the three files under
@@ -41,6 +41,7 @@ const modelDir = join(root, 'models/mini');
 const outDir = flag('--out', join(root, 'bench'));
 mkdirSync(join(outDir, 'results'), { recursive: true });
 const decoderArg = args.includes('--decoder') ? flag('--decoder', '') : undefined;
+const sweepN = Number(flag('--sweep-n', '48'));
 const timingSteps = flag('--timing-steps', '5,10,20,50').split(',').map(Number);
 const model = await ImageBind.load(modelDir, { decoder: decoderArg });
 const judge = await Judge.load(join(modelDir, 'judge'));
@@ -107,7 +108,7 @@ if (!args.includes('--skip-sweep')) {
   ]) {
     const r = await evaluateGeneration(model, judge, {
       seed: seed + 1,
-      n: 48,
+      n: sweepN,
       guidance,
       noiseLevel,
       // The sweep only needs the upper bound and two emergent directions.
@@ -152,6 +153,7 @@ const result = {
   imageAccuracy: ev.imageAccuracy,
   evalSeconds: ev.seconds,
   timing,
+  sweepN,
   sweep,
   architecture: arch,
 };
