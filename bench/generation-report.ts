@@ -20,6 +20,8 @@ export interface GenerationResult {
   sweepN?: number;
   sweep: { guidance: number; noiseLevel: number; image: number; audio: number; depth: number }[];
   architecture: ArchRow[] | null;
+  /** Where the architecture rows came from when not measured in this run (--arch-from). */
+  architectureFrom?: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -102,7 +104,7 @@ export function renderReport(r: GenerationResult): string {
       : []),
     `Training (\`nice -n 10 npx tsx scripts/train-decoder.ts\`): ${t.images} world images, ${t.steps} steps × batch ${t.batchSize}, lr ${t.lr}. Measured: rendering + embedding ${typeof t.renderSeconds === 'number' && t.renderSeconds < 5 ? 'cached by an earlier run' : minutes(t.renderSeconds)}, training ${minutes(t.trainSeconds)} wall on this shared machine; ${typeof t.cpuSeconds === 'number' ? `${(t.cpuSeconds / 60).toFixed(1)} CPU-minutes of the training process, i.e. ${(t.cpuSeconds / 120).toFixed(0)} min on 2 dedicated cores at full use` : ''}.`,
     '',
-    'Measured alternatives (batch 32, 2 onnxruntime threads; one run, so compare ratios):',
+    `Measured alternatives (batch 32, 2 onnxruntime threads; one run${r.architectureFrom ? `, separate from the rest: \`${r.architectureFrom}\`` : ''}, so compare ratios):`,
     '',
     '| architecture | sequence | parameters | forward (ms) | training step (ms) |',
     '|---|---|---:|---:|---:|',

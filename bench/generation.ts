@@ -15,7 +15,7 @@
  * reuses the architecture table of an earlier run's JSON instead of measuring it again.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { SOURCE_MODALITIES, evaluateGeneration } from '../src/apps/generate/eval.ts';
 import { imageGrid } from '../src/apps/generate/grid.ts';
 import { Judge } from '../src/apps/generate/judge.ts';
@@ -156,6 +156,7 @@ const result = {
   sweepN,
   sweep,
   architecture: arch,
+  architectureFrom: archFrom ? relative(root, archFrom) : undefined,
 };
 writeFileSync(join(outDir, 'results/generation.json'), `${JSON.stringify(result, null, 2)}\n`);
 
