@@ -127,14 +127,6 @@ export function parseDecoderManifest(text: string, path: string): DecoderManifes
   positiveInt(path, 'embeddingDim', m.embeddingDim);
   positiveInt(path, 'scheduler.schedule.trainTimesteps', m.scheduler?.schedule?.trainTimesteps);
   positiveInt(path, 'noiseAugmentation.schedule.trainTimesteps', m.noiseAugmentation?.schedule?.trainTimesteps);
-  for (const k of ['mean', 'std'] as const) {
-    const v = m.noiseAugmentation[k];
-    if (v !== undefined && (!Array.isArray(v) || v.length !== m.embeddingDim || v.some((x) => !Number.isFinite(x))))
-      throw new ConfigError(
-        'DECODER_INVALID',
-        `${path}: noiseAugmentation.${k} must be ${m.embeddingDim} finite numbers.`,
-      );
-  }
   if (m.kind === 'mini-dit') {
     if (typeof m.identity !== 'string' || m.identity === '')
       throw new ConfigError('DECODER_INVALID', `${path}: a mini-dit decoder must record the embedding-space identity.`);
@@ -168,6 +160,15 @@ export function parseDecoderManifest(text: string, path: string): DecoderManifes
       'DECODER_INVALID',
       `${path}: unknown decoder kind "${String((m as { kind?: unknown }).kind)}"; use mini-dit or stable-unclip.`,
     );
+  }
+  // After the kind's own checks, so a wrong embeddingDim is reported against the network first.
+  for (const k of ['mean', 'std'] as const) {
+    const v = m.noiseAugmentation[k];
+    if (v !== undefined && (!Array.isArray(v) || v.length !== m.embeddingDim || v.some((x) => !Number.isFinite(x))))
+      throw new ConfigError(
+        'DECODER_INVALID',
+        `${path}: noiseAugmentation.${k} must be ${m.embeddingDim} finite numbers.`,
+      );
   }
   return m;
 }
