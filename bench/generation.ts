@@ -7,14 +7,14 @@
  * Writes bench/generation.md, bench/generation-grid.png and bench/results/generation.json.
  *
  *   nice -n 10 npx tsx bench/generation.ts [--seed 12345] [--n 96] [--skip-arch] [--skip-sweep]
- *     [--decoder <dir>] [--out <dir>] [--timing-steps 5,10,20,50] [--sweep-n 48] [--arch-from <generation.json>]
+ *     [--report-only] [--decoder <dir>] [--out <dir>] [--timing-steps 5,10,20,50] [--sweep-n 48] [--arch-from <generation.json>]
  *
  * --decoder measures another decoder directory (e.g. an intermediate checkpoint exported with
  * scripts/train-decoder.ts --export-checkpoint --out <dir>); --out writes the three files under
  * <dir> instead of bench/ (a smoke run that must not replace the committed ones); --arch-from
  * reuses the architecture table of an earlier run's JSON instead of measuring it again.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { SOURCE_MODALITIES, evaluateGeneration } from '../src/apps/generate/eval.ts';
 import { imageGrid } from '../src/apps/generate/grid.ts';
@@ -27,7 +27,7 @@ import { renderImages } from '../src/synth/decoder/data.ts';
 import { World } from '../src/synth/world/world.ts';
 import { type ArchRow, architectureMeasurements } from './generation-arch.ts';
 import { machineInfo } from './machine.ts';
-import { renderReport } from './generation-report.ts';
+import { type GenerationResult, renderReport } from './generation-report.ts';
 
 const args = process.argv.slice(2);
 const flag = (n: string, d: string) => {
@@ -43,6 +43,22 @@ mkdirSync(join(outDir, 'results'), { recursive: true });
 const decoderArg = args.includes('--decoder') ? flag('--decoder', '') : undefined;
 const sweepN = Number(flag('--sweep-n', '48'));
 const timingSteps = flag('--timing-steps', '5,10,20,50').split(',').map(Number);
+/** How class-specific each source's embedding is (the mini encoders' X→text zero-shot), for context. */
+function readEmergent(): Record<string, number> | undefined {
+  const file = join(root, 'bench/results/emergent-zero-shot.json');
+  if (!existsSync(file)) return undefined;
+  const rows = (JSON.parse(readFileSync(file, 'utf8')) as { rows: { modality: string; emergent_top1: number }[] }).rows;
+  return Object.fromEntries(rows.map((x) => [x.modality, x.emergent_top1]));
+}
+
+// --report-only: rewrite the markdown from the JSON (after a change to the report's wording).
+if (args.includes('--report-only')) {
+  const saved = JSON.parse(readFileSync(join(outDir, 'results/generation.json'), 'utf8')) as GenerationResult;
+  const result = { ...saved, emergentTop1: saved.emergentTop1 ?? readEmergent() };
+  writeFileSync(join(outDir, 'results/generation.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(outDir, 'generation.md'), renderReport(result));
+  process.exit(0);
+}
 const model = await ImageBind.load(modelDir, { decoder: decoderArg });
 const judge = await Judge.load(join(modelDir, 'judge'));
 const decoderManifest = await readDecoderManifest(model.decoderDir);
@@ -136,6 +152,7 @@ const arch = archFrom
 await judge.close();
 await model.close();
 
+const emergentTop1 = readEmergent();
 const machine = machineInfo();
 const training = (decoderManifest.kind === 'mini-dit' ? decoderManifest.training : {}) ?? {};
 const result = {
@@ -156,6 +173,7 @@ const result = {
   sweepN,
   sweep,
   architecture: arch,
+  emergentTop1,
   architectureFrom: archFrom ? relative(root, archFrom) : undefined,
 };
 writeFileSync(join(outDir, 'results/generation.json'), `${JSON.stringify(result, null, 2)}\n`);
