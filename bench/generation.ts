@@ -16,10 +16,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import sharp from 'sharp';
 import { SOURCE_MODALITIES, evaluateGeneration } from '../src/apps/generate/eval.ts';
 import { imageGrid } from '../src/apps/generate/grid.ts';
 import { Judge } from '../src/apps/generate/judge.ts';
-import { imageToPng } from '../src/apps/generate/output.ts';
 import { ImageBind } from '../src/embed/imagebind.ts';
 import { readDecoderManifest } from '../src/embed/decoder.ts';
 import { imageRngs } from '../src/runtime/diffusion/denoise.ts';
@@ -86,7 +86,11 @@ const rows = [
   realRow,
   ...(['image', ...SOURCE_MODALITIES] as const).map((m) => firstOfClass.map((i) => ev.samples[m][i])),
 ];
-writeFileSync(join(outDir, 'generation-grid.png'), imageToPng(imageGrid(rows)));
+const grid = imageGrid(rows);
+// sharp's deflate at level 9 with adaptive filtering: the same pixels in about half the bytes.
+await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: 3 } })
+  .png({ compressionLevel: 9, adaptiveFiltering: true, palette: false })
+  .toFile(join(outDir, 'generation-grid.png'));
 
 // 3. Sampling time per image by steps (one image with guidance, and per image in a batch of 16).
 const decoder = await model.decoder();
