@@ -11,7 +11,11 @@ export {
   ServerError,
   TrainingError,
   DownloadError,
+  GenerationError,
 } from './core/errors.ts';
+export type { QueryPart } from './embed/compose.ts';
+export type { GenerateOptions, GeneratedImage } from './embed/generate.ts';
+export { imageToPng, writeImages } from './apps/generate/output.ts';
 export type { Tensor, Float32Tensor, Int64Tensor, DType } from './core/tensor.ts';
 export { readNpy, writeNpy, parseNpy, encodeNpy } from './core/npy.ts';
 export { openCheckpoint } from './checkpoint/open.ts';

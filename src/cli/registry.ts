@@ -38,6 +38,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'eval-emergent', summary: 'the emergent zero-shot table of a model on a fresh synthetic held-out set', load: () => import('./commands/eval-emergent.ts') },
   { name: 'eval-localization', summary: 'localisation benchmark on fresh synthetic scenes with ground-truth boxes', load: () => import('./commands/eval-localization.ts') },
   { name: 'eval-segments', summary: 'search-by-segment benchmark on fresh long synthetic recordings', load: () => import('./commands/eval-segments.ts') },
+  { name: 'generate', summary: 'make images from any inputs (sound, text, depth, thermal, IMU, images) through the shared space', load: () => import('./commands/generate.ts') },
+  { name: 'eval-generation', summary: 'generation benchmark: held-out inputs of every modality → images, judged against the image-conditioned bound', load: () => import('./commands/eval-generation.ts') },
   { name: 'bench', summary: 'time one encoder on seeded random inputs', load: () => import('./commands/bench.ts') },
   { name: 'serve', summary: 'HTTP API, web UI and a Weaviate multi2vec-bind endpoint', load: () => import('./commands/serve.ts') },
 ];

@@ -28,6 +28,8 @@ export class ServerError extends ImageBindError {}
 export class TrainingError extends ImageBindError {}
 /** A download that failed, was cut off, or does not match what was expected (size, sha256), or a full disk. */
 export class DownloadError extends ImageBindError {}
+/** Image generation that cannot run: bad sampling settings, a missing or mismatched decoder. */
+export class GenerationError extends ImageBindError {}
 
 /**
  * An error as it crosses a thread boundary (worker threads' structured clone keeps a thrown
@@ -50,6 +52,7 @@ const WIRE_CLASSES: Readonly<Record<string, new (code: string, message: string) 
   ServerError,
   TrainingError,
   DownloadError,
+  GenerationError,
   ImageBindError,
 };
 

@@ -17,18 +17,26 @@ import { defaultModelDir } from './default-model.ts';
 import { loadTokenizer } from './tokenizer.ts';
 import { DenseVisionEncoder } from './dense-vision.ts';
 import type { DenseMode } from '../model/dense-head.ts';
+import type { QueryPart } from './compose.ts';
+import { openDecoder, readDecoderManifest } from './decoder.ts';
+import { type GenerateOptions, type GeneratedImage, generateImages } from './generate.ts';
+import type { ImageDecoder } from '../runtime/diffusion/image-decoder.ts';
+import { StableUnclipDecoder } from '../runtime/diffusion/stable-unclip.ts';
 
 export interface LoadOptions extends SessionOptions {
   /** Items per encoder run; larger batches use more memory. */
   readonly batchSize?: number;
   /** BPE merges for text, when the model directory has no tokenizer/. */
   readonly vocab?: string;
+  /** The image decoder for `generate` (default `<dir>/decoder`). */
+  readonly decoder?: string;
 }
 
 export class ImageBind implements EmbedBackend {
   private readonly encoders = new Map<Modality, Promise<Encoder>>();
   private readonly dense = new Map<DenseMode, Promise<DenseVisionEncoder>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
+  private decoderPromise: Promise<ImageDecoder> | null = null;
 
   private constructor(
     readonly dir: string,
@@ -109,12 +117,47 @@ export class ImageBind implements EmbedBackend {
     return d;
   }
 
+  /** The image decoder directory `generate` uses. */
+  get decoderDir(): string {
+    return this.opts.decoder ?? join(this.dir, 'decoder');
+  }
+
+  /** The image decoder (opened once; refused when it was made for another embedding space). */
+  decoder(): Promise<ImageDecoder> {
+    this.decoderPromise ??= openDecoder(this.decoderDir, this.manifest, {
+      threads: this.opts.threads,
+      inWorker: this.opts.inWorker,
+    }).then((d) => {
+      if (d instanceof StableUnclipDecoder) d.setTokenizer(async (p) => (await this.tokenizer()).tokenize(p));
+      return d;
+    });
+    this.decoderPromise.catch(() => (this.decoderPromise = null));
+    return this.decoderPromise;
+  }
+
+  /**
+   * Images from any inputs: `query` is composed like search (each input normalised, weighted,
+   * negated for minus, summed, normalised) or is a ready condition vector of this space.
+   * `count` images use seeds seed, seed + 1, …; the same seed gives the same pixels.
+   */
+  async generate(query: readonly QueryPart[] | Float32Array, opts: GenerateOptions = {}): Promise<GeneratedImage[]> {
+    const decoder = await this.decoder();
+    const { defaults } = await readDecoderManifest(this.decoderDir);
+    return generateImages(this, decoder, defaults, query, opts);
+  }
+
   async close(): Promise<void> {
     const all = [...this.encoders.values(), ...this.dense.values()];
     this.encoders.clear();
     this.dense.clear();
-    await Promise.all(
-      all.map(async (e) => (await (e as Promise<{ release(): Promise<void> }>).catch(() => null))?.release()),
-    );
+    const decoder = this.decoderPromise;
+    this.decoderPromise = null;
+    await Promise.all([
+      ...all.map(async (e) => (await (e as Promise<{ release(): Promise<void> }>).catch(() => null))?.release()),
+      decoder?.then(
+        (d) => d.close(),
+        () => undefined,
+      ),
+    ]);
   }
 }

@@ -27,6 +27,7 @@ export type WorkerReply =
       readonly sid: number;
       readonly inputNames: readonly string[];
       readonly outputNames: readonly string[];
+      readonly inputInfo?: BackendSession['inputInfo'];
     }
   | { readonly type: 'result'; readonly id: number; readonly outputs: [string, Tensor<'float32'>][] }
   | { readonly type: 'failed'; readonly sid: number; readonly id: number | null; readonly error: WireError }
@@ -55,7 +56,7 @@ function open(sid: number, path: string, opts: SessionOptions): void {
       // Released while it was opening: nobody will use it, so it must not outlive this moment.
       if (h.releasing || hosted.get(sid) !== h) return void s.release();
       h.session = s;
-      reply({ type: 'opened', sid, inputNames: s.inputNames, outputNames: s.outputNames });
+      reply({ type: 'opened', sid, inputNames: s.inputNames, outputNames: s.outputNames, inputInfo: s.inputInfo });
     },
     (e: unknown) => {
       hosted.delete(sid);

@@ -16,7 +16,7 @@ import type { WorkerReply, WorkerRequest } from './session-thread-entry.ts';
 import { startTsWorker } from './ts-worker.ts';
 import type { Worker } from 'node:worker_threads';
 
-type Names = { inputNames: readonly string[]; outputNames: readonly string[] };
+type Names = Pick<BackendSession, 'inputNames' | 'outputNames' | 'inputInfo'>;
 
 interface Waiter<T> {
   resolve(v: T): void;
@@ -157,6 +157,7 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
   return {
     inputNames: names.inputNames,
     outputNames: names.outputNames,
+    inputInfo: names.inputInfo,
     run: (inputName, input) => runFeeds({ [inputName]: input }),
     runFeeds,
     release: () => (releasing ??= release()),

@@ -21,9 +21,18 @@ export interface SessionOptions {
   readonly inWorker?: boolean;
 }
 
+/** A graph input's declared element type and shape (symbolic dims as strings). */
+export interface InputInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: readonly (number | string)[];
+}
+
 export interface BackendSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Declared types and shapes of the inputs, where the backend reports them. */
+  readonly inputInfo?: readonly InputInfo[];
   run(inputName: string, input: Tensor): Promise<Map<string, Tensor<'float32'>>>;
   /** Several named inputs; returns the requested outputs (all by default). */
   runFeeds(
@@ -33,16 +42,17 @@ export interface BackendSession {
   release(): Promise<void>;
 }
 
-/** The package's Tensor constructor, for the two input dtypes the encoders take. */
+/** The package's Tensor constructor, for the input dtypes the graphs take (encoders: float32, int64). */
 export type OrtTensorConstructor = new (
-  type: 'float32' | 'int64',
-  data: Float32Array | BigInt64Array,
+  type: 'float32' | 'int64' | 'int32',
+  data: Float32Array | BigInt64Array | Int32Array,
   dims: readonly number[],
 ) => OrtTensor;
 
 function toOrt(Ctor: OrtTensorConstructor, t: Tensor): OrtTensor {
   if (t.dtype === 'float32') return new Ctor('float32', t.data as Float32Array, [...t.shape]);
   if (t.dtype === 'int64') return new Ctor('int64', t.data as BigInt64Array, [...t.shape]);
+  if (t.dtype === 'int32') return new Ctor('int32', t.data as Int32Array, [...t.shape]);
   throw new TypeError(`backend: unsupported input dtype ${t.dtype as DType}`);
 }
 
@@ -60,9 +70,24 @@ export function wrapOrtSession(session: InferenceSession, Ctor: OrtTensorConstru
     }
     return out;
   };
+  const meta = (
+    session as {
+      inputMetadata?: readonly {
+        name: string;
+        isTensor: boolean;
+        type?: string;
+        shape?: readonly (number | string)[];
+      }[];
+    }
+  ).inputMetadata;
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
+    inputInfo: meta?.map((m) => ({
+      name: m.name,
+      type: m.isTensor ? (m.type ?? 'unknown') : 'non-tensor',
+      shape: m.shape ?? [],
+    })),
     run: (inputName, input) => runFeeds({ [inputName]: input }),
     runFeeds,
     release: () => session.release(),

@@ -13,6 +13,7 @@ import { bodyTooLarge } from './limits.ts';
 import { publicMessage } from './public-path.ts';
 import { registerClassify } from './routes/classify.ts';
 import { registerEmbed } from './routes/embed.ts';
+import { registerGenerate } from './routes/generate.ts';
 import { registerInfo } from './routes/info.ts';
 import { registerItems } from './routes/items.ts';
 import { registerModelFiles } from './routes/model.ts';
@@ -98,6 +99,7 @@ export async function buildApp(ctx: ServerContext, logger = false): Promise<Fast
   registerEmbed(app, ctx);
   registerSearch(app, ctx);
   registerClassify(app, ctx);
+  registerGenerate(app, ctx, ctx.generate);
   registerItems(app, ctx);
   registerWeaviate(app, ctx);
   registerModelFiles(app, ctx);

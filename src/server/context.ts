@@ -6,6 +6,7 @@ import type { AccessPolicy } from './guard.ts';
 import { fail } from './http-errors.ts';
 import type { RequestLimits } from './limits.ts';
 import type { Metrics } from './metrics.ts';
+import type { GenerateLimits } from './routes/generate.ts';
 
 export interface ServerContext {
   readonly engine: Engine;
@@ -19,6 +20,8 @@ export interface ServerContext {
   readonly requestTimeoutMs: number;
   readonly limits: RequestLimits;
   readonly state: { ready: boolean; draining: boolean };
+  /** POST /v1/generate's limits (default: 50 steps, one at a time). */
+  readonly generate?: GenerateLimits;
 }
 
 const controllers = new WeakMap<FastifyRequest, AbortController>();

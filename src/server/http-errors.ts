@@ -3,7 +3,15 @@
  * answers with: `{"error": {"code", "message"}}`. A code's own entry wins over its class default,
  * so a new error code only needs a line here when its class default is wrong for it.
  */
-import { ConfigError, ImageBindError, MediaError, ServerError, ShapeError, StoreError } from '../core/errors.ts';
+import {
+  ConfigError,
+  GenerationError,
+  ImageBindError,
+  MediaError,
+  ServerError,
+  ShapeError,
+  StoreError,
+} from '../core/errors.ts';
 
 const BY_CODE: Readonly<Record<string, number>> = {
   // Request problems the client can fix.
@@ -39,6 +47,11 @@ const BY_CODE: Readonly<Record<string, number>> = {
   TOO_MANY_INPUTS: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   QUEUE_FULL: 429,
+  GENERATE_BUSY: 429,
+  STEPS_LIMIT: 400,
+  // The model has no image decoder, or one made for another embedding space.
+  DECODER_MISSING: 501,
+  DECODER_WRONG_SPACE: 409,
   // Another writer holds the store, or the store belongs to another embedding space.
   STORE_BUSY: 409,
   STORE_DIM_MISMATCH: 409,
@@ -57,6 +70,7 @@ const BY_CLASS: readonly [new (...a: never[]) => ImageBindError, number][] = [
   [MediaError, 422],
   [ShapeError, 400],
   [ServerError, 400],
+  [GenerationError, 400],
   [ConfigError, 500],
   [StoreError, 500],
 ];

@@ -10,6 +10,7 @@ import type { ServerContext } from './context.ts';
 import { Engine } from './engine.ts';
 import { accessPolicy } from './guard.ts';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
+import type { GenerateLimits } from './routes/generate.ts';
 import { Metrics } from './metrics.ts';
 
 export interface ServeOptions {
@@ -32,6 +33,10 @@ export interface ServeOptions {
   /** Origins besides the server's own that browsers may send writes from; '*' for any. */
   readonly allowedOrigins?: readonly string[];
   readonly logger?: boolean;
+  /** POST /v1/generate: the largest steps and generations at once. */
+  readonly generate?: GenerateLimits;
+  /** The image decoder directory (default `<model>/decoder`). */
+  readonly decoder?: string;
 }
 
 export interface RunningServer {
@@ -52,7 +57,7 @@ function realDir(dir: string, what: string): string {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Encoders on a worker thread: onnxruntime-node's run blocks its thread for the whole batch
   // (seconds for huge), and the event loop must keep reading requests and answering probes.
-  const model = await ImageBind.load(opts.modelDir, { inWorker: true });
+  const model = await ImageBind.load(opts.modelDir, { inWorker: true, decoder: opts.decoder });
   // Opening every encoder now makes the first requests fast and /readyz mean "can serve".
   await Promise.all(model.modalities.map((m) => model.encoder(m)));
   const store = openModelStore(model, opts.db, { create: true });
@@ -79,6 +84,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     roots: opts.roots.map((r) => realDir(r, '--root')),
     uploads: realDir(uploads, '--uploads'),
     state: { ready: false, draining: false },
+    generate: opts.generate,
   };
   metrics.setGauges(() => [
     {

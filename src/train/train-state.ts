@@ -16,11 +16,12 @@ import type { ParamMap } from './params.ts';
 
 export const STATE_FORMAT = 'imagebind-ts-train-state';
 
-export interface TrainState {
+/** `C` and `S` describe what was trained (ImageBind config and setup; a decoder's spec and recipe). */
+export interface TrainState<C = ImageBindConfig, S = TrainSetup> {
   readonly step: number;
   readonly seed: number;
-  readonly config: ImageBindConfig;
-  readonly setup: TrainSetup;
+  readonly config: C;
+  readonly setup: S;
   readonly params: ParamMap;
   readonly adam: AdamWState;
 }
@@ -56,7 +57,7 @@ function table(names: readonly string[], size: (n: string) => { shape: readonly 
   });
 }
 
-export async function saveTrainState(dir: string, s: TrainState): Promise<void> {
+export async function saveTrainState<C, S>(dir: string, s: TrainState<C, S>): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -114,14 +115,14 @@ function slices(buf: Buffer, entries: readonly Entry[], file: string): Map<strin
   return out;
 }
 
-export async function loadTrainState(dir: string): Promise<TrainState> {
+export async function loadTrainState<C = ImageBindConfig, S = TrainSetup>(dir: string): Promise<TrainState<C, S>> {
   let json: {
     format?: string;
     step: number;
     seed: number;
     adamT: number;
-    config: ImageBindConfig;
-    setup: TrainSetup;
+    config: C;
+    setup: S;
     params: Entry[];
     adam: Entry[];
   };

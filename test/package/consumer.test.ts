@@ -68,6 +68,9 @@ test('the tarball holds dist/, the mini model, the README and the licence, and n
     'dist/web/ui/local.js',
     'models/mini/manifest.json',
     'models/mini/vision.weights',
+    'models/mini/decoder/manifest.json',
+    'models/mini/decoder/dit.weights',
+    'models/mini/judge/judge.weights',
   ])
     assert.ok(paths.includes(need), `${need} is missing from the tarball`);
   const unwanted = paths.filter(

@@ -1,37 +1,15 @@
 import type { Command } from 'commander';
 import { openModelStore } from '../../apps/model-store.ts';
-import { type QueryPart, searchStore } from '../../apps/query.ts';
+import { searchStore } from '../../apps/query.ts';
 import { formatTime, searchSegments } from '../../apps/segments/search.ts';
 import { ConfigError } from '../../core/errors.ts';
-import type { InputKind } from '../../embed/embed.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { STORE_MODALITIES } from '../../store/modality.ts';
 import { parseModalityList, parsePositiveInt } from '../options.ts';
+import { addQueryFlags, rewriteArgv } from '../query-flags.ts';
 
-/** Flag, input kind, and what the value is (with its article, for "subtract an image file"). */
-const QUERY_FLAGS: [string, InputKind, string][] = [
-  ['text', 'text', 'a text query'],
-  ['image', 'vision', 'an image file'],
-  ['audio', 'audio', 'an audio file'],
-  ['video', 'video', 'a video file'],
-  ['depth', 'depth', 'a depth map'],
-  ['thermal', 'thermal', 'a thermal image'],
-  ['imu', 'imu', 'an IMU log'],
-];
-
-/** `--minus --text x` → `--minus-text x`, so "minus" can prefix any query flag. */
-export function rewriteArgv(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if (argv[i] === '--minus' && next && QUERY_FLAGS.some(([f]) => next === `--${f}`)) {
-      out.push(`--minus-${next.slice(2)}`);
-      i++;
-    } else out.push(argv[i]);
-  }
-  return out;
-}
+export { rewriteArgv };
 
 export function register(program: Command): void {
   const cmd = program
@@ -45,16 +23,7 @@ export function register(program: Command): void {
     .option('--segments', 'search the time windows of recordings indexed with --segments: file and time range')
     .option('--within <file>', 'with --segments: only inside this recording')
     .option('--json', 'print a JSON array of {path, modality, score} (with --segments also start, end), best first');
-  const parts: { flag: string; kind: InputKind; input: string; negate: boolean }[] = [];
-  for (const [flag, kind, what] of QUERY_FLAGS) {
-    cmd.option(`--${flag} <${flag === 'text' ? 'text' : 'file'}>`, `${what.replace(/^an? /, '')} (repeatable)`);
-    cmd.option(
-      `--minus-${flag} <${flag === 'text' ? 'text' : 'file'}>`,
-      `subtract ${what} (also: --minus --${flag} ...)`,
-    );
-    cmd.on(`option:${flag}`, (v: string) => parts.push({ flag, kind, input: v, negate: false }));
-    cmd.on(`option:minus-${flag}`, (v: string) => parts.push({ flag, kind, input: v, negate: true }));
-  }
+  const queryParts = addQueryFlags(cmd);
   cmd.addHelpText(
     'after',
     `
@@ -78,21 +47,7 @@ nearest items by cosine similarity. Examples:
     }) => {
       if (flags.within !== undefined && !flags.segments)
         throw new ConfigError('BAD_ARGUMENT', '--within searches inside one recording and needs --segments.');
-      const positives = parts.filter((p) => !p.negate);
-      const weights = flags.weights?.split(',').map(Number) ?? [];
-      if (weights.some((w) => !Number.isFinite(w)))
-        throw new ConfigError('BAD_ARGUMENT', `--weights must be numbers, got "${flags.weights}".`);
-      if (weights.length > positives.length)
-        throw new ConfigError(
-          'BAD_ARGUMENT',
-          `--weights has ${weights.length} values but there are ${positives.length} query inputs.`,
-        );
-      const query: QueryPart[] = parts.map((p) => ({
-        kind: p.kind,
-        input: p.input,
-        negate: p.negate,
-        weight: p.negate ? 1 : (weights[positives.indexOf(p)] ?? 1),
-      }));
+      const query = queryParts(flags.weights);
       const modalities = flags.modality ? parseModalityList(flags.modality, STORE_MODALITIES, '--modality') : undefined;
       const model = await ImageBind.load(await resolveModelDir(flags.model));
       const store = openModelStore(model, flags.db, { readonly: true });

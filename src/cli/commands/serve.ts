@@ -44,6 +44,9 @@ interface ServeFlags {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   log?: boolean;
+  maxGenerateSteps: number;
+  decoder?: string;
+  generateConcurrency: number;
 }
 
 function list(v: string, acc: string[] | undefined): string[] {
@@ -125,6 +128,19 @@ export function register(program: Command): void {
       list,
     )
     .option('--log', 'log every request (JSON lines on stderr)')
+    .option('--decoder <dir>', 'image decoder for POST /v1/generate (default: <model>/decoder)')
+    .option(
+      '--max-generate-steps <n>',
+      'POST /v1/generate: the most sampling steps a request may ask for',
+      parsePositiveInt('--max-generate-steps'),
+      50,
+    )
+    .option(
+      '--generate-concurrency <n>',
+      'POST /v1/generate: generations at once (more get 429)',
+      parsePositiveInt('--generate-concurrency'),
+      1,
+    )
     .addHelpText(
       'after',
       `
@@ -178,6 +194,8 @@ and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches o
         allowedHosts: flags.allowedHosts,
         allowedOrigins: flags.allowedOrigins,
         logger: flags.log === true,
+        generate: { maxSteps: flags.maxGenerateSteps, concurrency: flags.generateConcurrency },
+        decoder: flags.decoder,
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {

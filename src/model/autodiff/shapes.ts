@@ -127,6 +127,8 @@ function inferNode(n: NodeDef, shapes: Map<string, readonly number[]>, values: M
     case 'EyeLike':
     case 'Tanh':
     case 'Sigmoid':
+    case 'Sin':
+    case 'Cos':
       return set(s(0), n.opType === 'Identity' || n.opType === 'Cast' ? values.get(n.inputs[0]) : undefined);
     case 'Gemm': {
       const a = s(0),

@@ -53,7 +53,8 @@ function vectorQuery(ctx: ServerContext, label: string, o: Record<string, unknow
   return Float32Array.from(v as number[]);
 }
 
-function fromJson(ctx: ServerContext, body: Record<string, unknown>, budget: RequestBudget): ServerQueryPart[] {
+/** `queries` of a JSON body → query parts, counted against `budget` (also POST /v1/generate's). */
+export function fromJson(ctx: ServerContext, body: Record<string, unknown>, budget: RequestBudget): ServerQueryPart[] {
   if (!Array.isArray(body.queries))
     throw fail('BAD_REQUEST', 'queries must be an array of {kind, text | data | itemId | vector, weight?, negate?}.');
   return body.queries.map((q: unknown, i): ServerQueryPart => {
@@ -93,10 +94,15 @@ function fromJson(ctx: ServerContext, body: Record<string, unknown>, budget: Req
 
 const CONTROL_FIELDS = new Set(['k', 'modalities', 'weights', 'segments']);
 
-function fromParts(parts: readonly Part[], budget: RequestBudget): ServerQueryPart[] {
+/** Multipart fields → query parts; `control` names the non-input fields (also POST /v1/generate's). */
+export function fromParts(
+  parts: readonly Part[],
+  budget: RequestBudget,
+  control: ReadonlySet<string> = CONTROL_FIELDS,
+): ServerQueryPart[] {
   const out: ServerQueryPart[] = [];
   for (const p of parts) {
-    if (CONTROL_FIELDS.has(p.field)) continue;
+    if (control.has(p.field)) continue;
     const negate = p.field.startsWith('minus_');
     const name = negate ? p.field.slice('minus_'.length) : p.field;
     if (name === 'text' && p.value !== undefined) {

@@ -6,6 +6,7 @@ import { catchPageDrops, setupDropzone } from './dropzone.ts';
 import { renderFilters, renderInfo, renderOffline } from './header.ts';
 import { icon } from './icons.ts';
 import { LocalMode } from './local-mode.ts';
+import { setupGenerate } from './generate.ts';
 import { guessKind } from './kinds.ts';
 import { recordingName, setupRecorder } from './recorder.ts';
 import { SearchController } from './search-controller.ts';
@@ -176,6 +177,13 @@ byId('token-button').addEventListener('click', () => askToken());
 for (const el of Array.from(document.querySelectorAll('.dropzone-icon'))) el.append(icon('upload', 22));
 document.querySelector('.searchbar-icon')?.append(icon('search'));
 byId('mic').prepend(icon('mic', 16));
+
+setupGenerate({
+  button: byId<HTMLButtonElement>('generate'),
+  panel: byId('generated'),
+  inputs: () => controller.inputs(),
+  onUnauthorized: () => askToken(),
+});
 
 controller.welcome();
 void refreshInfo();

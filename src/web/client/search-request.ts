@@ -90,6 +90,10 @@ function asMultipart(p: SearchParams): RequestInit {
   return { method: 'POST', body: form };
 }
 
+/** The same bodies for POST /v1/generate, which takes the search's query fields. */
+export const asJsonRequest = (p: SearchParams): Promise<{ init: RequestInit; embeddedHere: number }> => asJson(p);
+export const asMultipartRequest = (p: SearchParams): RequestInit => asMultipart(p);
+
 export function needsMultipart(inputs: readonly QueryInput[]): boolean {
   // Items already in the index can only be referenced through JSON.
   if (inputs.some((i) => i.itemId !== undefined)) return false;
