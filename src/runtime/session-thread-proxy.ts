@@ -11,12 +11,13 @@
  */
 import { ConfigError, errorFromWire } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
+import type { PlacementReport } from './placement.ts';
 import type { BackendSession, SessionOptions } from './session.ts';
 import type { WorkerReply, WorkerRequest } from './session-thread-entry.ts';
 import { startTsWorker } from './ts-worker.ts';
 import type { Worker } from 'node:worker_threads';
 
-type Names = Pick<BackendSession, 'inputNames' | 'outputNames' | 'inputInfo'>;
+type Names = Pick<BackendSession, 'inputNames' | 'outputNames' | 'inputInfo'> & { placement?: PlacementReport };
 
 interface Waiter<T> {
   resolve(v: T): void;
@@ -161,5 +162,6 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
     run: (inputName, input) => runFeeds({ [inputName]: input }),
     runFeeds,
     release: () => (releasing ??= release()),
+    ...(names.placement ? { placement: names.placement } : {}),
   };
 }

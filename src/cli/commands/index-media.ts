@@ -10,6 +10,8 @@ import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 import { count } from '../plural.ts';
 import { Progress } from '../progress.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 /** `--segments` given only files, none of them audio or video: say so before loading anything. */
 function refuseUntimedFiles(paths: readonly string[], overrides: KindOverrides): void {
@@ -25,6 +27,7 @@ export function register(program: Command): void {
     .argument('<paths...>', 'folders (searched recursively) or files')
     .option('--db <file>', 'SQLite index file', 'imagebind.db')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
     .option('--kind-map <spec>', 'override detection, e.g. ".png=thermal,.npy=depth"')
     .option('--batch-size <n>', 'files per committed batch', parsePositiveInt('--batch-size'), 16)
     .option(
@@ -53,11 +56,19 @@ re-cuts the files. Other kinds are indexed as usual.`,
     .action(
       async (
         paths: string[],
-        flags: { db: string; model?: string; kindMap?: string; batchSize: number; segments?: number; json?: boolean },
+        flags: {
+          db: string;
+          model?: string;
+          device?: Device;
+          kindMap?: string;
+          batchSize: number;
+          segments?: number;
+          json?: boolean;
+        },
       ) => {
         const overrides = parseKindOverrides(flags.kindMap);
         if (flags.segments !== undefined) refuseUntimedFiles(paths, overrides);
-        const model = await ImageBind.load(await resolveModelDir(flags.model));
+        const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
         const store = openModelStore(model, flags.db, { create: true });
         let bar: Progress | null = null;
         const started = Date.now();
