@@ -12,6 +12,7 @@ import { accessPolicy } from './guard.ts';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
 import type { GenerateLimits } from './routes/generate.ts';
 import type { Device } from '../runtime/device.ts';
+import type { VectorPrecision } from '../store/index.ts';
 import { Metrics } from './metrics.ts';
 
 export interface ServeOptions {
@@ -42,6 +43,8 @@ export interface ServeOptions {
   readonly device?: Device;
   /** Told when `device: 'auto'` falls back to the CPU. */
   readonly onNotice?: (message: string) => void;
+  /** How the store's ANN graphs hold vectors (default: what the store last used, else f32). */
+  readonly vectorPrecision?: VectorPrecision;
 }
 
 export interface RunningServer {
@@ -70,7 +73,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   // Opening every encoder now makes the first requests fast and /readyz mean "can serve".
   await Promise.all(model.modalities.map((m) => model.encoder(m)));
-  const store = openModelStore(model, opts.db, { create: true });
+  const store = openModelStore(model, opts.db, { create: true, vectorPrecision: opts.vectorPrecision });
   const uploads = opts.uploads ?? join(dirname(resolve(opts.db)), 'uploads');
   mkdirSync(uploads, { recursive: true });
   const metrics = new Metrics();

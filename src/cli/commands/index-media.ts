@@ -11,6 +11,8 @@ import { parsePositiveInt } from '../options.ts';
 import { count } from '../plural.ts';
 import { Progress } from '../progress.ts';
 import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import { vectorPrecisionOption } from '../store-options.ts';
+import type { VectorPrecision } from '../../store/index.ts';
 import type { Device } from '../../runtime/device.ts';
 
 /** `--segments` given only files, none of them audio or video: say so before loading anything. */
@@ -28,6 +30,7 @@ export function register(program: Command): void {
     .option('--db <file>', 'SQLite index file', 'imagebind.db')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
     .addOption(deviceOption())
+    .addOption(vectorPrecisionOption())
     .option('--kind-map <spec>', 'override detection, e.g. ".png=thermal,.npy=depth"')
     .option('--batch-size <n>', 'files per committed batch', parsePositiveInt('--batch-size'), 16)
     .option(
@@ -60,6 +63,7 @@ re-cuts the files. Other kinds are indexed as usual.`,
           db: string;
           model?: string;
           device?: Device;
+          vectorPrecision?: VectorPrecision;
           kindMap?: string;
           batchSize: number;
           segments?: number;
@@ -69,7 +73,7 @@ re-cuts the files. Other kinds are indexed as usual.`,
         const overrides = parseKindOverrides(flags.kindMap);
         if (flags.segments !== undefined) refuseUntimedFiles(paths, overrides);
         const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
-        const store = openModelStore(model, flags.db, { create: true });
+        const store = openModelStore(model, flags.db, { create: true, vectorPrecision: flags.vectorPrecision });
         let bar: Progress | null = null;
         const started = Date.now();
         try {

@@ -4,6 +4,8 @@ import { DEFAULT_KIND_MB, DEFAULT_LIMITS, parseKindBudgets } from '../../server/
 import { startServer } from '../../server/start.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import { vectorPrecisionOption } from '../store-options.ts';
+import type { VectorPrecision } from '../../store/index.ts';
 import type { Device } from '../../runtime/device.ts';
 import { collect, parsePositiveInt } from '../options.ts';
 
@@ -50,6 +52,7 @@ interface ServeFlags {
   decoder?: string;
   generateConcurrency: number;
   device?: Device;
+  vectorPrecision?: VectorPrecision;
 }
 
 function list(v: string, acc: string[] | undefined): string[] {
@@ -70,6 +73,7 @@ export function register(program: Command): void {
     )
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
     .addOption(deviceOption())
+    .addOption(vectorPrecisionOption())
     .option('--db <file>', 'SQLite index file (created if missing)', 'imagebind.db')
     .option('--port <n>', 'port; 0 picks a free one', parsePort, 8080)
     .option('--host <addr>', 'address to bind; anything but loopback exposes the server', '127.0.0.1')
@@ -201,6 +205,7 @@ and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches o
         generate: { maxSteps: flags.maxGenerateSteps, concurrency: flags.generateConcurrency },
         decoder: flags.decoder,
         ...deviceLoadOptions(flags),
+        vectorPrecision: flags.vectorPrecision,
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {
