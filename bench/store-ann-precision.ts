@@ -137,7 +137,12 @@ if (child === 'fill') {
     const row = { precision, n, ...build, ...search };
     console.error(JSON.stringify(row));
     rows.push(row);
+    report(rows, dbMiB); // after each precision: a run cut short still leaves what it measured
   }
+  console.error('wrote bench/store-ann-precision.md');
+}
+
+function report(rows: Record<string, unknown>[], dbMiB: number): void {
   const machine = machineInfo();
   writeFileSync(
     join(root, 'bench/results/store-ann-precision.json'),
@@ -168,5 +173,4 @@ if (child === 'fill') {
       '',
     ].join('\n'),
   );
-  console.error('wrote bench/store-ann-precision.md');
 }
