@@ -24,6 +24,10 @@ const n = Number(flag('--n', '1000000'));
 const dir = flag('--dir', '/tmp/imagebind-ann1m');
 const precisions = flag('--precisions', 'f32,f16,i8').split(',') as VectorPrecision[];
 const child = flag('--child', '');
+// --tag X writes results/store-ann-precision-X.json only (precisions built in parallel, in copies of
+// the store); --merge a,b,c writes the report from those tagged files.
+const tag = flag('--tag', '');
+const merge = flag('--merge', '');
 const dim = 1024;
 const file = join(dir, 'store.db');
 const space = { identity: 'bench', dim, modelName: 'bench' };
@@ -118,6 +122,18 @@ if (child === 'fill') {
       load_avg: loadavg()[0],
     }),
   );
+} else if (merge) {
+  const parts = merge.split(',').map(
+    (t) =>
+      JSON.parse(readFileSync(join(root, `bench/results/store-ann-precision-${t}.json`), 'utf8')) as {
+        rows: Record<string, unknown>[];
+        db_mib: number;
+      },
+  );
+  report(
+    parts.flatMap((p) => p.rows),
+    parts[0].db_mib,
+  );
 } else {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(file)) {
@@ -145,9 +161,10 @@ if (child === 'fill') {
 function report(rows: Record<string, unknown>[], dbMiB: number): void {
   const machine = machineInfo();
   writeFileSync(
-    join(root, 'bench/results/store-ann-precision.json'),
+    join(root, `bench/results/store-ann-precision${tag ? `-${tag}` : ''}.json`),
     `${JSON.stringify({ benchmark: 'store-ann-precision', machine, dim, db_mib: dbMiB, rows }, null, 2)}\n`,
   );
+  if (tag) return;
   const f32 = rows.find((r) => r.precision === 'f32') as { search_peak_rss_mib: number } | undefined;
   const fmt = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : '–');
   writeFileSync(
