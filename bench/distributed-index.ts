@@ -255,7 +255,13 @@ writeFileSync(
       .map(([k, v]) => `${k} ${f(v, 0)}`)
       .join(', ')}.`,
     'Growth stays near-linear until N × per-worker rate approaches that limit; past it, adding workers adds nothing.',
-    'For the huge model the encoders are so slow per file that the limit is reached only at hundreds (CPU) or dozens to hundreds (GPU) of workers: well past the 32-worker target. ',
+    `With the huge model the first limit is reached at ${Object.values(perWorker)
+      .map((r) => f(Math.min(...Object.values(limits)) / r, 0))
+      .join(
+        ' (CPU workers) and ',
+      )} (H200 workers) workers: ${Math.min(...Object.values(limits)) / Math.max(...Object.values(perWorker)) >= 32 ? 'past' : 'short of'} the 32-worker target. ` +
+      'The Redis figure is pessimistic at this scale: it includes the polling of idle workers and of the coordinator over the whole run (about constant per second, not per job), spread over only ' +
+      `${nFiles} jobs.`,
     'Levers where it binds: larger jobs (several files per job divides Redis cost per file), a second coordinator on another queue name with its own store, and a faster filesystem.',
     '',
   ].join('\n'),

@@ -177,7 +177,10 @@ function report(rows: Record<string, unknown>[], dbMiB: number): void {
       'Clustered synthetic vectors (2 000 centres + noise, 10% `audio`), k = 10, expansion_search 384. For each precision one process builds ' +
         "and saves the graphs; then a fresh search-only process loads them (it names no precision: it uses the one the build recorded, as `imagebind search` does), answers 20 warm-up and 100 timed queries and 30 recall queries against exact search (computed in another process). f16 and i8 searches take 2× and 4× k candidates from the graph and score them from SQLite's float32 vectors.",
       '',
-      '**Load caveat.** Other sessions share these 2 cores (1-minute load average at the end of each search phase in the JSON); latencies are those of a loaded machine.',
+      '**Load caveat.** Other sessions share these 2 cores (1-minute load average at the end of each search phase in the JSON); latencies are those of a loaded machine. ' +
+        (merge
+          ? 'To finish in time the precisions ran partly at once (each in its own copy of the store, `--tag`, merged with `--merge`), so build seconds are wall times under different contention and not comparable with each other.'
+          : ''),
       '',
       '| precision | graph build s | graphs on disk MiB | search process peak RSS MiB | RSS ÷ f32 | load s | p50 ms | p99 ms | recall@10 |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
