@@ -98,7 +98,9 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
     names = await new Promise<Names>((resolve, reject) => {
       if (h.dead) return reject(h.dead);
       // Post first: a message that cannot be sent must not leave a waiter holding the host busy.
-      post({ type: 'open', sid, path, opts: { ...opts, inWorker: false } });
+      // Only data crosses the thread boundary: callbacks (a loader's onNotice) stay on this side.
+      const data = Object.fromEntries(Object.entries(opts).filter(([, v]) => typeof v !== 'function'));
+      post({ type: 'open', sid, path, opts: { ...data, inWorker: false } });
       h.opens.set(sid, { resolve, reject });
       updateRef(h);
     });
