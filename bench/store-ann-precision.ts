@@ -41,6 +41,11 @@ const queries = Array.from({ length: 150 }, () => sample(new Rng(queryRng.nextU3
 const pct = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const peakMiB = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * Anonymous resident memory (the graphs, the heap): peak RSS also counts the SQLite file pages the
+ * store maps (mmap, up to 2 GiB), which exact re-scoring touches and the kernel can drop at will.
+ */
+const anonMiB = () => Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
 
 /** One phase in a fresh process, so its peak RSS is its own; returns the JSON it prints. */
 function phase(name: string, extra: string[] = []): Record<string, unknown> {
@@ -95,15 +100,22 @@ if (child === 'fill') {
   const rssStart = peakMiB();
   const t0 = performance.now();
   // No precision given: the search process takes the one the build recorded, as `imagebind search` would.
-  const store = openStore(file, { space, readonly: true });
+  const expansion = flag('--expansion', '');
+  const store = openStore(file, {
+    space,
+    readonly: true,
+    ...(expansion ? { ann: { expansionSearch: Number(expansion) } } : {}),
+  });
   store.search(queries[0], { k: 10 });
   const loadS = (performance.now() - t0) / 1000;
+  let anon = anonMiB();
   for (const q of queries.slice(0, 20)) store.search(q, { k: 10 });
   const lat: number[] = [];
   for (const q of queries.slice(0, 100)) {
     const s = performance.now();
     store.search(q, { k: 10 });
     lat.push(performance.now() - s);
+    anon = Math.max(anon, anonMiB());
   }
   let found = 0;
   for (const [i, q] of queries.slice(100, 100 + truth.length).entries()) {
@@ -118,6 +130,8 @@ if (child === 'fill') {
       p99_ms: pct(lat, 0.99),
       recall_at_10: found / (10 * truth.length),
       search_peak_rss_mib: peakMiB(),
+      search_peak_anon_mib: Math.max(anon, anonMiB()),
+      expansion_search: expansion ? Number(expansion) : 384,
       node_baseline_rss_mib: rssStart,
       load_avg: loadavg()[0],
     }),
@@ -165,7 +179,7 @@ function report(rows: Record<string, unknown>[], dbMiB: number): void {
     `${JSON.stringify({ benchmark: 'store-ann-precision', machine, dim, db_mib: dbMiB, rows }, null, 2)}\n`,
   );
   if (tag) return;
-  const f32 = rows.find((r) => r.precision === 'f32') as { search_peak_rss_mib: number } | undefined;
+  const f32 = rows.find((r) => r.precision === 'f32');
   const fmt = (v: unknown, d: number) => (typeof v === 'number' ? v.toFixed(d) : '–');
   writeFileSync(
     join(root, 'bench/store-ann-precision.md'),
@@ -182,12 +196,14 @@ function report(rows: Record<string, unknown>[], dbMiB: number): void {
           ? 'To finish in time the precisions ran partly at once (each in its own copy of the store, `--tag`, merged with `--merge`), so build seconds are wall times under different contention and not comparable with each other.'
           : ''),
       '',
-      '| precision | graph build s | graphs on disk MiB | search process peak RSS MiB | RSS ÷ f32 | load s | p50 ms | p99 ms | recall@10 |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map(
-        (r) =>
-          `| ${r.precision} | ${fmt(r.build_s, 0)} | ${fmt(r.graph_mib, 0)} | ${fmt(r.search_peak_rss_mib, 0)} | ${f32 ? fmt((r.search_peak_rss_mib as number) / f32.search_peak_rss_mib, 2) : '–'} | ${fmt(r.load_s, 1)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.recall_at_10, 3)} |`,
-      ),
+      '| precision | expansion_search | graph build s | graphs on disk MiB | search peak RSS MiB | ÷ f32 | search peak anonymous MiB | ÷ f32 | load s | p50 ms | p99 ms | recall@10 |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => {
+        const base = rows.find((x) => x.precision === 'f32' && x.expansion_search === r.expansion_search) ?? f32;
+        const ratio = (key: string) =>
+          base && typeof base[key] === 'number' ? fmt((r[key] as number) / (base[key] as number), 2) : '–';
+        return `| ${r.precision} | ${r.expansion_search ?? 384} | ${fmt(r.build_s, 0)} | ${fmt(r.graph_mib, 0)} | ${fmt(r.search_peak_rss_mib, 0)} | ${ratio('search_peak_rss_mib')} | ${fmt(r.search_peak_anon_mib, 0)} | ${ratio('search_peak_anon_mib')} | ${fmt(r.load_s, 1)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.recall_at_10, 3)} |`;
+      }),
       '',
       "Target: i8 keeps recall@10 ≥ 0.95 at ≤ 1/3 of the f32 index's search-process RSS.",
       '',
