@@ -196,13 +196,13 @@ function report(rows: Record<string, unknown>[], dbMiB: number): void {
           ? 'To finish in time the precisions ran partly at once (each in its own copy of the store, `--tag`, merged with `--merge`), so build seconds are wall times under different contention and not comparable with each other.'
           : ''),
       '',
-      '| precision | expansion_search | graph build s | graphs on disk MiB | search peak RSS MiB | ÷ f32 | search peak anonymous MiB | ÷ f32 | load s | p50 ms | p99 ms | recall@10 |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| precision | run | load avg | expansion_search | graph build s | graphs on disk MiB | search peak RSS MiB | ÷ f32 | search peak anonymous MiB | ÷ f32 | load s | p50 ms | p99 ms | recall@10 |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => {
         const base = rows.find((x) => x.precision === 'f32' && x.expansion_search === r.expansion_search) ?? f32;
         const ratio = (key: string) =>
           base && typeof base[key] === 'number' ? fmt((r[key] as number) / (base[key] as number), 2) : '–';
-        return `| ${r.precision} | ${r.expansion_search ?? 384} | ${fmt(r.build_s, 0)} | ${fmt(r.graph_mib, 0)} | ${fmt(r.search_peak_rss_mib, 0)} | ${ratio('search_peak_rss_mib')} | ${fmt(r.search_peak_anon_mib, 0)} | ${ratio('search_peak_anon_mib')} | ${fmt(r.load_s, 1)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.recall_at_10, 3)} |`;
+        return `| ${r.precision} | ${r.run ?? 'first run'} | ${fmt(r.load_avg, 1)} | ${r.expansion_search ?? 384} | ${fmt(r.build_s, 0)} | ${fmt(r.graph_mib, 0)} | ${fmt(r.search_peak_rss_mib, 0)} | ${ratio('search_peak_rss_mib')} | ${fmt(r.search_peak_anon_mib, 0)} | ${ratio('search_peak_anon_mib')} | ${fmt(r.load_s, 1)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.recall_at_10, 3)} |`;
       }),
       '',
       "Target: i8 keeps recall@10 ≥ 0.95 at ≤ 1/3 of the f32 index's search-process RSS.",
