@@ -16,7 +16,10 @@ import { type TestRedis, haveRedis, startRedis } from '../helpers/redis.ts';
 
 const work = realpathSync(mkdtempSync(join(tmpdir(), 'imagebind-queue-faults-')));
 let redis: TestRedis;
-const skip = haveRedis() || process.env.CI === 'true' ? false : 'redis-server is not installed (Debian: apt-get install redis-server)';
+const skip =
+  haveRedis() || process.env.CI === 'true'
+    ? false
+    : 'redis-server is not installed (Debian: apt-get install redis-server)';
 const queues: Queue[] = [];
 
 before(async () => {

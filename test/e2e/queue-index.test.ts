@@ -19,7 +19,10 @@ import { type TestRedis, haveRedis, startRedis } from '../helpers/redis.ts';
 const work = realpathSync(mkdtempSync(join(tmpdir(), 'imagebind-queue-')));
 const media = join(work, 'media');
 let redis: TestRedis;
-const skip = haveRedis() || process.env.CI === 'true' ? false : 'redis-server is not installed (Debian: apt-get install redis-server)';
+const skip =
+  haveRedis() || process.env.CI === 'true'
+    ? false
+    : 'redis-server is not installed (Debian: apt-get install redis-server)';
 
 before(async () => {
   if (skip) return;
