@@ -26,7 +26,7 @@ export const OFFICIAL_VOCAB = {
 /** The vocabulary is ~1.3 MB; anything much larger is not it. */
 const VOCAB_MAX_BYTES = 64 * 2 ** 20;
 /** Converted weights per checkpoint byte (fp32 weights are the checkpoint's; int8 keeps some fp32 tensors). */
-const MODEL_SIZE_FACTOR: Record<Precision, number> = { fp32: 1.02, fp16: 0.52, int8: 0.3 };
+const MODEL_SIZE_FACTOR: Record<Precision, number> = { fp32: 1.02, fp16: 0.52, int8: 0.3, 'fp16-compute': 0.52 };
 
 export interface FetchOptions {
   readonly outDir: string;

@@ -29,6 +29,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'embed-tensor', summary: 'run one encoder on a preprocessed tensor (.npy)', load: () => import('./commands/embed-tensor.ts') },
   { name: 'embed', summary: 'embed files and strings into vectors (.npy or JSON, in command-line order)', load: () => import('./commands/embed.ts') },
   { name: 'index', summary: 'embed every media file under folders into a vector index (incremental)', load: () => import('./commands/index-media.ts') },
+  { name: 'worker', summary: 'embed jobs from a distributed `index --queue` run (BullMQ on Redis)', load: () => import('./commands/worker.ts') },
   { name: 'verify', summary: 'check an index file fully (SQLite, duplicates, vectors, HNSW graphs) and rebuild it', load: () => import('./commands/verify.ts') },
   { name: 'search', summary: 'search the index with any combination of inputs (embedding arithmetic)', load: () => import('./commands/search.ts') },
   { name: 'classify', summary: 'zero-shot classification of files of any modality against text labels', load: () => import('./commands/classify.ts') },

@@ -26,6 +26,8 @@ export class StoreError extends ImageBindError {}
 export class ServerError extends ImageBindError {}
 /** A training run that cannot proceed (empty data, non-finite loss, ...). */
 export class TrainingError extends ImageBindError {}
+/** Distributed indexing: a queue that cannot be reached, a worker of another model space, a job that cannot be served. */
+export class QueueError extends ImageBindError {}
 /** A download that failed, was cut off, or does not match what was expected (size, sha256), or a full disk. */
 export class DownloadError extends ImageBindError {}
 /** Image generation that cannot run: bad sampling settings, a missing or mismatched decoder. */
@@ -53,6 +55,7 @@ const WIRE_CLASSES: Readonly<Record<string, new (code: string, message: string) 
   TrainingError,
   DownloadError,
   GenerationError,
+  QueueError,
   ImageBindError,
 };
 

@@ -10,7 +10,9 @@ import type { Manifest } from '../model/manifest.ts';
 import { readManifest } from '../model/manifest-file.ts';
 import { join } from 'node:path';
 import { type SessionOptions, createSession } from '../runtime/backend.ts';
+import { type Device, type ResolvedDevice, requestedDevice, resolveDevice } from '../runtime/device.ts';
 import { type EncodeResult, Encoder } from '../runtime/encoder.ts';
+import type { PlacementReport } from '../runtime/placement.ts';
 import type { ClipTokenizer } from '../preprocess/text/index.ts';
 import { type EmbedBackend, type EmbedInputs, type EmbedOptions, type EmbedOutput, embedInputs } from './embed.ts';
 import { defaultModelDir } from './default-model.ts';
@@ -23,7 +25,15 @@ import { type GenerateOptions, type GeneratedImage, generateImages } from './gen
 import type { ImageDecoder } from '../runtime/diffusion/image-decoder.ts';
 import { StableUnclipDecoder } from '../runtime/diffusion/stable-unclip.ts';
 
-export interface LoadOptions extends SessionOptions {
+export interface LoadOptions extends Omit<SessionOptions, 'device'> {
+  /**
+   * Where the encoders run: 'cpu' (the default, or $IMAGEBIND_DEVICE), 'webgpu', 'cuda', or 'auto'
+   * (the first GPU provider that starts, else the CPU). A GPU that cannot start fails the load with
+   * DEVICE_UNAVAILABLE, naming the provider and what to install.
+   */
+  readonly device?: Device;
+  /** Told when `device: 'auto'` falls back to the CPU (default: a process warning). */
+  readonly onNotice?: (message: string) => void;
   /** Items per encoder run; larger batches use more memory. */
   readonly batchSize?: number;
   /** BPE merges for text, when the model directory has no tokenizer/. */
@@ -37,17 +47,23 @@ export class ImageBind implements EmbedBackend {
   private readonly dense = new Map<DenseMode, Promise<DenseVisionEncoder>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
   private decoderPromise: Promise<ImageDecoder> | null = null;
+  private readonly placements = new Map<Modality, PlacementReport>();
 
   private constructor(
     readonly dir: string,
     readonly manifest: Manifest,
     private readonly opts: LoadOptions,
+    /** The device the encoders run on (`auto` resolved). */
+    readonly device: ResolvedDevice,
   ) {}
 
   /** Loads a model directory; with no `dir`, the embedded mini model that ships with the package. */
   static async load(dir?: string, opts: LoadOptions = {}): Promise<ImageBind> {
     const path = dir ?? defaultModelDir();
-    return new ImageBind(path, await readManifest(path), opts);
+    const manifest = await readManifest(path);
+    const { device, note } = await resolveDevice(requestedDevice(opts.device));
+    if (note) (opts.onNotice ?? ((m: string) => process.emitWarning(m, { code: 'IMAGEBIND_DEVICE_FALLBACK' })))(note);
+    return new ImageBind(path, manifest, opts, device);
   }
 
   get batchSize(): number {
@@ -89,12 +105,24 @@ export class ImageBind implements EmbedBackend {
       }
       const cacheDir = this.opts.cacheDir ?? (process.env.IMAGEBIND_CACHE_DIR || undefined);
       const cacheKey = `${entry.weightsSha256}:${this.manifest.precision}`;
-      e = createSession(join(this.dir, entry.graph), { ...this.opts, cacheDir, cacheKey }).then((s) =>
-        Encoder.create(modality, entry, s, this.batchSize),
+      e = createSession(join(this.dir, entry.graph), { ...this.opts, device: this.device, cacheDir, cacheKey }).then(
+        (s) => {
+          if (s.placement) this.placements.set(modality, s.placement);
+          return Encoder.create(modality, entry, s, this.batchSize);
+        },
       );
       this.encoders.set(modality, e);
     }
     return e;
+  }
+
+  /**
+   * Where onnxruntime placed each node of an encoder (profiled on its first run): recorded for GPU
+   * devices, or on the CPU when loaded with `checkPlacement: true`; null otherwise.
+   */
+  async placement(modality: Modality): Promise<PlacementReport | null> {
+    await this.encoder(modality);
+    return this.placements.get(modality) ?? null;
   }
 
   /** What the official `model({modality: tensor})[modality]` returns, as [B, outputDim]. */
@@ -110,7 +138,11 @@ export class ImageBind implements EmbedBackend {
   denseVision(mode: DenseMode = 'value'): Promise<DenseVisionEncoder> {
     let d = this.dense.get(mode);
     if (!d) {
-      d = DenseVisionEncoder.open(this.dir, this.manifest, mode, { ...this.opts, batchSize: this.batchSize });
+      d = DenseVisionEncoder.open(this.dir, this.manifest, mode, {
+        ...this.opts,
+        device: this.device,
+        batchSize: this.batchSize,
+      });
       this.dense.set(mode, d);
       d.catch(() => this.dense.delete(mode));
     }

@@ -50,11 +50,11 @@ export function linear(
 
 /** Exact (erf) GELU, `torch.nn.GELU()`; written as the pattern onnxruntime fuses into one kernel. */
 export function gelu(g: Graph, x: Value): Value {
-  const scaled = g.op('Div', [x, g.constF32('sqrt2', [Math.SQRT2], [])], {}, 'gelu_div');
+  const scaled = g.op('Div', [x, g.constAct('sqrt2', [Math.SQRT2], [])], {}, 'gelu_div');
   const erf = g.op('Erf', [scaled], {}, 'gelu_erf');
-  const onePlus = g.op('Add', [erf, g.constF32('one', [1], [])], {}, 'gelu_add');
+  const onePlus = g.op('Add', [erf, g.constAct('one', [1], [])], {}, 'gelu_add');
   const prod = g.op('Mul', [x, onePlus], {}, 'gelu_mul');
-  return g.op('Mul', [prod, g.constF32('half', [0.5], [])], {}, 'gelu');
+  return g.op('Mul', [prod, g.constAct('half', [0.5], [])], {}, 'gelu');
 }
 
 /** imagebind/models/transformer.py: Mlp.forward (fc1 → GELU → fc2). */
@@ -92,7 +92,7 @@ export function attention(g: Graph, x: Value, prefix: string, o: AttentionOption
     const perm = g.op('Transpose', [split], { perm: attr.ints([2, 0, 3, 1, 4]) }, 'qkv_t');
     const pick = (i: number, local: string) =>
       g.op('Gather', [perm, g.constI64(`${local}_index`, [i], [])], { axis: attr.i(0) }, local);
-    const q = g.op('Div', [pick(0, 'q'), g.constF32('sqrt_hd', [Math.sqrt(hd)], [])], {}, 'q_scaled');
+    const q = g.op('Div', [pick(0, 'q'), g.constAct('sqrt_hd', [Math.sqrt(hd)], [])], {}, 'q_scaled');
     let k = pick(1, 'k');
     let v = pick(2, 'v');
     if (o.addBiasKV) {

@@ -99,23 +99,30 @@ export function buildEncoder(arch: ModalityArch, opts: BuildOptions = {}): Graph
   const stages = new Map<Stage, Value>();
   const fused = opts.fusedAttention ?? false;
   let dense: Value | null = null;
+  const half = g.computeType === 'float16';
+  // fp16-compute: float32 in and out (the API stays the same); float16 from the stem to the head.
+  const toFloat32 = (v: Value, local: string) => (half ? g.op('Cast', [v], { to: attr.i(1) }, local) : v);
   const out = g.scope(m, () => {
-    const tokens = preprocess(g, input, arch);
+    const stemInput =
+      half && arch.inputDType === 'float32' ? g.op('Cast', [input], { to: attr.i(10) }, 'input_f16') : input;
+    const tokens = preprocess(g, stemInput, arch);
     stages.set('preproc_tokens', tokens);
     const lastInput: { value?: Value } = {};
     const x = g.scope('trunk', () => trunk(g, tokens, arch, stages, fused, lastInput));
     stages.set('trunk_out', x);
-    const h = head(g, x, input, arch);
+    const h = toFloat32(head(g, x, input, arch), 'head_f32');
     stages.set('head_out', h);
-    if (opts.dense) dense = densePatchEmbeddings(g, x, lastInput.value ?? tokens, arch, opts.dense);
+    if (opts.dense)
+      dense = toFloat32(densePatchEmbeddings(g, x, lastInput.value ?? tokens, arch, opts.dense), 'dense_f32');
     return postprocess(g, h, arch.logitScale);
   });
   g.output(out, 'float32', ['batch', arch.outDim]);
   if (dense) g.output(dense, 'float32', ['batch', arch.numTokens - 1, arch.outDim]);
   if (opts.debug) {
     for (const s of STAGES) {
-      const v = stages.get(s);
-      if (!v) continue;
+      const found = stages.get(s);
+      if (!found) continue;
+      const v = s === 'head_out' ? found : toFloat32(found, `debug.${s}_f32`);
       if (s === 'head_out') {
         g.output(g.op('Identity', [v], {}, `debug.${s}`), 'float32', ['batch', arch.outDim]);
       } else {

@@ -6,7 +6,7 @@
  * expose any stage for parity checks (llama.cpp's habit of naming every intermediate).
  */
 import type { DType } from '../core/tensor.ts';
-import { numel } from '../core/tensor.ts';
+import { floatToHalf, numel } from '../core/tensor.ts';
 
 export type ElemType = Exclude<DType, 'int16' | 'float64'> | 'int8' | 'bool';
 
@@ -41,8 +41,14 @@ export interface NodeDef {
 /** Where an initializer's bytes come from when the graph is written. */
 export type InlineData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array;
 
-/** How a checkpoint tensor is stored: as is (float32), as float16, or int8 per output channel. */
-export type Precision = 'fp32' | 'fp16' | 'int8';
+/**
+ * How a model directory stores and computes: fp32 (exact); fp16 (weights stored as float16, cast
+ * back, computed in float32); int8 (int8 Linear layers); fp16-compute (float16 weights AND
+ * activations from the stem to the head, for GPUs with fp16 arithmetic: WebGPU's shader-f16,
+ * CUDA's tensor cores; the input and the L2-normalised output stay float32).
+ */
+export type Precision = 'fp32' | 'fp16' | 'int8' | 'fp16-compute';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int8', 'fp16-compute'];
 
 /**
  * A storage transform applied when the weights are written: `fp16` halves each value;
@@ -81,11 +87,16 @@ export class Graph {
   private counter = 0;
   private readonly weightValues = new Map<string, Value>();
 
-  /** `precision` decides how checkpoint weights are stored; compute is float32 except int8 MatMuls. */
+  /** `precision` decides how checkpoint weights are stored and which float type activations have. */
   constructor(
     readonly name: string,
     readonly precision: Precision = 'fp32',
   ) {}
+
+  /** The element type of activations between the stem and the head. */
+  get computeType(): 'float32' | 'float16' {
+    return this.precision === 'fp16-compute' ? 'float16' : 'float32';
+  }
 
   /** Runs `fn` with `part` appended to the naming scope (`blocks.3` → `vision.blocks.3.*`). */
   scope<T>(part: string, fn: () => T): T {
@@ -124,7 +135,8 @@ export class Graph {
   /**
    * A float32 weight read from the checkpoint under its official key (the initializer keeps that
    * name). In fp16 and int8 graphs it is stored as float16 and cast back, so compute stays float32
-   * (int8 graphs quantize only the Linear layers, through `quantizedWeight`).
+   * (int8 graphs quantize only the Linear layers, through `quantizedWeight`); fp16-compute graphs
+   * use the float16 weight as is. The logit scale stays float32: it scales the float32 output.
    */
   weight(key: string, shape: readonly number[], role: WeightRole = 'weight'): Value {
     const known = this.weightValues.get(key);
@@ -139,7 +151,7 @@ export class Graph {
       source: { kind: 'checkpoint', key, ...(half ? { transform: 'fp16' as const } : {}) },
     });
     let value: Value = { name: key };
-    if (half) {
+    if (half && this.computeType === 'float32') {
       const cast = `${key}.float32`;
       this.names.add(cast);
       this.nodes.push({
@@ -183,6 +195,12 @@ export class Graph {
 
   constF32(local: string, values: readonly number[], shape: readonly number[] = [values.length]): Value {
     return this.inline(local, 'float32', shape, Float32Array.from(values));
+  }
+
+  /** A constant applied to activations: float16 in fp16-compute graphs, else float32. */
+  constAct(local: string, values: readonly number[], shape: readonly number[] = [values.length]): Value {
+    if (this.computeType === 'float32') return this.constF32(local, values, shape);
+    return this.inline(local, 'float16', shape, Uint16Array.from(values.map(floatToHalf)));
   }
 
   constI64(local: string, values: readonly number[], shape: readonly number[] = [values.length]): Value {

@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { ConfigError, type WireError, errorToWire } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { type BackendSession, createSession } from './backend.ts';
+import type { PlacementReport } from './placement.ts';
 import type { SessionOptions } from './session.ts';
 
 export type WorkerRequest =
@@ -28,6 +29,7 @@ export type WorkerReply =
       readonly inputNames: readonly string[];
       readonly outputNames: readonly string[];
       readonly inputInfo?: BackendSession['inputInfo'];
+      readonly placement?: PlacementReport;
     }
   | { readonly type: 'result'; readonly id: number; readonly outputs: [string, Tensor<'float32'>][] }
   | { readonly type: 'failed'; readonly sid: number; readonly id: number | null; readonly error: WireError }
@@ -56,7 +58,14 @@ function open(sid: number, path: string, opts: SessionOptions): void {
       // Released while it was opening: nobody will use it, so it must not outlive this moment.
       if (h.releasing || hosted.get(sid) !== h) return void s.release();
       h.session = s;
-      reply({ type: 'opened', sid, inputNames: s.inputNames, outputNames: s.outputNames, inputInfo: s.inputInfo });
+      reply({
+        type: 'opened',
+        sid,
+        inputNames: s.inputNames,
+        outputNames: s.outputNames,
+        inputInfo: s.inputInfo,
+        placement: s.placement,
+      });
     },
     (e: unknown) => {
       hosted.delete(sid);

@@ -11,12 +11,13 @@
  */
 import { ConfigError, errorFromWire } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
+import type { PlacementReport } from './placement.ts';
 import type { BackendSession, SessionOptions } from './session.ts';
 import type { WorkerReply, WorkerRequest } from './session-thread-entry.ts';
 import { startTsWorker } from './ts-worker.ts';
 import type { Worker } from 'node:worker_threads';
 
-type Names = Pick<BackendSession, 'inputNames' | 'outputNames' | 'inputInfo'>;
+type Names = Pick<BackendSession, 'inputNames' | 'outputNames' | 'inputInfo'> & { placement?: PlacementReport };
 
 interface Waiter<T> {
   resolve(v: T): void;
@@ -97,7 +98,9 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
     names = await new Promise<Names>((resolve, reject) => {
       if (h.dead) return reject(h.dead);
       // Post first: a message that cannot be sent must not leave a waiter holding the host busy.
-      post({ type: 'open', sid, path, opts: { ...opts, inWorker: false } });
+      // Only data crosses the thread boundary: callbacks (a loader's onNotice) stay on this side.
+      const data = Object.fromEntries(Object.entries(opts).filter(([, v]) => typeof v !== 'function'));
+      post({ type: 'open', sid, path, opts: { ...data, inWorker: false } });
       h.opens.set(sid, { resolve, reject });
       updateRef(h);
     });
@@ -161,5 +164,6 @@ export async function createWorkerSession(path: string, opts: SessionOptions = {
     run: (inputName, input) => runFeeds({ [inputName]: input }),
     runFeeds,
     release: () => (releasing ??= release()),
+    ...(names.placement ? { placement: names.placement } : {}),
   };
 }

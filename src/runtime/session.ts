@@ -4,6 +4,8 @@
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import type { DType, Tensor } from '../core/tensor.ts';
+import type { ResolvedDevice } from './device.ts';
+import type { PlacementReport } from './placement.ts';
 
 export interface SessionOptions {
   /** Threads for one operator; defaults to the machine's cores. */
@@ -19,6 +21,15 @@ export interface SessionOptions {
   readonly externalDataDir?: string;
   /** Run the session on the process's shared session thread, so runs never block the event loop (Node; graphs given by path). */
   readonly inWorker?: boolean;
+  /** Execution provider (Node; resolve `auto` first with device.ts). Default: the CPU. */
+  readonly device?: ResolvedDevice;
+  /**
+   * Profile one warm-up run and record where each node ran (`BackendSession.placement`); on by
+   * default for GPU devices, where a compute node placed on the CPU fails the load (DEVICE_FALLBACK).
+   */
+  readonly checkPlacement?: boolean;
+  /** Accept compute nodes on the CPU under a GPU device (a warning instead of DEVICE_FALLBACK). */
+  readonly allowCpuFallback?: boolean;
 }
 
 /** A graph input's declared element type and shape (symbolic dims as strings). */
@@ -40,6 +51,8 @@ export interface BackendSession {
     outputs?: readonly string[],
   ): Promise<Map<string, Tensor<'float32'>>>;
   release(): Promise<void>;
+  /** Where each node ran, when the session was opened with placement checking (Node). */
+  readonly placement?: PlacementReport;
 }
 
 /** The package's Tensor constructor, for the input dtypes the graphs take (encoders: float32, int64). */
@@ -57,7 +70,11 @@ function toOrt(Ctor: OrtTensorConstructor, t: Tensor): OrtTensor {
 }
 
 /** Wraps an onnxruntime session (from either package) in the BackendSession interface. */
-export function wrapOrtSession(session: InferenceSession, Ctor: OrtTensorConstructor): BackendSession {
+export function wrapOrtSession(
+  session: InferenceSession,
+  Ctor: OrtTensorConstructor,
+  placement?: PlacementReport,
+): BackendSession {
   const runFeeds = async (feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]) => {
     const input: Record<string, OrtTensor> = {};
     for (const [k, t] of Object.entries(feeds)) input[k] = toOrt(Ctor, t);
@@ -91,5 +108,6 @@ export function wrapOrtSession(session: InferenceSession, Ctor: OrtTensorConstru
     run: (inputName, input) => runFeeds({ [inputName]: input }),
     runFeeds,
     release: () => session.release(),
+    ...(placement ? { placement } : {}),
   };
 }

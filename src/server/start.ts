@@ -11,6 +11,8 @@ import { Engine } from './engine.ts';
 import { accessPolicy } from './guard.ts';
 import { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
 import type { GenerateLimits } from './routes/generate.ts';
+import type { Device } from '../runtime/device.ts';
+import type { VectorPrecision } from '../store/index.ts';
 import { Metrics } from './metrics.ts';
 
 export interface ServeOptions {
@@ -37,6 +39,12 @@ export interface ServeOptions {
   readonly generate?: GenerateLimits;
   /** The image decoder directory (default `<model>/decoder`). */
   readonly decoder?: string;
+  /** Where the encoders run (see ImageBind.load; default $IMAGEBIND_DEVICE or cpu). */
+  readonly device?: Device;
+  /** Told when `device: 'auto'` falls back to the CPU. */
+  readonly onNotice?: (message: string) => void;
+  /** How the store's ANN graphs hold vectors (default: what the store last used, else f32). */
+  readonly vectorPrecision?: VectorPrecision;
 }
 
 export interface RunningServer {
@@ -57,10 +65,15 @@ function realDir(dir: string, what: string): string {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Encoders on a worker thread: onnxruntime-node's run blocks its thread for the whole batch
   // (seconds for huge), and the event loop must keep reading requests and answering probes.
-  const model = await ImageBind.load(opts.modelDir, { inWorker: true, decoder: opts.decoder });
+  const model = await ImageBind.load(opts.modelDir, {
+    inWorker: true,
+    decoder: opts.decoder,
+    device: opts.device,
+    onNotice: opts.onNotice,
+  });
   // Opening every encoder now makes the first requests fast and /readyz mean "can serve".
   await Promise.all(model.modalities.map((m) => model.encoder(m)));
-  const store = openModelStore(model, opts.db, { create: true });
+  const store = openModelStore(model, opts.db, { create: true, vectorPrecision: opts.vectorPrecision });
   const uploads = opts.uploads ?? join(dirname(resolve(opts.db)), 'uploads');
   mkdirSync(uploads, { recursive: true });
   const metrics = new Metrics();

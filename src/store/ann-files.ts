@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Index as UsearchIndex } from 'usearch';
+import type { VectorPrecision } from './ann-precision.ts';
 
 export const ANN_STATE_VERSION = 2;
 
@@ -19,6 +20,8 @@ export interface AnnState {
   readonly seq: number;
   /** The store's identity and creation time: a file replaced by another store is not reused. */
   readonly store: string;
+  /** How the graphs store vectors (ann-precision.ts); absent in states written before it: f32. */
+  readonly precision?: VectorPrecision;
   /** Vectors per modality at `seq`, checked against SQLite when the store is still at `seq`. */
   readonly counts: Readonly<Record<string, number>>;
   /** Modality → file name inside the directory. */

@@ -12,13 +12,16 @@
  * only after their transaction commits. Saved graphs are labelled with the version they reflect,
  * never a newer one, so a later process catches up from there.
  *
- * The graphs hold f32 vectors, so a hit's score is the same float32 cosine sqlite-vec computes;
- * re-scoring from SQLite is skipped (each vec0 row read pulls in a whole chunk of vectors).
+ * f32 graphs (the default) give the same float32 cosine sqlite-vec computes, so nothing is read
+ * back from SQLite per query (each vec0 row read walks a chunk of vectors). f16 and i8 graphs
+ * (ann-precision.ts) take a few times k candidates and score those from SQLite's float32 vectors.
+ * The precision is part of the saved state: graphs of another precision are rebuilt, never reused.
  */
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import type { Index as UsearchIndex } from 'usearch';
 import { loadAnnGraphs, readAnnState, saveAnnGraphs } from './ann-files.ts';
+import { RERANK, type VectorPrecision, effectivePrecision } from './ann-precision.ts';
 import { ChangeLog, hasChangeLog } from './change-log.ts';
 import type { StoreModality } from './modality.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
@@ -35,6 +38,10 @@ export interface AnnOptions {
   readonly connectivity?: number;
   readonly expansionAdd?: number;
   readonly expansionSearch?: number;
+  /** How the graphs store vectors (default: what this store last used, else f32). */
+  readonly precision?: VectorPrecision;
+  /** The store is open read-only: the precision asked for is used but not remembered. */
+  readonly readonly?: boolean;
 }
 
 type Graphs = Map<string, UsearchIndex>;
@@ -47,6 +54,7 @@ export class AnnIndex implements VectorIndex {
   readonly kind = 'usearch-hnsw';
   readonly exactScores = true;
   readonly maxK: number;
+  readonly precision: VectorPrecision;
   private readonly exact: SqliteVecIndex;
   private readonly dir: string;
   /** Null for a read-only store made before the change log: every search is then exact. */
@@ -72,6 +80,7 @@ export class AnnIndex implements VectorIndex {
     this.exact = new SqliteVecIndex(db, dim);
     this.maxK = this.exact.maxK;
     this.dir = `${dbFile}.ann`;
+    this.precision = effectivePrecision(this.dir, o.precision, o.readonly ?? false);
     this.log = hasChangeLog(db) ? new ChangeLog(db) : null;
   }
 
@@ -89,7 +98,9 @@ export class AnnIndex implements VectorIndex {
     return new usearch.Index({
       dimensions: this.dim,
       metric: usearch.MetricKind.Cos,
-      quantization: usearch.ScalarKind.F32,
+      quantization: { f32: usearch.ScalarKind.F32, f16: usearch.ScalarKind.F16, i8: usearch.ScalarKind.I8 }[
+        this.precision
+      ],
       connectivity: this.o.connectivity ?? 16,
       expansion_add: this.o.expansionAdd ?? 64,
       expansion_search: this.o.expansionSearch ?? 384,
@@ -181,7 +192,7 @@ export class AnnIndex implements VectorIndex {
       if (!this.graphs) {
         const state = readAnnState(this.dir);
         const graphs =
-          state && state.store === this.storeId && state.seq <= now
+          state && state.store === this.storeId && state.seq <= now && (state.precision ?? 'f32') === this.precision
             ? loadAnnGraphs(this.dir, state, () => this.newGraph())
             : null;
         if (graphs && state) {
@@ -212,6 +223,7 @@ export class AnnIndex implements VectorIndex {
       saveAnnGraphs(this.dir, this.graphs, {
         seq: this.seq,
         store: this.storeId,
+        precision: this.precision,
         counts: this.graphCounts(this.graphs),
       });
       this.dirty = false;
@@ -266,8 +278,8 @@ export class AnnIndex implements VectorIndex {
     if (!log || this.countAt(log.version()) < (this.o.minItems ?? 20_000)) return this.exact.search(q);
     const graphs = this.current(log);
     const exclude = q.excludeIds ?? new Set<number>();
-    const want = q.k + exclude.size;
-    const hits: IndexHit[] = [];
+    const want = q.k * RERANK[this.precision] + exclude.size;
+    let hits: IndexHit[] = [];
     for (const [m, g] of graphs) {
       if (q.modalities && q.modalities.length > 0 && !q.modalities.includes(m as StoreModality)) continue;
       if (g.size() === 0) continue;
@@ -277,7 +289,17 @@ export class AnnIndex implements VectorIndex {
         if (!exclude.has(id)) hits.push({ id, score: 1 - r.distances[i] });
       }
     }
+    if (this.precision !== 'f32') hits = hits.map((h) => ({ id: h.id, score: this.exactScore(h, q.unit) }));
     return hits.sort((a, b) => b.score - a.score).slice(0, q.k);
+  }
+
+  /** The float32 cosine sqlite-vec would give, from the stored unit vector (the graph's if it is gone). */
+  private exactScore(h: IndexHit, unit: Float32Array): number {
+    const v = this.exact.get(h.id);
+    if (!v) return h.score;
+    let dot = 0;
+    for (let i = 0; i < v.length; i++) dot += v[i] * unit[i];
+    return Math.fround(dot);
   }
 
   /**

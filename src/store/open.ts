@@ -85,7 +85,7 @@ export function openStore(file: string, opts: OpenStoreOptions = {}): VectorStor
       ? opts.index(db, info)
       : opts.ann === false
         ? new SqliteVecIndex(db, info.dim)
-        : new AnnIndex(db, info.dim, path, `${info.identity}:${info.createdAt}`, opts.ann ?? {});
+        : new AnnIndex(db, info.dim, path, `${info.identity}:${info.createdAt}`, { readonly, ...opts.ann });
     if (index.dim !== info.dim) {
       throw new StoreError(
         'STORE_DIM_MISMATCH',

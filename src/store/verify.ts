@@ -10,8 +10,8 @@
  * them), then everything is checked again. Damage to the tables themselves cannot be repaired in
  * place: restore a backup, or re-index into a new file.
  */
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { AnnIndex, type AnnOptions } from './ann-index.ts';
 import { readAnnState } from './ann-files.ts';
@@ -103,7 +103,9 @@ function rebuild(db: Database.Database, annDir: string): string[] {
     if (noItem.length) done.push(`removed ${noItem.length} vectors without an item`);
   }).immediate();
   if (readAnnState(annDir)) {
-    rmSync(annDir, { recursive: true, force: true });
+    // The graphs go; settings.json (the store's vector precision) stays, so the rebuild keeps it.
+    for (const f of readdirSync(annDir))
+      if (f !== 'settings.json') rmSync(join(annDir, f), { recursive: true, force: true });
     done.push(`deleted the saved HNSW graphs (${annDir}); the next search rebuilds them`);
   }
   return done;

@@ -19,6 +19,7 @@ import { saveModel } from '../../train/export.ts';
 import { computeTargets, withTargets } from '../../train/targets.ts';
 import { type StepResult, Trainer } from '../../train/trainer.ts';
 import type { KindOverrides } from '../media-kind.ts';
+import type { Device } from '../../runtime/device.ts';
 import { type PairProblem, findPairs } from './pairs.ts';
 
 export const BIND_FAMILIES = ['audio', 'depth', 'thermal', 'imu'] as const;
@@ -38,6 +39,9 @@ export interface BindOptions {
   readonly checkpointDir?: string;
   readonly overrides?: KindOverrides;
   readonly loaders?: LoaderOptions;
+  /** Where the frozen base encoders run (see ImageBind.load); training itself runs on the CPU. */
+  readonly device?: Device;
+  readonly onNotice?: (message: string) => void;
   readonly onStep?: (s: StepResult) => void;
   readonly log?: (line: string) => void;
 }
@@ -78,7 +82,7 @@ function flattenClips(family: BindFamily, t: Float32Tensor): Float32Tensor[] {
 
 export async function bindModality(o: BindOptions): Promise<BindReport> {
   const log = o.log ?? (() => {});
-  const base = await ImageBind.load(o.base);
+  const base = await ImageBind.load(o.base, { device: o.device, onNotice: o.onNotice });
   try {
     if (!base.manifest.modalities.vision)
       throw new ConfigError(

@@ -4,6 +4,8 @@ import { detectKind, parseKindOverrides } from '../../apps/media-kind.ts';
 import { MediaError } from '../../core/errors.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 export function register(program: Command): void {
   program
@@ -13,6 +15,7 @@ export function register(program: Command): void {
     .requiredOption('--labels <list>', 'comma-separated class names, e.g. "dog,car,bird"')
     .option('--template <t>', 'prompt for each label; {} is replaced by the label', 'a {}.')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
     .option('--kind-map <spec>', 'override kind detection, e.g. ".png=thermal"')
     .option('--json', 'print [{"input", "probs": {label: p}}]')
     .addHelpText(
@@ -25,7 +28,7 @@ Probabilities are softmax(x · tᵀ) over the labels' text embeddings, as in the
     .action(
       async (
         files: string[],
-        flags: { labels: string; template: string; model?: string; kindMap?: string; json?: boolean },
+        flags: { labels: string; template: string; model?: string; device?: Device; kindMap?: string; json?: boolean },
       ) => {
         const labels = flags.labels
           .split(',')
@@ -41,7 +44,7 @@ Probabilities are softmax(x · tᵀ) over the labels' text embeddings, as in the
             );
           return { kind, input };
         });
-        const model = await ImageBind.load(await resolveModelDir(flags.model));
+        const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
         try {
           const { results, errors } = await classifyZeroShot(model, inputs, labels, flags.template);
           if (flags.json)

@@ -8,7 +8,7 @@ import { MODALITIES, type ImageBindConfig, presetConfig } from '../../model/conf
 import { loadConfigFile } from '../../model/config-file.ts';
 import { convertCheckpoint } from '../../model/convert.ts';
 import { randomCheckpoint } from '../../model/random-init.ts';
-import type { Precision } from '../../model/graph.ts';
+import { PRECISIONS, type Precision } from '../../model/graph.ts';
 import { parseModalityList, parsePositiveInt } from '../options.ts';
 import { Progress } from '../progress.ts';
 
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     )
     .option(
       '--precision <p>',
-      'fp32 (exact parity) | fp16 (half the size, computed in fp32) | int8 (int8 Linear layers, dynamic activation quantization)',
+      'fp32 (exact parity) | fp16 (half the size, computed in fp32) | int8 (int8 Linear layers, dynamic activation quantization) | fp16-compute (fp16 weights and activations, for GPUs)',
       'fp32',
     )
     .option('--force', 'overwrite an existing model directory')
@@ -75,8 +75,11 @@ Tensors stream from the checkpoint one at a time; peak memory stays near the lar
       }
       if (flags.vocab && !existsSync(flags.vocab))
         throw new ConfigError('BAD_ARGUMENT', `--vocab ${flags.vocab}: file not found.`);
-      if (!['fp32', 'fp16', 'int8'].includes(flags.precision))
-        throw new ConfigError('BAD_ARGUMENT', `--precision must be fp32, fp16 or int8, got "${flags.precision}".`);
+      if (!(PRECISIONS as readonly string[]).includes(flags.precision))
+        throw new ConfigError(
+          'BAD_ARGUMENT',
+          `--precision must be one of ${PRECISIONS.join(', ')}, got "${flags.precision}".`,
+        );
       const config: ImageBindConfig = flags.config
         ? await loadConfigFile(flags.config)
         : presetConfig(flags.preset ?? 'huge');

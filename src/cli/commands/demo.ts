@@ -4,6 +4,8 @@ import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 import { Progress } from '../progress.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 export function register(program: Command): void {
   program
@@ -13,6 +15,7 @@ export function register(program: Command): void {
     )
     .option('--dir <dir>', 'where the demo set and its index go', 'imagebind-demo')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
     .option(
       '--per-class <n>',
       'samples per class (16 classes) in the indexed corpus',
@@ -32,8 +35,16 @@ Queries are held-out samples: text → images, text → sounds, sound/depth/ther
 image → sounds. ✓ marks a hit of the query's class. Re-running reuses the set and the index.`,
     )
     .action(
-      async (flags: { dir: string; model?: string; perClass: number; k: number; seed: number; json?: boolean }) => {
-        const model = await ImageBind.load(await resolveModelDir(flags.model));
+      async (flags: {
+        dir: string;
+        model?: string;
+        device?: Device;
+        perClass: number;
+        k: number;
+        seed: number;
+        json?: boolean;
+      }) => {
+        const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
         let bar: Progress | null = null;
         let started = Date.now(); // of the current step, so the index bar's rate leaves out writing the set
         try {

@@ -3,6 +3,8 @@ import { readNpy, writeNpy } from '../../core/npy.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { parseModality, parsePositiveInt } from '../options.ts';
 import { resolveModelDir } from '../model-dir.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 export function register(program: Command): void {
   program
@@ -11,6 +13,7 @@ export function register(program: Command): void {
       'run one encoder on an already preprocessed tensor (.npy) and write what the official model({modality: x})[modality] returns',
     )
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
     .requiredOption('--modality <m>', 'vision | text | audio | depth | thermal | imu')
     .requiredOption('--input <file.npy>', 'float32 input (int64 token ids for text)')
     .requiredOption('--output <file.npy>', 'float32 [B, out_dim] embeddings')
@@ -29,6 +32,7 @@ Accepted input shapes (B = batch, S = clips/crops averaged like the official for
     .action(
       async (flags: {
         model?: string;
+        device?: Device;
         modality: string;
         input: string;
         output: string;
@@ -38,6 +42,7 @@ Accepted input shapes (B = batch, S = clips/crops averaged like the official for
         const modality = parseModality(flags.modality);
         const input = await readNpy(flags.input);
         const model = await ImageBind.load(await resolveModelDir(flags.model), {
+          ...deviceLoadOptions(flags),
           threads: flags.threads,
           batchSize: flags.batchSize,
         });

@@ -8,6 +8,8 @@ import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { collect } from '../options.ts';
 import { count } from '../plural.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 /**
  * Which inputs were texts and which files, in command-line order: commander hands them over
@@ -50,6 +52,7 @@ export function register(program: Command): void {
     .requiredOption('--output <file>', 'out.npy or out.json')
     .option('--normalize', 'L2-normalise the vectors (default: official outputs with logit scales)')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
     .option('--kind-map <spec>', 'override kind detection, e.g. ".png=thermal"')
     .option('--skip-errors', 'write what worked (JSON marks failures) instead of failing')
     .action(
@@ -60,6 +63,7 @@ export function register(program: Command): void {
           output: string;
           normalize?: boolean;
           model?: string;
+          device?: Device;
           kindMap?: string;
           skipErrors?: boolean;
         },
@@ -88,7 +92,7 @@ export function register(program: Command): void {
           else order.push(fileEntry(files[f++]!));
         }
         if (order.length === 0) throw new MediaError('NO_INPUT', 'nothing to embed: give files and/or --text.');
-        const model = await ImageBind.load(await resolveModelDir(flags.model));
+        const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
         try {
           const out = await model.embed(inputs as EmbedInputs, { normalize: flags.normalize });
           for (const e of out.errors) process.stderr.write(`failed: ${e.message}\n`);

@@ -5,7 +5,7 @@ import { OFFICIAL_CHECKPOINT_URL, fetchModel } from '../../apps/fetch-model.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { MODALITIES, type ImageBindConfig, presetConfig } from '../../model/config.ts';
 import { loadConfigFile } from '../../model/config-file.ts';
-import type { Precision } from '../../model/graph.ts';
+import { PRECISIONS, type Precision } from '../../model/graph.ts';
 import { parseModalityList } from '../options.ts';
 import { Progress } from '../progress.ts';
 
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--download-dir <dir>', 'where downloads go and resume from (default: <out>.download)')
     .option('--config <file>', 'ImageBindModel kwargs of a checkpoint that is not imagebind_huge (JSON)')
     .option('--modalities <list>', `comma-separated subset of ${MODALITIES.join(',')}`, MODALITIES.join(','))
-    .option('--precision <p>', 'fp32 | fp16 | int8, as for convert', 'fp32')
+    .option('--precision <p>', 'fp32 | fp16 | int8 | fp16-compute, as for convert', 'fp32')
     .option('--force', 'overwrite an existing model directory')
     .option('--max-size <GiB>', 'refuse downloads larger than this', positiveNumber('--max-size'), 8)
     .option('--timeout <s>', 'give up when no data arrives for this long', positiveNumber('--timeout'), 60)
@@ -76,8 +76,11 @@ Examples:
           'BAD_ARGUMENT',
           `unknown model "${model}": the official release has only "huge" (or pass --url and --config).`,
         );
-      if (!['fp32', 'fp16', 'int8'].includes(flags.precision))
-        throw new ConfigError('BAD_ARGUMENT', `--precision must be fp32, fp16 or int8, got "${flags.precision}".`);
+      if (!(PRECISIONS as readonly string[]).includes(flags.precision))
+        throw new ConfigError(
+          'BAD_ARGUMENT',
+          `--precision must be one of ${PRECISIONS.join(', ')}, got "${flags.precision}".`,
+        );
       if (flags.sha256 && !/^[0-9a-f]{64}$/i.test(flags.sha256))
         throw new ConfigError('BAD_ARGUMENT', `--sha256 must be 64 hex digits, got "${flags.sha256}".`);
       if (existsSync(join(flags.out, 'manifest.json')) && !flags.force)

@@ -6,6 +6,8 @@ import { ConfigError, MediaError } from '../../core/errors.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 interface Flags {
   train: string;
@@ -16,6 +18,7 @@ interface Flags {
   epochs?: number;
   standardize?: boolean;
   model?: string;
+  device?: Device;
   json?: boolean;
 }
 
@@ -48,6 +51,7 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'logreg: full-batch Adam steps', parsePositiveInt('--epochs'), 300)
     .option('--standardize', 'logreg: z-score features with the training statistics first')
     .option('--model <dir>', 'model directory (default: $IMAGEBIND_MODEL, else the embedded mini model)')
+    .addOption(deviceOption())
     .option('--json', 'print [{"input", "label", "probs": {label: p}}]')
     .addHelpText(
       'after',
@@ -72,7 +76,7 @@ Examples:
       const method = parseFewShotMethod(flags.method);
       const entries = await readManifestFile(flags.train);
       const train: FewShotExample[] = entries.map((e) => ({ input: e.input, label: e.label, kind: e.kind }));
-      const model = await ImageBind.load(await resolveModelDir(flags.model));
+      const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
       try {
         const r = await fewShot(model, {
           train,

@@ -10,6 +10,11 @@ import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 import { count } from '../plural.ts';
 import { Progress } from '../progress.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import { vectorPrecisionOption } from '../store-options.ts';
+import type { VectorPrecision } from '../../store/index.ts';
+import type { Device } from '../../runtime/device.ts';
+import { QUEUE_HELP, type QueueFlags, addQueueOptions, checkQueueFlags, runQueuedIndex } from '../queue-options.ts';
 
 /** `--segments` given only files, none of them audio or video: say so before loading anything. */
 function refuseUntimedFiles(paths: readonly string[], overrides: KindOverrides): void {
@@ -19,12 +24,14 @@ function refuseUntimedFiles(paths: readonly string[], overrides: KindOverrides):
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('index')
     .description('embed every media file under the given folders into a vector index (incremental and resumable)')
     .argument('<paths...>', 'folders (searched recursively) or files')
     .option('--db <file>', 'SQLite index file', 'imagebind.db')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
+    .addOption(vectorPrecisionOption())
     .option('--kind-map <spec>', 'override detection, e.g. ".png=thermal,.npy=depth"')
     .option('--batch-size <n>', 'files per committed batch', parsePositiveInt('--batch-size'), 16)
     .option(
@@ -32,7 +39,8 @@ export function register(program: Command): void {
       'also cut audio and video into windows of this many seconds, one vector each, so search finds the time (off by default)',
       (v: string) => checkSegmentSeconds(Number(v)),
     )
-    .option('--json', 'print the report as JSON')
+    .option('--json', 'print the report as JSON');
+  addQueueOptions(cmd)
     .addHelpText(
       'after',
       `
@@ -48,29 +56,42 @@ Exit status: 0 when every file was indexed or unchanged; 2 when any failed (as f
 With --segments, audio and video are decoded as a stream (memory stays flat with length) and each
 window gets its own vector with its start and end; \`search --segments\` then returns the file and
 the time range. A file's own vector becomes the mean of its windows. Re-running with another length
-re-cuts the files. Other kinds are indexed as usual.`,
+re-cuts the files. Other kinds are indexed as usual.
+${QUEUE_HELP}`,
     )
     .action(
       async (
         paths: string[],
-        flags: { db: string; model?: string; kindMap?: string; batchSize: number; segments?: number; json?: boolean },
+        flags: {
+          db: string;
+          model?: string;
+          device?: Device;
+          vectorPrecision?: VectorPrecision;
+          kindMap?: string;
+          batchSize: number;
+          segments?: number;
+          json?: boolean;
+        } & QueueFlags,
       ) => {
         const overrides = parseKindOverrides(flags.kindMap);
+        if (flags.queue !== undefined) checkQueueFlags(flags);
         if (flags.segments !== undefined) refuseUntimedFiles(paths, overrides);
-        const model = await ImageBind.load(await resolveModelDir(flags.model));
-        const store = openModelStore(model, flags.db, { create: true });
+        const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
+        const store = openModelStore(model, flags.db, { create: true, vectorPrecision: flags.vectorPrecision });
         let bar: Progress | null = null;
         const started = Date.now();
         try {
-          const report = await indexPaths(model, store, paths, {
-            overrides,
-            batchSize: flags.batchSize,
-            segments: flags.segments,
-            onProgress: ({ done, total }) => {
-              bar ??= new Progress('index', total, 'files', undefined, started);
-              bar.update(done);
-            },
-          });
+          const report = flags.queue
+            ? await runQueuedIndex(model, store, paths, { ...flags, overrides })
+            : await indexPaths(model, store, paths, {
+                overrides,
+                batchSize: flags.batchSize,
+                segments: flags.segments,
+                onProgress: ({ done, total }) => {
+                  bar ??= new Progress('index', total, 'files', undefined, started);
+                  bar.update(done);
+                },
+              });
           (bar as Progress | null)?.done();
           if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
           else {

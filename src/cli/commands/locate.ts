@@ -8,6 +8,8 @@ import { ImageBind } from '../../embed/imagebind.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
 import { Progress } from '../progress.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 
 interface Flags {
   audio?: string;
@@ -17,6 +19,7 @@ interface Flags {
   thermal?: string;
   imu?: string;
   model?: string;
+  device?: Device;
   out?: string;
   json?: boolean;
   method: string;
@@ -68,6 +71,7 @@ export function register(program: Command): void {
     .option('--thermal <file>', 'thermal-image query')
     .option('--imu <file>', 'IMU-log query')
     .option('--model <dir>', 'model directory (default: $IMAGEBIND_MODEL, else the embedded mini model)')
+    .addOption(deviceOption())
     .option('--out <heatmap.png>', 'write the heatmap over the image, boxes labelled, with a colour legend')
     .option('--json', 'print {"image", "box", "score", "boxes": [{box, score}], "peak", "heatmap", "method"}')
     .option('--method <m>', `proposals (dense similarity + verified proposals) | windows (crop scoring)`, 'proposals')
@@ -117,7 +121,10 @@ Examples:
         throw new ConfigError('BAD_ARGUMENT', `--reduce must be mean or max, got "${flags.reduce}".`);
       const scales = parseFractions('--scales', flags.scales);
       const [stride] = parseFractions('--stride', flags.stride);
-      const model = await ImageBind.load(await resolveModelDir(flags.model), { batchSize: flags.batchSize });
+      const model = await ImageBind.load(await resolveModelDir(flags.model), {
+        ...deviceLoadOptions(flags),
+        batchSize: flags.batchSize,
+      });
       try {
         let bar: Progress | null = null;
         const r = await locate(model, image, query, {

@@ -8,6 +8,10 @@ import { resolveModelDir } from '../model-dir.ts';
 import { STORE_MODALITIES } from '../../store/modality.ts';
 import { parseModalityList, parsePositiveInt } from '../options.ts';
 import { addQueryFlags, rewriteArgv } from '../query-flags.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import { vectorPrecisionOption } from '../store-options.ts';
+import type { VectorPrecision } from '../../store/index.ts';
+import type { Device } from '../../runtime/device.ts';
 
 export { rewriteArgv };
 
@@ -17,6 +21,8 @@ export function register(program: Command): void {
     .description('search the index with any combination of inputs, composed by embedding arithmetic')
     .option('--db <file>', 'SQLite index file', 'imagebind.db')
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
+    .addOption(vectorPrecisionOption())
     .option('--weights <list>', 'weights for the positive query inputs, in command-line order, e.g. 1,0.5')
     .option('--modality <list>', 'only return these modalities (image, audio, video, depth, thermal, imu, text)')
     .option('-k <n>', 'number of results', parsePositiveInt('-k'), 10)
@@ -38,6 +44,8 @@ nearest items by cosine similarity. Examples:
     async (flags: {
       db: string;
       model?: string;
+      device?: Device;
+      vectorPrecision?: VectorPrecision;
       weights?: string;
       modality?: string;
       k: number;
@@ -49,8 +57,8 @@ nearest items by cosine similarity. Examples:
         throw new ConfigError('BAD_ARGUMENT', '--within searches inside one recording and needs --segments.');
       const query = queryParts(flags.weights);
       const modalities = flags.modality ? parseModalityList(flags.modality, STORE_MODALITIES, '--modality') : undefined;
-      const model = await ImageBind.load(await resolveModelDir(flags.model));
-      const store = openModelStore(model, flags.db, { readonly: true });
+      const model = await ImageBind.load(await resolveModelDir(flags.model), deviceLoadOptions(flags));
+      const store = openModelStore(model, flags.db, { readonly: true, vectorPrecision: flags.vectorPrecision });
       try {
         if (flags.segments) {
           const hits = await searchSegments(model, store, {

@@ -3,6 +3,10 @@ import { ConfigError } from '../../core/errors.ts';
 import { DEFAULT_KIND_MB, DEFAULT_LIMITS, parseKindBudgets } from '../../server/limits.ts';
 import { startServer } from '../../server/start.ts';
 import { resolveModelDir } from '../model-dir.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import { vectorPrecisionOption } from '../store-options.ts';
+import type { VectorPrecision } from '../../store/index.ts';
+import type { Device } from '../../runtime/device.ts';
 import { collect, parsePositiveInt } from '../options.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -47,6 +51,8 @@ interface ServeFlags {
   maxGenerateSteps: number;
   decoder?: string;
   generateConcurrency: number;
+  device?: Device;
+  vectorPrecision?: VectorPrecision;
 }
 
 function list(v: string, acc: string[] | undefined): string[] {
@@ -66,6 +72,8 @@ export function register(program: Command): void {
       'HTTP API (embed, search, classify, items), the web UI, and a Weaviate multi2vec-bind compatible endpoint',
     )
     .option('--model <dir>', 'model directory (default: the embedded mini model)')
+    .addOption(deviceOption())
+    .addOption(vectorPrecisionOption())
     .option('--db <file>', 'SQLite index file (created if missing)', 'imagebind.db')
     .option('--port <n>', 'port; 0 picks a free one', parsePort, 8080)
     .option('--host <addr>', 'address to bind; anything but loopback exposes the server', '127.0.0.1')
@@ -196,6 +204,8 @@ and searches are answered while a batch runs. IMAGEBIND_CACHE_DIR=<dir> caches o
         logger: flags.log === true,
         generate: { maxSteps: flags.maxGenerateSteps, concurrency: flags.generateConcurrency },
         decoder: flags.decoder,
+        ...deviceLoadOptions(flags),
+        vectorPrecision: flags.vectorPrecision,
       });
       process.stdout.write(`listening on ${server.url}\n`);
       await new Promise<void>((resolve) => {

@@ -4,6 +4,8 @@ import { parseKindOverrides } from '../../apps/media-kind.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { resolveModelDir } from '../model-dir.ts';
 import { parsePositiveInt } from '../options.ts';
+import { deviceLoadOptions, deviceOption } from '../device-option.ts';
+import type { Device } from '../../runtime/device.ts';
 import { Progress } from '../progress.ts';
 
 interface Flags {
@@ -11,6 +13,7 @@ interface Flags {
   as: string;
   out: string;
   base?: string;
+  device?: Device;
   steps: number;
   batchSize: number;
   lr: number;
@@ -40,6 +43,7 @@ export function register(program: Command): void {
       '--base <dir>',
       'model whose vision encoder is the frozen anchor (default: the embedded mini model; a converted imagebind_huge works too)',
     )
+    .addOption(deviceOption())
     .option('--steps <n>', 'optimizer steps', parsePositiveInt('--steps'), 300)
     .option('--batch-size <n>', 'pairs per step (in-batch negatives)', parsePositiveInt('--batch-size'), 32)
     .option('--lr <x>', 'peak learning rate (AdamW, warm-up then cosine)', Number, 1e-3)
@@ -85,6 +89,7 @@ Example:
         seed: flags.seed,
         encoder,
         checkpointDir: flags.checkpointDir,
+        ...deviceLoadOptions(flags),
         overrides: parseKindOverrides(flags.kindMap),
         onStep: (s) => bar.update(s.step, `loss ${s.loss.toFixed(4)}  ${s.samplesPerSecond.toFixed(0)} samples/s`),
         log: (l) => process.stderr.write(`${l}\n`),
