@@ -8,6 +8,7 @@ import type { Float32Tensor, Tensor } from '../core/tensor.ts';
 import { modalityArch } from '../model/architecture.ts';
 import type { ImageBindConfig, Modality } from '../model/config.ts';
 import { gradName } from '../model/autodiff/gradient.ts';
+import type { InitializerDef } from '../model/graph.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { type AdamWOptions, type AdamWState, adamwStep, clipGlobalNorm, newAdamWState } from './adamw.ts';
 import { loadTrainState, saveTrainState } from './train-state.ts';
@@ -46,6 +47,8 @@ export interface TrainOptions {
   readonly seed?: number;
   /** Starting weights (official keys), e.g. a pretrained model; random-init otherwise. */
   readonly initialParams?: ParamMap;
+  /** Which weights train (default `defaultTrainable`: all but the causal mask and non-text logit scales). */
+  readonly trainable?: (init: InitializerDef) => boolean;
   readonly threads?: number;
   /** Write a checkpoint every `checkpointEvery` steps (and at the end of `run`) to this directory. */
   readonly checkpointDir?: string;
@@ -134,6 +137,7 @@ export class Trainer {
     }
     const tg = buildTrainingGraph(opts.config, opts.setup, {
       outDim: opts.config.out_embed_dim,
+      trainable: opts.trainable,
       frozen: (name) => {
         const p = params.get(name);
         if (!p) throw new TrainingError('PARAM_MISSING', `no initial value for weight "${name}".`);
@@ -175,6 +179,7 @@ export class Trainer {
     this.evalSession ??= GraphSession.create(
       buildLossGraph(this.opts.config, this.opts.setup, {
         outDim: this.opts.config.out_embed_dim,
+        trainable: this.opts.trainable,
         frozen: (name) => this.params.get(name)!.data,
       }).graph,
       { threads: this.opts.threads ?? 2 },
