@@ -82,6 +82,7 @@ export async function ensureBase(
   size: VisionSize,
   s: BaseSettings,
   log: (line: string) => void = () => {},
+  threads = 1,
 ): Promise<TrainedBase> {
   const dir = baseDir(cache.dir, size, s);
   const hit = await readBase(dir);
@@ -113,6 +114,7 @@ export async function ensureBase(
     lr: s.jointLr,
     warmupSteps: Math.min(100, Math.floor(s.jointSteps / 10)),
     seed: s.worldSeed,
+    threads,
     progress: false,
     onStep: (r) => {
       if (r.step % 100 === 0 || r.step === s.jointSteps)

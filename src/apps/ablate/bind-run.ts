@@ -21,7 +21,7 @@ import { type SensorModality, sensorDataset } from '../../synth/mini/data.ts';
 import { type TrainedBase, bindRange, loadBaseParams } from './base.ts';
 import type { HeldOut } from './held-out.ts';
 import { type BindSettings, type EncoderSize, LEARNED_TEMPERATURE_INIT } from './settings.ts';
-import { type WorldCache, imageRows, rangeKey } from './world-cache.ts';
+import { type Uint8Tensor, type WorldCache, imageRows, rangeKey } from './world-cache.ts';
 
 export interface BindContext {
   readonly cache: WorldCache;
@@ -29,6 +29,8 @@ export interface BindContext {
   /** The base loaded for inference: it embeds the target images and the class prompts. */
   readonly baseModel: ImageBind;
   readonly heldOut: HeldOut;
+  /** onnxruntime intra-op threads for training and evaluation. */
+  readonly threads: number;
 }
 
 export interface BindRunResult {
@@ -68,7 +70,9 @@ export async function bindOnce(
   const t0 = performance.now();
   const range = bindRange(ctx.base.settings, s.pairs);
   const inputs = await ctx.cache.sensor(range, modality, 1);
-  const images = await ctx.cache.images(range);
+  // Raw images are only read when needed: fine-tuning, or targets not yet cached for this base.
+  let raw: Promise<Uint8Tensor> | null = null;
+  const images = (): Promise<Uint8Tensor> => (raw ??= ctx.cache.images(range));
   const config = encoderConfig(ctx.base.config, modality, s.encoder);
   const params = await initParams(config, [modality], seed);
   const scaleKey = logitScaleKey(modality);
@@ -79,17 +83,18 @@ export async function bindOnce(
   let data: Dataset;
   if (s.fineTuneVision) {
     for (const [k, t] of await loadBaseParams(ctx.base)) if (k.includes('.vision.')) params.set(k, t);
+    const all = await images();
     data = {
       size: s.pairs,
       get: async (idx) => ({
         inputs: {
           [modality]: takeRows(inputs, idx),
-          vision: imagesToClips(imageRows(images, idx), config.video_frames),
+          vision: imagesToClips(imageRows(all, idx), config.video_frames),
         },
       }),
     };
   } else {
-    const targets = await computeTargets(ctx.baseModel, s.pairs, async (r) => imageRows(images, r), {
+    const targets = await computeTargets(ctx.baseModel, s.pairs, async (r) => imageRows(await images(), r), {
       batchSize: 32,
       cachePath: join(ctx.base.dir, `targets-${rangeKey(range)}.npy`),
     });
@@ -110,6 +115,7 @@ export async function bindOnce(
     lr: s.lr,
     warmupSteps: Math.min(50, Math.floor(s.steps / 10)),
     seed,
+    threads: ctx.threads,
     progress: false,
     onStep: o.onStep,
   });
@@ -128,7 +134,7 @@ export async function bindOnce(
     imageTextTop1: number | null = null;
   try {
     await saveModel(trained, { config, modalities: [...mods], outDir: dir });
-    const model = await ImageBind.load(dir, { batchSize: 32 });
+    const model = await ImageBind.load(dir, { batchSize: 32, threads: ctx.threads });
     try {
       top1 = await ctx.heldOut.zeroShot(model, modality, ctx.baseModel);
       if (s.fineTuneVision) imageTextTop1 = await ctx.heldOut.zeroShot(model, 'vision', ctx.baseModel);

@@ -45,7 +45,7 @@ export const STUDIES: readonly StudyDef[] = [
     xLabel: 'InfoNCE temperature τ (logit scale 1/τ); learned starts at 0.07',
     modalities: PAIR,
     points: () => [
-      ...[0.02, 0.05, 0.1, 0.2, 0.5].map((t) => ({ label: String(t), bind: { temperature: t } })),
+      ...[0.05, 0.1, 0.2, 0.5].map((t) => ({ label: String(t), bind: { temperature: t } })),
       { label: 'learned', bind: { temperature: 'learned' as const } },
     ],
   },
@@ -72,7 +72,7 @@ export const STUDIES: readonly StudyDef[] = [
       [
         { name: 'S', dim: 32, blocks: 2, heads: 2 },
         { name: 'B', dim: 64, blocks: 3, heads: 4 },
-        { name: 'L', dim: 128, blocks: 6, heads: 8 },
+        { name: 'L', dim: 96, blocks: 4, heads: 4 },
       ].map((e) => ({ label: `${e.name} ${e.dim}/${e.blocks}/${e.heads}`, bind: { encoder: e } })),
   },
   {
@@ -92,7 +92,7 @@ export const STUDIES: readonly StudyDef[] = [
     xLabel: 'optimizer steps (warm-up + cosine over each run)',
     modalities: PAIR,
     points: (scale) =>
-      MULTIPLIERS.map((m) => {
+      [0.25, 0.5, 1, 2].map((m) => {
         const steps = Math.max(1, Math.round(scale.bind.steps * m));
         return { label: String(steps), bind: { steps } };
       }),
