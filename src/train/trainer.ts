@@ -49,6 +49,8 @@ export interface TrainOptions {
   readonly initialParams?: ParamMap;
   /** Which weights train (default `defaultTrainable`: all but the causal mask and non-text logit scales). */
   readonly trainable?: (init: InitializerDef) => boolean;
+  /** Learning-rate multiplier per weight (default 1), e.g. 0.1 for a pretrained encoder being fine-tuned. */
+  readonly lrScale?: (name: string) => number;
   readonly threads?: number;
   /** Write a checkpoint every `checkpointEvery` steps (and at the end of `run`) to this directory. */
   readonly checkpointDir?: string;
@@ -220,7 +222,7 @@ export class Trainer {
       minRatio: o.minLrRatio ?? 0.1,
     });
     const data = new Map(this.trainable.map((n) => [n, this.params.get(n)!.data]));
-    adamwStep(data, grads, this.adam, lr, { ...ADAM_DEFAULTS, ...o.adam }, (n) => this.decayNames.has(n));
+    adamwStep(data, grads, this.adam, lr, { ...ADAM_DEFAULTS, ...o.adam }, (n) => this.decayNames.has(n), o.lrScale);
     this.current = step + 1;
     const seconds = (performance.now() - t0) / 1000;
     return { step: this.current, loss, lr, gradNorm, samplesPerSecond: o.batchSize / seconds };

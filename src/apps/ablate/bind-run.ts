@@ -110,6 +110,7 @@ export async function bindOnce(
     data,
     initialParams: params,
     trainable,
+    lrScale: s.visionLrScale === undefined ? undefined : (n) => (n.includes('.vision.') ? s.visionLrScale! : 1),
     batchSize: s.batchSize,
     steps: s.steps,
     lr: s.lr,

@@ -78,8 +78,8 @@ test('a quick study runs end to end: JSON with every run and its summary, a PNG 
     assert.deepEqual(onDisk.summary, r.summary);
     assert.equal(r.runs.length, 4, '2 points × 2 seeds × 1 modality');
     assert.deepEqual(r.runs.map((x) => [x.point, x.seed]).sort(), [
-      ['fine-tuned', 0],
-      ['fine-tuned', 1],
+      ['fine-tuned (lr ×0.1)', 0],
+      ['fine-tuned (lr ×0.1)', 1],
       ['frozen', 0],
       ['frozen', 1],
     ]);
@@ -88,7 +88,7 @@ test('a quick study runs end to end: JSON with every run and its summary, a PNG 
       // Only the fine-tuned runs change (and so re-measure) the image encoder.
       assert.equal(x.image_text_top1 === null, x.point === 'frozen');
     }
-    for (const point of ['frozen', 'fine-tuned']) {
+    for (const point of ['frozen', 'fine-tuned (lr ×0.1)']) {
       const row = r.summary.find((s) => s.point === point && s.series === 'thermal')!;
       const values = r.runs.filter((x) => x.point === point).map((x) => x.top1);
       const mean = (values[0] + values[1]) / 2;
@@ -99,7 +99,7 @@ test('a quick study runs end to end: JSON with every run and its summary, a PNG 
     }
     const png = await sharp(join(dir, 'out', 'image-encoder.png')).metadata();
     assert.deepEqual([png.format, png.width, png.height], ['png', 1640, 960]);
-    assert.ok(lines.some((l) => l.startsWith('[4/4] image-encoder fine-tuned thermal seed 1')));
+    assert.ok(lines.some((l) => l.startsWith('[4/4] image-encoder fine-tuned (lr ×0.1) thermal seed 1')));
 
     // Re-running with the same settings trains nothing and reports the same runs.
     lines.length = 0;

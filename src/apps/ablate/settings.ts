@@ -47,6 +47,8 @@ export interface BindSettings {
   readonly encoder: EncoderSize | null;
   /** Train the image encoder too (from its stage-1 weights) instead of keeping it frozen. */
   readonly fineTuneVision: boolean;
+  /** When fine-tuning: the image encoder's learning rate as a fraction of `lr` (default 1). */
+  readonly visionLrScale?: number;
 }
 
 export interface HeldOutSettings {

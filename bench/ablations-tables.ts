@@ -1,0 +1,47 @@
+/**
+ * Prints the markdown tables of bench/ablations.md from the study results in bench/ablations/*.json
+ * (mean ± std over seeds per point and series, the seed values, and each study's compute time).
+ *
+ *   npx tsx bench/ablations-tables.ts [study ...]
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StudyResult } from '../src/apps/ablate/runner.ts';
+import { STUDY_NAMES } from '../src/apps/ablate/studies.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const pct = (v: number): string => (100 * v).toFixed(1);
+
+function table(r: StudyResult): string {
+  const series = [...new Set(r.summary.map((s) => s.series))];
+  const lines = [
+    `| ${r.x_label.split(' (')[0]} | ${series.join(' | ')} |`,
+    `|---|${series.map(() => '---:').join('|')}|`,
+  ];
+  for (const p of r.points) {
+    const cells = series.map((s) => {
+      const row = r.summary.find((x) => x.point === p.label && x.series === s);
+      if (!row) return '–';
+      return row.n > 1 ? `${pct(row.mean)} ± ${pct(row.std)}` : pct(row.mean);
+    });
+    lines.push(`| ${p.label} | ${cells.join(' | ')} |`);
+  }
+  const train = r.runs.reduce((a, x) => a + x.train_seconds, 0);
+  const bases = [...new Map(r.points.map((p) => [p.vision.name, p.vision.train_seconds])).values()];
+  lines.push(
+    '',
+    `${r.runs.length} binding runs (${r.seeds} seeds × ${r.points.length} points × ${r.modalities.length} modalities), ` +
+      `training ${(train / 60).toFixed(0)} min of ${(r.wall_seconds / 60).toFixed(0)} min wall` +
+      `${r.complete ? '' : ' (incomplete)'}; stage 1 of the vision encoder${bases.length > 1 ? 's' : ''} used: ` +
+      `${(bases.reduce((a, b) => a + b, 0) / 60).toFixed(0)} min${r.study === 'scaling' ? '' : ' (shared with the scaling study)'}. ` +
+      `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, load ${r.machine.load_at_start.map((x) => x.toFixed(1)).join('/')} at the start.`,
+  );
+  return lines.join('\n');
+}
+
+for (const name of process.argv.length > 2 ? process.argv.slice(2) : STUDY_NAMES) {
+  const path = join(root, 'bench/ablations', `${name}.json`);
+  if (!existsSync(path)) continue;
+  const r = JSON.parse(readFileSync(path, 'utf8')) as StudyResult;
+  process.stdout.write(`### ${name}\n\n${table(r)}\n\n`);
+}
