@@ -12,17 +12,19 @@ export interface PlotSpec {
   readonly subtitle: string;
   readonly xLabel: string;
   readonly points: readonly string[];
+  /** A second line under each point's label (e.g. its parameter count). */
+  readonly pointNotes?: readonly string[];
   readonly rows: readonly SummaryRow[];
   /** Chance accuracy (0..1), drawn as a dashed line. */
   readonly chance?: number;
 }
 
 const W = 820,
-  H = 480,
+  H = 490,
   LEFT = 64,
   RIGHT = 210,
   TOP = 64,
-  BOTTOM = 64;
+  BOTTOM = 74;
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#e377c2'];
 
 function esc(s: string): string {
@@ -60,9 +62,12 @@ export function plotSvg(p: PlotSpec): string {
     `<text transform="translate(18 ${TOP + plotH / 2}) rotate(-90)" text-anchor="middle">top-1 accuracy (%)</text>`,
     `<text x="${LEFT + plotW / 2}" y="${H - 16}" text-anchor="middle">${esc(p.xLabel)}</text>`,
   );
-  p.points.forEach((label, i) =>
-    out.push(`<text x="${x(i)}" y="${TOP + plotH + 20}" text-anchor="middle">${esc(label)}</text>`),
-  );
+  p.points.forEach((label, i) => {
+    out.push(`<text x="${x(i)}" y="${TOP + plotH + 20}" text-anchor="middle">${esc(label)}</text>`);
+    const note = p.pointNotes?.[i];
+    if (note)
+      out.push(`<text x="${x(i)}" y="${TOP + plotH + 35}" text-anchor="middle" fill="#666">${esc(note)}</text>`);
+  });
   if (p.chance !== undefined) {
     out.push(
       `<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${y(p.chance)}" y2="${y(p.chance)}" stroke="#888" stroke-dasharray="2 4"/>`,

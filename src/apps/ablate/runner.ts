@@ -301,6 +301,10 @@ export function plotSpec(r: StudyResult, scale: StudyScale): Parameters<typeof p
     subtitle: `${r.seeds} seeds per point: mean ± 1 std, dots are single seeds; held-out n=${scale.heldOut.n}; base bind ${b.pairs} pairs, ${b.steps} steps, batch ${b.batchSize}`,
     xLabel: r.x_label,
     points: r.points.map((p) => p.label),
+    pointNotes:
+      new Set(r.points.map((p) => p.vision.params)).size > 1
+        ? r.points.map((p) => `${(p.vision.params / 1e6).toFixed(2)} M params`)
+        : undefined,
     rows: r.summary,
     chance: 1 / NUM_CLASSES,
   };
