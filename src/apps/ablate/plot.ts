@@ -9,6 +9,7 @@ import type { SummaryRow } from './summary.ts';
 
 export interface PlotSpec {
   readonly title: string;
+  /** One or more lines ('\n'). */
   readonly subtitle: string;
   readonly xLabel: string;
   readonly points: readonly string[];
@@ -20,10 +21,10 @@ export interface PlotSpec {
 }
 
 const W = 820,
-  H = 490,
+  H = 506,
   LEFT = 64,
   RIGHT = 210,
-  TOP = 64,
+  TOP = 80,
   BOTTOM = 74;
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf', '#e377c2'];
 
@@ -47,7 +48,9 @@ export function plotSvg(p: PlotSpec): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${LEFT}" y="24" font-size="16" font-weight="bold">${esc(p.title)}</text>`,
-    `<text x="${LEFT}" y="44" font-size="12" fill="#444">${esc(p.subtitle)}</text>`,
+    ...p.subtitle
+      .split('\n')
+      .map((line, i) => `<text x="${LEFT}" y="${44 + 16 * i}" font-size="12" fill="#444">${esc(line)}</text>`),
   ];
   for (let k = 0; k <= ymax * 10 + 1e-9; k++) {
     const v = k / 10;

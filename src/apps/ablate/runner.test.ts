@@ -98,7 +98,7 @@ test('a quick study runs end to end: JSON with every run and its summary, a PNG 
       assert.ok(r.summary.some((s) => s.point === point && s.series === 'image→text (thermal run)' && s.n === 2));
     }
     const png = await sharp(join(dir, 'out', 'image-encoder.png')).metadata();
-    assert.deepEqual([png.format, png.width, png.height], ['png', 1640, 980]);
+    assert.deepEqual([png.format, png.width, png.height], ['png', 1640, 1012]);
     assert.ok(lines.some((l) => l.startsWith('[4/4] image-encoder fine-tuned (lr ×0.1) thermal seed 1')));
 
     // Re-running with the same settings trains nothing and reports the same runs.

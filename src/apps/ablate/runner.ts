@@ -19,7 +19,7 @@ import { bindOnce } from './bind-run.ts';
 import { HeldOut } from './held-out.ts';
 import { plotSvg, writePlotPng } from './plot.ts';
 import { ALL_SENSORS, type BindSettings, FULL_SCALE, type StudyScale, type VisionSize } from './settings.ts';
-import { type StudyDef, type StudyPoint, STUDY_NAMES, studyByName } from './studies.ts';
+import { type StudyDef, type StudyPoint, STUDY_NAMES, studyByName, studyScale } from './studies.ts';
 import { type Observation, type SummaryRow, summarize } from './summary.ts';
 import { WorldCache } from './world-cache.ts';
 
@@ -143,7 +143,7 @@ export async function runStudy(name: string, o: StudyOptions): Promise<StudyResu
   if (!def) throw new ConfigError('BAD_ARGUMENT', `unknown study "${name}": choose one of ${STUDY_NAMES.join(', ')}.`);
   const t0 = performance.now();
   const log = o.log ?? (() => {});
-  const scale = o.scale ?? FULL_SCALE;
+  const scale = studyScale(def, o.scale ?? FULL_SCALE);
   const seeds = o.seeds ?? 3;
   const modalities = o.modalities ?? def.modalities;
   for (const m of modalities)
@@ -296,9 +296,10 @@ async function saveScalingModel(base: TrainedBase, sensors: Map<SensorModality, 
 
 export function plotSpec(r: StudyResult, scale: StudyScale): Parameters<typeof plotSvg>[0] {
   const b = scale.bind;
+  const s1 = scale.base;
   return {
     title: r.title,
-    subtitle: `${r.seeds} seeds per point: mean ± 1 std, dots are single seeds; held-out n=${scale.heldOut.n}; base bind ${b.pairs} pairs, ${b.steps} steps, batch ${b.batchSize}`,
+    subtitle: `mean ± 1 std over ${r.seeds} seeds (dots: seeds); held-out n=${scale.heldOut.n}\nstage 1 ${s1.jointPairs} pairs × ${s1.jointSteps} steps; bind ${b.pairs} pairs × ${b.steps} steps, batch ${b.batchSize}`,
     xLabel: r.x_label,
     points: r.points.map((p) => p.label),
     pointNotes:
