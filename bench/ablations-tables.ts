@@ -33,7 +33,7 @@ function table(r: StudyResult): string {
     `${r.runs.length} binding runs (${r.seeds} seeds × ${r.points.length} points × ${r.modalities.length} modalities), ` +
       `training ${(train / 60).toFixed(0)} min of ${(r.wall_seconds / 60).toFixed(0)} min wall` +
       `${r.complete ? '' : ' (incomplete)'}; stage 1 of the vision encoder${bases.length > 1 ? 's' : ''} used: ` +
-      `${(bases.reduce((a, b) => a + b, 0) / 60).toFixed(0)} min${r.study === 'scaling' ? '' : ' (shared with the scaling study)'}. ` +
+      `${(bases.reduce((a, b) => a + b, 0) / 60).toFixed(0)} min${r.study.startsWith('scaling') ? '' : ' (the M encoder of scaling-short, trained once and shared)'}. ` +
       `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, load ${r.machine.load_at_start.map((x) => x.toFixed(1)).join('/')} at the start.`,
   );
   return lines.join('\n');
