@@ -26,11 +26,13 @@ function table(r: StudyResult): string {
     });
     lines.push(`| ${p.label} | ${cells.join(' | ')} |`);
   }
-  const train = r.runs.reduce((a, x) => a + x.train_seconds, 0);
+  const train = r.runs.reduce((a, x) => a + (x.reused ? 0 : x.train_seconds), 0);
+  const reused = r.runs.filter((x) => x.reused).length;
   const bases = [...new Map(r.points.map((p) => [p.vision.name, p.vision.train_seconds])).values()];
   lines.push(
     '',
-    `${r.runs.length} binding runs (${r.seeds} seeds × ${r.points.length} points × ${r.modalities.length} modalities), ` +
+    `${r.runs.length} binding runs (${r.seeds} seeds × ${r.points.length} points × ${r.modalities.length} modalities` +
+      `${reused > 0 ? `; ${reused} reused from another study with identical settings, not counted here` : ''}), ` +
       `training ${(train / 60).toFixed(0)} min of ${(r.wall_seconds / 60).toFixed(0)} min wall` +
       `${r.complete ? '' : ' (incomplete)'}; stage 1 of the vision encoder${bases.length > 1 ? 's' : ''} used: ` +
       `${(bases.reduce((a, b) => a + b, 0) / 60).toFixed(0)} min${r.study.startsWith('scaling') ? '' : ' (the M encoder of scaling-short, trained once and shared)'}. ` +

@@ -106,6 +106,20 @@ test('a quick study runs end to end: JSON with every run and its summary, a PNG 
     const again = await runStudy('image-encoder', opts);
     assert.deepEqual(again.runs, r.runs);
     assert.ok(!lines.some((l) => l.startsWith('[')), lines.join('\n'));
+
+    // Another study with a point of identical settings (steps at the scale's default = "frozen")
+    // reuses that run instead of training it again, and trains the others.
+    lines.length = 0;
+    const steps = await runStudy('steps', { ...opts, seeds: 1 });
+    const defaultSteps = String(QUICK_SCALE.bind.steps);
+    assert.deepEqual(
+      steps.runs.map((x) => [x.point, x.reused ?? false]),
+      ['2', '3', '6', '12'].map((p) => [p, p === defaultSteps]),
+    );
+    const frozen0 = r.runs.find((x) => x.point === 'frozen' && x.seed === 0)!;
+    const reused = steps.runs.find((x) => x.point === defaultSteps)!;
+    assert.deepEqual([reused.top1, reused.final_loss], [frozen0.top1, frozen0.final_loss]);
+    assert.equal(lines.filter((l) => l.endsWith(', reused)')).length, 1, lines.join('\n'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

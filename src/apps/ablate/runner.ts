@@ -15,8 +15,9 @@ import type { ParamMap } from '../../train/params.ts';
 import type { SensorModality } from '../../synth/mini/data.ts';
 import { NUM_CLASSES } from '../../synth/world/classes.ts';
 import { type TrainedBase, ensureBase, loadBaseParams } from './base.ts';
-import { bindOnce } from './bind-run.ts';
+import { type BindRunResult, bindOnce } from './bind-run.ts';
 import { HeldOut } from './held-out.ts';
+import { readMemo, runKey, writeMemo } from './run-memo.ts';
 import { plotSvg, writePlotPng } from './plot.ts';
 import { ALL_SENSORS, type BindSettings, FULL_SCALE, type StudyScale, type VisionSize } from './settings.ts';
 import { type StudyDef, type StudyPoint, STUDY_NAMES, studyByName, studyScale } from './studies.ts';
@@ -55,6 +56,8 @@ export interface RunRecord {
   readonly temperature: number;
   readonly train_seconds: number;
   readonly seconds: number;
+  /** Measured once by another study with identical settings (run-memo.ts); its time is that run's. */
+  readonly reused?: boolean;
 }
 
 export interface PointInfo {
@@ -228,7 +231,11 @@ export async function runStudy(name: string, o: StudyOptions): Promise<StudyResu
           for (const m of modalities) {
             const at = runs.findIndex((r) => r.point === p.label && r.modality === m && r.seed === seed);
             if (at >= 0 && !saveModelNow) continue;
-            const r = await bindOnce(ctx, m, pointSettings(scale, p), seed, { keepParams: saveModelNow });
+            const settings = pointSettings(scale, p);
+            const key = runKey(base, m, settings, seed, scale.heldOut, threads);
+            const memo = saveModelNow ? null : await readMemo(o.cacheDir, key);
+            const r: BindRunResult = memo ?? (await bindOnce(ctx, m, settings, seed, { keepParams: saveModelNow }));
+            if (!memo) await writeMemo(o.cacheDir, key, r);
             if (r.params) kept.set(m, r.params);
             const record: RunRecord = {
               point: p.label,
@@ -240,6 +247,7 @@ export async function runStudy(name: string, o: StudyOptions): Promise<StudyResu
               temperature: r.temperature,
               train_seconds: r.trainSeconds,
               seconds: r.seconds,
+              ...(memo ? { reused: true } : {}),
             };
             if (at >= 0) runs[at] = record;
             else {
@@ -249,7 +257,7 @@ export async function runStudy(name: string, o: StudyOptions): Promise<StudyResu
             log(
               `[${done}/${total}] ${name} ${p.label} ${m} seed ${seed}: top-1 ${(100 * r.top1).toFixed(1)}%` +
                 `${r.imageTextTop1 === null ? '' : `, image→text ${(100 * r.imageTextTop1).toFixed(1)}%`}` +
-                ` (train ${r.trainSeconds.toFixed(0)} s, total ${r.seconds.toFixed(0)} s)`,
+                ` (train ${r.trainSeconds.toFixed(0)} s, total ${r.seconds.toFixed(0)} s${memo ? ', reused' : ''})`,
             );
             await save(false);
           }
