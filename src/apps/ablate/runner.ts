@@ -161,7 +161,10 @@ export async function runStudy(name: string, o: StudyOptions): Promise<StudyResu
     prev !== null &&
     JSON.stringify(prev.scale) === JSON.stringify(scale) &&
     JSON.stringify(prev.modalities) === JSON.stringify(modalities);
-  const runs: RunRecord[] = resumable ? prev.runs.filter((r) => r.seed < seeds) : [];
+  // Runs of points no longer in the study (a point dropped from its definition) are left out.
+  const runs: RunRecord[] = resumable
+    ? prev.runs.filter((r) => r.seed < seeds && points.some((p) => p.label === r.point))
+    : [];
   const infos = new Map<string, PointInfo>(resumable ? prev.points.map((p) => [p.label, p]) : []);
   const models: ScalingModel[] = resumable ? [...prev.models] : [];
   const wallBefore = resumable ? prev.wall_seconds : 0;
