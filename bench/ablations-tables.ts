@@ -3,8 +3,9 @@
  * (mean ± std over seeds per point and series, the seed values, and each study's compute time).
  *
  *   npx tsx bench/ablations-tables.ts [study ...]
+ *   npx tsx bench/ablations-tables.ts --fill bench/ablations.md   (rewrites its <!-- table:study --> blocks)
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyResult } from '../src/apps/ablate/runner.ts';
 import { STUDY_NAMES } from '../src/apps/ablate/studies.ts';
@@ -41,9 +42,26 @@ function table(r: StudyResult): string {
   return lines.join('\n');
 }
 
-for (const name of process.argv.length > 2 ? process.argv.slice(2) : STUDY_NAMES) {
+function load(name: string): StudyResult | null {
   const path = join(root, 'bench/ablations', `${name}.json`);
-  if (!existsSync(path)) continue;
-  const r = JSON.parse(readFileSync(path, 'utf8')) as StudyResult;
-  process.stdout.write(`### ${name}\n\n${table(r)}\n\n`);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StudyResult) : null;
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--fill') {
+  // Rewrites every <!-- table:NAME --> … <!-- /table --> block of the file with NAME's current table.
+  const file = join(root, args[1] ?? 'bench/ablations.md');
+  const text = readFileSync(file, 'utf8').replace(
+    /<!-- table:([\w-]+) -->[\s\S]*?<!-- \/table -->/g,
+    (_m, name: string) => {
+      const r = load(name);
+      return `<!-- table:${name} -->\n${r ? table(r) : '(not run)'}\n<!-- /table -->`;
+    },
+  );
+  writeFileSync(file, text);
+} else {
+  for (const name of args.length > 0 ? args : STUDY_NAMES) {
+    const r = load(name);
+    if (r) process.stdout.write(`### ${name}\n\n${table(r)}\n\n`);
+  }
 }
