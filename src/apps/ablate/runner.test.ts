@@ -114,7 +114,7 @@ test('a quick study runs end to end: JSON with every run and its summary, a PNG 
     const defaultSteps = String(QUICK_SCALE.bind.steps);
     assert.deepEqual(
       steps.runs.map((x) => [x.point, x.reused ?? false]),
-      ['2', '3', '6'].map((p) => [p, p === defaultSteps]),
+      ['2', '3', '6', '12'].map((p) => [p, p === defaultSteps]),
     );
     const frozen0 = r.runs.find((x) => x.point === 'frozen' && x.seed === 0)!;
     const reused = steps.runs.find((x) => x.point === defaultSteps)!;

@@ -122,8 +122,7 @@ export const STUDIES: readonly StudyDef[] = [
     xLabel: 'optimizer steps (warm-up + cosine over each run)',
     modalities: PAIR,
     points: (scale) =>
-      // 2× (600 steps) was dropped for time on the shared machine (see bench/ablations.md).
-      [0.25, 0.5, 1].map((m) => {
+      [0.25, 0.5, 1, 2].map((m) => {
         const steps = Math.max(1, Math.round(scale.bind.steps * m));
         return { label: String(steps), bind: { steps } };
       }),
