@@ -42,8 +42,7 @@ const PAIR: readonly SensorModality[] = ['depth', 'audio'];
 function scalingPoints(scale: StudyScale): StudyPoint[] {
   return scale.visionSizes.map((v) => ({ label: `${v.name} ${v.dim}/${v.blocks}/${v.heads}`, vision: v }));
 }
-// 0.25× (batch 8, 1200 steps) was dropped for time on the shared machine (see bench/ablations.md).
-const MULTIPLIERS = [0.5, 1, 2, 4];
+const MULTIPLIERS = [0.25, 0.5, 1, 2, 4];
 
 export const STUDIES: readonly StudyDef[] = [
   {
@@ -73,7 +72,7 @@ export const STUDIES: readonly StudyDef[] = [
     xLabel: 'InfoNCE temperature τ (logit scale 1/τ); learned starts at 0.07',
     modalities: PAIR,
     points: () => [
-      ...[0.05, 0.2, 0.5].map((t) => ({ label: String(t), bind: { temperature: t } })),
+      ...[0.05, 0.1, 0.2, 0.5].map((t) => ({ label: String(t), bind: { temperature: t } })),
       { label: 'learned', bind: { temperature: 'learned' as const } },
     ],
   },
