@@ -73,7 +73,12 @@ async function embedWorld(
   return vectors;
 }
 
-function top1(vectors: readonly Float32Array[], labels: readonly number[], classes: readonly Float32Array[]): number {
+/** Fraction of `vectors` whose nearest class vector (by dot product) is their label. */
+export function top1(
+  vectors: readonly Float32Array[],
+  labels: readonly number[],
+  classes: readonly Float32Array[],
+): number {
   let correct = 0;
   vectors.forEach((v, i) => {
     let best = -Infinity,

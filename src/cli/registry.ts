@@ -41,6 +41,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'eval-segments', summary: 'search-by-segment benchmark on fresh long synthetic recordings', load: () => import('./commands/eval-segments.ts') },
   { name: 'generate', summary: 'make images from any inputs (sound, text, depth, thermal, IMU, images) through the shared space', load: () => import('./commands/generate.ts') },
   { name: 'eval-generation', summary: 'generation benchmark: held-out inputs of every modality → images, judged against the image-conditioned bound', load: () => import('./commands/eval-generation.ts') },
+  { name: 'ablate', summary: "re-run one of the paper's ablations at mini scale (JSON results and a PNG plot)", load: () => import('./commands/ablate.ts') },
   { name: 'bench', summary: 'time one encoder on seeded random inputs', load: () => import('./commands/bench.ts') },
   { name: 'serve', summary: 'HTTP API, web UI and a Weaviate multi2vec-bind endpoint', load: () => import('./commands/serve.ts') },
 ];

@@ -13,7 +13,7 @@ import { buildEncoder } from './build.ts';
 import { type ImageBindConfig, type Modality, MODALITIES } from './config.ts';
 import type { WeightRole } from './graph.ts';
 
-const LOGIT_SCALE_INIT: Record<string, number> = { text: 1 / 0.07, audio: 20, depth: 5, thermal: 10, imu: 5 };
+export const LOGIT_SCALE_INIT: Record<string, number> = { text: 1 / 0.07, audio: 20, depth: 5, thermal: 10, imu: 5 };
 
 type Info = TensorInfo & { role: WeightRole };
 

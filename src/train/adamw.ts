@@ -35,6 +35,7 @@ export function clipGlobalNorm(grads: ReadonlyMap<string, Float32Array>, maxNorm
 /**
  * One update: p ← p − lr·λ·p (decoupled decay, only where `decays(name)`), m ← β₁m + (1−β₁)g,
  * v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+ * `lrScale` multiplies the learning rate per parameter (e.g. a smaller one for a pretrained part).
  */
 export function adamwStep(
   params: ReadonlyMap<string, Float32Array>,
@@ -43,6 +44,7 @@ export function adamwStep(
   lr: number,
   o: AdamWOptions,
   decays: (name: string) => boolean,
+  lrScale?: (name: string) => number,
 ): void {
   state.t += 1;
   const c1 = 1 - o.beta1 ** state.t;
@@ -58,11 +60,12 @@ export function adamwStep(
       state.m.set(name, m);
       state.v.set(name, v);
     }
-    const decay = decays(name) ? lr * o.weightDecay : 0;
+    const plr = lrScale ? lr * lrScale(name) : lr;
+    const decay = decays(name) ? plr * o.weightDecay : 0;
     for (let i = 0; i < p.length; i++) {
       m[i] = o.beta1 * m[i] + (1 - o.beta1) * g[i];
       v[i] = o.beta2 * v[i] + (1 - o.beta2) * g[i] * g[i];
-      p[i] = p[i] - decay * p[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + o.eps);
+      p[i] = p[i] - decay * p[i] - (plr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + o.eps);
     }
   }
 }

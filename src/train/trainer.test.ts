@@ -104,3 +104,26 @@ test('train: binding batches without targets are refused', async () => {
     await t.close();
   }
 });
+
+test('train: a trainable predicate can learn a fixed logit scale, and lrScale 0 holds a weight still', async () => {
+  const scaleKey = 'modality_postprocessors.audio.1.log_logit_scale';
+  const t = await Trainer.create({
+    ...base,
+    steps: 5,
+    trainable: (init) => init.role !== 'causal_mask',
+    lrScale: (n) => (n.startsWith('modality_heads.') ? 0 : 1),
+  });
+  try {
+    assert.ok(t.trainable.includes(scaleKey), 'the audio logit scale is trainable when asked');
+    const before = new Map([...t.params].map(([k, v]) => [k, v.data.slice()]));
+    await t.run();
+    assert.notEqual(t.params.get(scaleKey)!.data[0], before.get(scaleKey)![0]);
+    const heads = t.trainable.filter((n) => n.startsWith('modality_heads.'));
+    assert.ok(heads.length > 0);
+    for (const n of heads) assert.deepEqual(t.params.get(n)!.data, before.get(n), `${n} moved at lr × 0`);
+    const trunk = t.trainable.find((n) => n.startsWith('modality_trunks.'))!;
+    assert.notDeepEqual(t.params.get(trunk)!.data, before.get(trunk));
+  } finally {
+    await t.close();
+  }
+});

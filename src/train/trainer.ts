@@ -8,6 +8,7 @@ import type { Float32Tensor, Tensor } from '../core/tensor.ts';
 import { modalityArch } from '../model/architecture.ts';
 import type { ImageBindConfig, Modality } from '../model/config.ts';
 import { gradName } from '../model/autodiff/gradient.ts';
+import type { InitializerDef } from '../model/graph.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { type AdamWOptions, type AdamWState, adamwStep, clipGlobalNorm, newAdamWState } from './adamw.ts';
 import { loadTrainState, saveTrainState } from './train-state.ts';
@@ -46,6 +47,10 @@ export interface TrainOptions {
   readonly seed?: number;
   /** Starting weights (official keys), e.g. a pretrained model; random-init otherwise. */
   readonly initialParams?: ParamMap;
+  /** Which weights train (default `defaultTrainable`: all but the causal mask and non-text logit scales). */
+  readonly trainable?: (init: InitializerDef) => boolean;
+  /** Learning-rate multiplier per weight (default 1), e.g. 0.1 for a pretrained encoder being fine-tuned. */
+  readonly lrScale?: (name: string) => number;
   readonly threads?: number;
   /** Write a checkpoint every `checkpointEvery` steps (and at the end of `run`) to this directory. */
   readonly checkpointDir?: string;
@@ -134,6 +139,7 @@ export class Trainer {
     }
     const tg = buildTrainingGraph(opts.config, opts.setup, {
       outDim: opts.config.out_embed_dim,
+      trainable: opts.trainable,
       frozen: (name) => {
         const p = params.get(name);
         if (!p) throw new TrainingError('PARAM_MISSING', `no initial value for weight "${name}".`);
@@ -175,6 +181,7 @@ export class Trainer {
     this.evalSession ??= GraphSession.create(
       buildLossGraph(this.opts.config, this.opts.setup, {
         outDim: this.opts.config.out_embed_dim,
+        trainable: this.opts.trainable,
         frozen: (name) => this.params.get(name)!.data,
       }).graph,
       { threads: this.opts.threads ?? 2 },
@@ -215,7 +222,7 @@ export class Trainer {
       minRatio: o.minLrRatio ?? 0.1,
     });
     const data = new Map(this.trainable.map((n) => [n, this.params.get(n)!.data]));
-    adamwStep(data, grads, this.adam, lr, { ...ADAM_DEFAULTS, ...o.adam }, (n) => this.decayNames.has(n));
+    adamwStep(data, grads, this.adam, lr, { ...ADAM_DEFAULTS, ...o.adam }, (n) => this.decayNames.has(n), o.lrScale);
     this.current = step + 1;
     const seconds = (performance.now() - t0) / 1000;
     return { step: this.current, loss, lr, gradNorm, samplesPerSecond: o.batchSize / seconds };
