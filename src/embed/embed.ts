@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { ImageBindError, MediaError } from '../core/errors.ts';
 import { l2normalize } from '../core/vector-math.ts';
 import { type Float32Tensor, type Tensor, stack } from '../core/tensor.ts';
-import type { Modality } from '../model/config.ts';
-import { type FileKind, type LoaderOptions, loadFile } from '../preprocess/loaders.ts';
+import { type FileKind, INPUT_KINDS, type InputKind, type Modality, encoderFor } from '../core/modalities.ts';
+import { type LoaderOptions, loadFile } from '../preprocess/loaders.ts';
 import type { ClipTokenizer } from '../preprocess/text/index.ts';
 
-export type InputKind = 'text' | FileKind;
-export const INPUT_KINDS: readonly InputKind[] = ['text', 'vision', 'video', 'audio', 'depth', 'thermal', 'imu'];
+export { INPUT_KINDS, type InputKind, encoderFor } from '../core/modalities.ts';
 
 /** A path, a file's bytes, or an already preprocessed per-item tensor (e.g. [3, 224, 224]). */
 export type MediaInput = string | Uint8Array | Tensor;
@@ -55,10 +54,6 @@ export interface EmbedBackend {
   readonly batchSize: number;
   embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor>;
   tokenizer(): Promise<ClipTokenizer>;
-}
-
-export function encoderFor(kind: InputKind): Modality {
-  return kind === 'video' ? 'vision' : kind;
 }
 
 function describe(input: MediaInput): string {

@@ -12,9 +12,9 @@ import { type VideoOptions, loadVideoFile } from './video/index.ts';
 import { loadVisionFile } from './vision/index.ts';
 import type { VisionOptions } from './vision/vision.ts';
 import type { Float32Tensor } from '../core/tensor.ts';
+import type { FileKind } from '../core/modalities.ts';
 
-export const FILE_KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'] as const;
-export type FileKind = (typeof FILE_KINDS)[number];
+export { FILE_KINDS, type FileKind } from '../core/modalities.ts';
 
 export interface LoaderOptions {
   readonly vision?: VisionOptions;
@@ -26,16 +26,6 @@ export interface LoaderOptions {
   /** Receives non-fatal notes (IMU padding, odd units, ...). */
   readonly onWarning?: (path: string, message: string) => void;
 }
-
-/** The per-item tensor shape each file kind produces. */
-export const ITEM_SHAPES: Record<FileKind, readonly number[]> = {
-  vision: [3, 224, 224],
-  audio: [3, 1, 128, 204],
-  video: [15, 3, 2, 224, 224],
-  depth: [1, 224, 224],
-  thermal: [1, 224, 224],
-  imu: [6, 2000],
-};
 
 export async function loadFile(kind: FileKind, path: string, opts: LoaderOptions = {}): Promise<Float32Tensor> {
   switch (kind) {
