@@ -4,14 +4,11 @@
  * the current one runs in onnxruntime. A bad item is reported in `errors` and its slot is null:
  * one broken file never sinks a batch.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ImageBindError, MediaError } from '../core/errors.ts';
 import { l2normalize } from '../core/vector-math.ts';
 import { type Float32Tensor, type Tensor, stack } from '../core/tensor.ts';
 import { type FileKind, INPUT_KINDS, type InputKind, type Modality, encoderFor } from '../core/modalities.ts';
-import { type LoaderOptions, loadFile } from '../preprocess/loaders.ts';
+import { type LoaderOptions, loadBytes, loadFile } from '../preprocess/loaders.ts';
 import type { ClipTokenizer } from '../preprocess/text/index.ts';
 
 export { INPUT_KINDS, type InputKind, encoderFor } from '../core/modalities.ts';
@@ -66,15 +63,7 @@ async function preprocessItem(kind: FileKind, input: MediaInput, loaders: Loader
   if (typeof input === 'string') return loadFile(kind, input, loaders);
   if (!(input instanceof Uint8Array)) return input;
   if (input.length === 0) throw new MediaError('FILE_EMPTY', `<${kind} bytes>: the buffer is empty.`);
-  // Decoders sniff content, not names, so a temp file with a neutral name serves every format.
-  const dir = await mkdtemp(join(tmpdir(), 'imagebind-in-'));
-  try {
-    const path = join(dir, `input.${kind === 'imu' ? 'csv' : 'bin'}`);
-    await writeFile(path, input);
-    return await loadFile(kind, path, loaders);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return loadBytes(kind, input, describe(input), loaders);
 }
 
 function toError(kind: InputKind, index: number, input: MediaInput, e: unknown): ItemError {
