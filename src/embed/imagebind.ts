@@ -109,10 +109,9 @@ export class ImageBind implements EmbedBackend {
   encoder(modality: Modality): Promise<Encoder> {
     let e = this.encoders.get(modality);
     if (!e) {
-      if (!this.manifest.modalities[modality])
-        return openEncoder(this.directory, this.manifest, modality, this.batchSize);
       e = openEncoder(this.directory, this.manifest, modality, this.batchSize);
-      this.encoders.set(modality, e);
+      // Only encoders the directory has are kept; asking for another one is refused each time.
+      if (this.manifest.modalities[modality]) this.encoders.set(modality, e);
     }
     return e;
   }
