@@ -1,8 +1,10 @@
 /**
- * ImageBind in a browser: the same model directory, fetched over HTTP from any base URL (the
- * imagebind server exposes its own at `/v1/model/`), run by onnxruntime-web, with the official
- * preprocessing in pure TypeScript. Decoding stays with the caller (canvas, WebAudio), so this
- * module takes decoded pixels and waveforms and is also importable, and testable, in Node.
+ * ImageBind in a browser: the same model directory, read over HTTP from any base URL (the
+ * imagebind server exposes its own at `/v1/model/`) through runtime/model-dir.ts as ImageBind
+ * reads a folder, run by onnxruntime-web, with the official preprocessing in pure TypeScript and
+ * the same `embed({...})` call. What needs a canvas or WebAudio (JPEG, compressed audio) stays with
+ * the caller, who passes decoded pixels, waveforms or tensors; PNG, BMP and WAV bytes are decoded
+ * here. Importable, and testable, in Node.
  */
 import { MediaError } from '../core/errors.ts';
 import type { FileKind, Modality } from '../core/modalities.ts';
