@@ -31,12 +31,16 @@ export function manifestModalities(manifest: Manifest): Modality[] {
   return Object.keys(manifest.modalities).filter(isModality);
 }
 
-/** One modality's encoder; a directory without it is refused, naming what it has. */
+/**
+ * One modality's encoder; a directory without it is refused, naming what it has. `onSession` sees
+ * the session before it is wrapped (for what a backend reports about it).
+ */
 export async function openEncoder(
   dir: ModelDirectory,
   manifest: Manifest,
   modality: Modality,
   batchSize: number,
+  onSession?: (session: BackendSession) => void,
 ): Promise<Encoder> {
   const entry = manifest.modalities[modality];
   if (!entry) {
@@ -45,7 +49,9 @@ export async function openEncoder(
       `${dir.location}: this model directory has no ${modality} encoder (it has: ${manifestModalities(manifest).join(', ') || 'none'}). Convert it with --modalities ${modality}.`,
     );
   }
-  return Encoder.create(modality, entry, await dir.openSession(entry, manifest), batchSize);
+  const session = await dir.openSession(entry, manifest);
+  onSession?.(session);
+  return Encoder.create(modality, entry, session, batchSize);
 }
 
 /** The text tokenizer from the directory's `tokenizer/` merges. */
