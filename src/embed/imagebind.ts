@@ -4,6 +4,7 @@
  * `embedTensor` runs an already preprocessed tensor. The directory is read through
  * runtime/model-dir.ts, as ImageBindWeb reads its URL.
  */
+import { join } from 'node:path';
 import type { FileKind, Modality } from '../core/modalities.ts';
 import type { Float32Tensor, Tensor } from '../core/tensor.ts';
 import type { Manifest } from '../model/manifest.ts';
