@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { FileKind, Modality } from '../core/modalities.ts';
 import type { Float32Tensor, Tensor } from '../core/tensor.ts';
 import type { Manifest } from '../model/manifest.ts';
-import { join } from 'node:path';
 import { type LoaderOptions, loadBytes, loadFile } from '../preprocess/loaders.ts';
 import type { SessionOptions } from '../runtime/backend.ts';
 import { type Device, type ResolvedDevice, requestedDevice, resolveDevice } from '../runtime/device.ts';
@@ -110,7 +109,9 @@ export class ImageBind implements EmbedBackend {
   encoder(modality: Modality): Promise<Encoder> {
     let e = this.encoders.get(modality);
     if (!e) {
-      e = openEncoder(this.directory, this.manifest, modality, this.batchSize);
+      e = openEncoder(this.directory, this.manifest, modality, this.batchSize, (session) => {
+        if (session.placement) this.placements.set(modality, session.placement);
+      });
       // Only encoders the directory has are kept; asking for another one is refused each time.
       if (this.manifest.modalities[modality]) this.encoders.set(modality, e);
     }
