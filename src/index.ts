@@ -24,7 +24,8 @@ export { MODALITIES, type Modality, type ImageBindConfig, presetConfig, resolveC
 export { loadConfigFile } from './model/config-file.ts';
 export { convertCheckpoint, type ConvertOptions } from './model/convert.ts';
 export type { Manifest } from './model/manifest.ts';
-export { loadFile, type FileKind, type LoaderOptions } from './preprocess/loaders.ts';
+export { loadBytes, loadFile, type FileKind, type LoaderOptions } from './preprocess/loaders.ts';
+export { FILE_KINDS, INPUT_KINDS, type InputKind, encoderFor, kindOfFileName } from './core/modalities.ts';
 export { ClipTokenizer } from './preprocess/text/index.ts';
 export {
   locate,

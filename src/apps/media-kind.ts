@@ -5,50 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
-import { FILE_KINDS, type FileKind } from '../preprocess/loaders.ts';
-
-const SUFFIXES: [RegExp, FileKind][] = [
-  [/\.depth\.(png|tiff?|npy|pfm)$/i, 'depth'],
-  [/\.pfm$/i, 'depth'],
-  [/\.thermal\.(png|jpe?g|tiff?|bmp)$/i, 'thermal'],
-  [/\.imu\.(csv|tsv|json|npy)$/i, 'imu'],
-];
-
-const EXTENSIONS: Record<string, FileKind> = {
-  '.jpg': 'vision',
-  '.jpeg': 'vision',
-  '.png': 'vision',
-  '.webp': 'vision',
-  '.gif': 'vision',
-  '.bmp': 'vision',
-  '.tif': 'vision',
-  '.tiff': 'vision',
-  '.ppm': 'vision',
-  '.pgm': 'vision',
-  '.pbm': 'vision',
-  '.pnm': 'vision',
-  '.tga': 'vision',
-  '.ico': 'vision',
-  '.wav': 'audio',
-  '.mp3': 'audio',
-  '.flac': 'audio',
-  '.ogg': 'audio',
-  '.oga': 'audio',
-  '.opus': 'audio',
-  '.m4a': 'audio',
-  '.aac': 'audio',
-  '.aif': 'audio',
-  '.aiff': 'audio',
-  '.au': 'audio',
-  '.mp4': 'video',
-  '.mkv': 'video',
-  '.webm': 'video',
-  '.mov': 'video',
-  '.avi': 'video',
-  '.m4v': 'video',
-  '.csv': 'imu',
-  '.tsv': 'imu',
-};
+import {
+  FILE_KINDS,
+  type FileKind,
+  canonicalKindName,
+  isFileKind,
+  kindOfExtension,
+  taggedKindOf,
+} from '../core/modalities.ts';
 
 export type KindOverrides = ReadonlyMap<string, FileKind>;
 
@@ -61,14 +25,14 @@ export function parseKindOverrides(spec: string | undefined): KindOverrides {
     .filter(Boolean)) {
     const [ext, name] = part.split('=');
     // 'image' is what users call the vision encoder's files, here as in manifests.
-    const kind = name?.trim().toLowerCase() === 'image' ? 'vision' : name;
-    if (!ext || !kind || !(FILE_KINDS as readonly string[]).includes(kind)) {
+    const kind = name === undefined ? undefined : canonicalKindName(name);
+    if (!ext || !kind || !isFileKind(kind)) {
       throw new ConfigError(
         'BAD_ARGUMENT',
         `bad kind mapping "${part}": use .ext=kind with kind one of ${FILE_KINDS.join(', ')} (image = vision).`,
       );
     }
-    map.set(ext.startsWith('.') ? ext.toLowerCase() : `.${ext.toLowerCase()}`, kind as FileKind);
+    map.set(ext.startsWith('.') ? ext.toLowerCase() : `.${ext.toLowerCase()}`, kind);
   }
   return map;
 }
@@ -88,9 +52,8 @@ function manifestKinds(dir: string): Map<string, FileKind> {
         const row = JSON.parse(line) as { file?: string; path?: string; modality?: string; kind?: string };
         const name = row.file ?? row.path;
         const raw = row.kind ?? row.modality;
-        const kind = raw === 'image' ? 'vision' : raw;
-        if (name && kind && (FILE_KINDS as readonly string[]).includes(kind))
-          m.set(resolve(dir, name), kind as FileKind);
+        const kind = raw === undefined ? undefined : canonicalKindName(raw);
+        if (name && kind && isFileKind(kind)) m.set(resolve(dir, name), kind);
       } catch {
         /* a malformed line only loses its own entry */
       }
@@ -106,6 +69,5 @@ export function detectKind(path: string, overrides: KindOverrides = new Map()): 
   if (fromManifest) return fromManifest;
   const name = basename(path).toLowerCase();
   for (const [ext, kind] of overrides) if (name.endsWith(ext)) return kind;
-  for (const [re, kind] of SUFFIXES) if (re.test(name)) return kind;
-  return EXTENSIONS[extname(name)] ?? null;
+  return taggedKindOf(name) ?? kindOfExtension(extname(name));
 }

@@ -1,28 +1,23 @@
 /** Parsing helpers shared by CLI commands; each turns a bad flag into an actionable error. */
 import { ConfigError } from '../core/errors.ts';
-import { MODALITIES, type Modality } from '../model/config.ts';
-
-/**
- * Modality names as users write them. The vision encoder's inputs are images (and video), so
- * `image` is accepted wherever `vision` is, in every command (search's flags say --image too).
- */
-export function canonicalModalityName(s: string): string {
-  const name = s.trim().toLowerCase();
-  return name === 'image' || name === 'images' ? 'vision' : name;
-}
+import { MODALITIES, type Modality, canonicalKindName, isInputKind, userNameOf } from '../core/modalities.ts';
 
 /** "vision (or image), text, ...": the choices as an error message lists them. */
 function choices(allowed: readonly string[]): string {
-  return allowed.map((m) => (m === 'vision' ? 'vision (or image)' : m)).join(', ');
+  return allowed.map((m) => (isInputKind(m) && userNameOf(m) !== m ? `${m} (or ${userNameOf(m)})` : m)).join(', ');
 }
 
-/** One modality name from `allowed` (default: the six encoders); `image` means `vision`. */
+/**
+ * One modality name from `allowed` (default: the six encoders). The vision encoder's inputs are
+ * images (and video), so `image` is accepted wherever `vision` is, in every command
+ * (core/modalities.ts lists the aliases).
+ */
 export function parseModality<T extends string = Modality>(
   s: string,
   allowed: readonly T[] = MODALITIES as unknown as readonly T[],
   flag = '--modality',
 ): T {
-  const name = canonicalModalityName(s);
+  const name = canonicalKindName(s);
   if (!(allowed as readonly string[]).includes(name))
     throw new ConfigError('BAD_ARGUMENT', `${flag}: unknown modality "${s}"; use one of: ${choices(allowed)}.`);
   return name as T;

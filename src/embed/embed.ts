@@ -4,18 +4,14 @@
  * the current one runs in onnxruntime. A bad item is reported in `errors` and its slot is null:
  * one broken file never sinks a batch.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ImageBindError, MediaError } from '../core/errors.ts';
 import { l2normalize } from '../core/vector-math.ts';
 import { type Float32Tensor, type Tensor, stack } from '../core/tensor.ts';
-import type { Modality } from '../model/config.ts';
-import { type FileKind, type LoaderOptions, loadFile } from '../preprocess/loaders.ts';
+import { type FileKind, INPUT_KINDS, type InputKind, type Modality, encoderFor } from '../core/modalities.ts';
+import type { LoaderOptions } from '../preprocess/loaders.ts';
 import type { ClipTokenizer } from '../preprocess/text/index.ts';
 
-export type InputKind = 'text' | FileKind;
-export const INPUT_KINDS: readonly InputKind[] = ['text', 'vision', 'video', 'audio', 'depth', 'thermal', 'imu'];
+export { INPUT_KINDS, type InputKind, encoderFor } from '../core/modalities.ts';
 
 /** A path, a file's bytes, or an already preprocessed per-item tensor (e.g. [3, 224, 224]). */
 export type MediaInput = string | Uint8Array | Tensor;
@@ -50,15 +46,17 @@ export interface EmbedOptions {
   readonly loaders?: LoaderOptions;
 }
 
-/** What `embed` needs from a model: an encoder call and its tokenizer. */
+/**
+ * What `embed` needs from a model: an encoder call, its tokenizer and, for paths and bytes, a
+ * loader (ImageBind's reads every format in Node; ImageBindWeb's decodes what a browser can
+ * without a canvas). Without one, only strings for text and preprocessed tensors are taken.
+ */
 export interface EmbedBackend {
   readonly batchSize: number;
   embedTensor(modality: Modality, input: Tensor): Promise<Float32Tensor>;
   tokenizer(): Promise<ClipTokenizer>;
-}
-
-export function encoderFor(kind: InputKind): Modality {
-  return kind === 'video' ? 'vision' : kind;
+  /** A path or a file's bytes → one item's tensor; `name` stands for bytes in messages. */
+  loadItem?(kind: FileKind, input: string | Uint8Array, name: string, loaders?: LoaderOptions): Promise<Tensor>;
 }
 
 function describe(input: MediaInput): string {
@@ -67,19 +65,21 @@ function describe(input: MediaInput): string {
   return `<tensor [${input.shape.join(', ')}]>`;
 }
 
-async function preprocessItem(kind: FileKind, input: MediaInput, loaders: LoaderOptions | undefined): Promise<Tensor> {
-  if (typeof input === 'string') return loadFile(kind, input, loaders);
-  if (!(input instanceof Uint8Array)) return input;
-  if (input.length === 0) throw new MediaError('FILE_EMPTY', `<${kind} bytes>: the buffer is empty.`);
-  // Decoders sniff content, not names, so a temp file with a neutral name serves every format.
-  const dir = await mkdtemp(join(tmpdir(), 'imagebind-in-'));
-  try {
-    const path = join(dir, `input.${kind === 'imu' ? 'csv' : 'bin'}`);
-    await writeFile(path, input);
-    return await loadFile(kind, path, loaders);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+async function preprocessItem(
+  backend: EmbedBackend,
+  kind: FileKind,
+  input: MediaInput,
+  loaders: LoaderOptions | undefined,
+): Promise<Tensor> {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input;
+  if (typeof input !== 'string' && input.length === 0)
+    throw new MediaError('FILE_EMPTY', `<${kind} bytes>: the buffer is empty.`);
+  if (!backend.loadItem)
+    throw new MediaError(
+      'INPUT_NOT_PREPROCESSED',
+      `${describe(input)}: this model takes ${kind} inputs as preprocessed tensors only; preprocess them first.`,
+    );
+  return backend.loadItem(kind, input, describe(input), loaders);
 }
 
 function toError(kind: InputKind, index: number, input: MediaInput, e: unknown): ItemError {
@@ -104,7 +104,7 @@ async function embedKind(
       idx.map(async (i) => {
         try {
           if (kind === 'text') return (await backend.tokenizer()).tokenize([items[i] as string]);
-          const t = await preprocessItem(kind, items[i], opts.loaders);
+          const t = await preprocessItem(backend, kind, items[i], opts.loaders);
           return { dtype: t.dtype, shape: [1, ...t.shape], data: t.data } as Tensor;
         } catch (e) {
           errors.push(toError(kind, i, items[i], e));

@@ -1,17 +1,19 @@
 /**
  * The library's entry object: a loaded model directory with one lazily opened encoder per
  * modality. `embed` takes files, bytes and strings through the official preprocessing;
- * `embedTensor` runs an already preprocessed tensor.
+ * `embedTensor` runs an already preprocessed tensor. The directory is read through
+ * runtime/model-dir.ts, as ImageBindWeb reads its URL.
  */
-import { ConfigError } from '../core/errors.ts';
-import type { Float32Tensor, Tensor } from '../core/tensor.ts';
-import { type Modality, isModality } from '../model/config.ts';
-import type { Manifest } from '../model/manifest.ts';
-import { readManifest } from '../model/manifest-file.ts';
 import { join } from 'node:path';
-import { type SessionOptions, createSession } from '../runtime/backend.ts';
+import type { FileKind, Modality } from '../core/modalities.ts';
+import type { Float32Tensor, Tensor } from '../core/tensor.ts';
+import type { Manifest } from '../model/manifest.ts';
+import { type LoaderOptions, loadBytes, loadFile } from '../preprocess/loaders.ts';
+import type { SessionOptions } from '../runtime/backend.ts';
 import { type Device, type ResolvedDevice, requestedDevice, resolveDevice } from '../runtime/device.ts';
-import { type EncodeResult, Encoder } from '../runtime/encoder.ts';
+import type { EncodeResult, Encoder } from '../runtime/encoder.ts';
+import { manifestModalities, openEncoder, readModelManifest } from '../runtime/model-dir.ts';
+import { NodeModelDirectory } from '../runtime/model-dir-node.ts';
 import type { PlacementReport } from '../runtime/placement.ts';
 import type { ClipTokenizer } from '../preprocess/text/index.ts';
 import { type EmbedBackend, type EmbedInputs, type EmbedOptions, type EmbedOutput, embedInputs } from './embed.ts';
@@ -50,7 +52,7 @@ export class ImageBind implements EmbedBackend {
   private readonly placements = new Map<Modality, PlacementReport>();
 
   private constructor(
-    readonly dir: string,
+    private readonly directory: NodeModelDirectory,
     readonly manifest: Manifest,
     private readonly opts: LoadOptions,
     /** The device the encoders run on (`auto` resolved). */
@@ -60,10 +62,16 @@ export class ImageBind implements EmbedBackend {
   /** Loads a model directory; with no `dir`, the embedded mini model that ships with the package. */
   static async load(dir?: string, opts: LoadOptions = {}): Promise<ImageBind> {
     const path = dir ?? defaultModelDir();
-    const manifest = await readManifest(path);
+    const manifest = await readModelManifest(new NodeModelDirectory(path));
     const { device, note } = await resolveDevice(requestedDevice(opts.device));
     if (note) (opts.onNotice ?? ((m: string) => process.emitWarning(m, { code: 'IMAGEBIND_DEVICE_FALLBACK' })))(note);
-    return new ImageBind(path, manifest, opts, device);
+    // Sessions open on the resolved device: the directory passes these options to each one.
+    return new ImageBind(new NodeModelDirectory(path, { ...opts, device }), manifest, opts, device);
+  }
+
+  /** The model directory's path. */
+  get dir(): string {
+    return this.directory.location;
   }
 
   get batchSize(): number {
@@ -89,29 +97,23 @@ export class ImageBind implements EmbedBackend {
     return embedInputs(this, inputs, opts);
   }
 
+  /** Paths and bytes of every kind through the official preprocessing (preprocess/loaders.ts). */
+  loadItem(kind: FileKind, input: string | Uint8Array, name: string, loaders?: LoaderOptions): Promise<Tensor> {
+    return typeof input === 'string' ? loadFile(kind, input, loaders) : loadBytes(kind, input, name, loaders);
+  }
+
   get modalities(): Modality[] {
-    return Object.keys(this.manifest.modalities).filter(isModality);
+    return manifestModalities(this.manifest);
   }
 
   encoder(modality: Modality): Promise<Encoder> {
     let e = this.encoders.get(modality);
     if (!e) {
-      const entry = this.manifest.modalities[modality];
-      if (!entry) {
-        throw new ConfigError(
-          'MODALITY_MISSING',
-          `${this.dir}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}). Convert it with --modalities ${modality}.`,
-        );
-      }
-      const cacheDir = this.opts.cacheDir ?? (process.env.IMAGEBIND_CACHE_DIR || undefined);
-      const cacheKey = `${entry.weightsSha256}:${this.manifest.precision}`;
-      e = createSession(join(this.dir, entry.graph), { ...this.opts, device: this.device, cacheDir, cacheKey }).then(
-        (s) => {
-          if (s.placement) this.placements.set(modality, s.placement);
-          return Encoder.create(modality, entry, s, this.batchSize);
-        },
-      );
-      this.encoders.set(modality, e);
+      e = openEncoder(this.directory, this.manifest, modality, this.batchSize, (session) => {
+        if (session.placement) this.placements.set(modality, session.placement);
+      });
+      // Only encoders the directory has are kept; asking for another one is refused each time.
+      if (this.manifest.modalities[modality]) this.encoders.set(modality, e);
     }
     return e;
   }

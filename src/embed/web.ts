@@ -1,32 +1,30 @@
 /**
- * ImageBind in a browser: the same model directory, fetched over HTTP from any base URL (the
- * imagebind server exposes its own at `/v1/model/`), run by onnxruntime-web, with the official
- * preprocessing in pure TypeScript. Decoding stays with the caller (canvas, WebAudio), so this
- * module takes decoded pixels and waveforms and is also importable, and testable, in Node.
+ * ImageBind in a browser: the same model directory, read over HTTP from any base URL (the
+ * imagebind server exposes its own at `/v1/model/`) through runtime/model-dir.ts as ImageBind
+ * reads a folder, run by onnxruntime-web, with the official preprocessing in pure TypeScript and
+ * the same `embed({...})` call. What needs a canvas or WebAudio (JPEG, compressed audio) stays with
+ * the caller, who passes decoded pixels, waveforms or tensors; PNG, BMP and WAV bytes are decoded
+ * here. Importable, and testable, in Node.
  */
-import { ConfigError } from '../core/errors.ts';
+import { MediaError } from '../core/errors.ts';
+import type { FileKind, Modality } from '../core/modalities.ts';
 import { type Float32Tensor, type Tensor, stack } from '../core/tensor.ts';
-import { type Modality, isModality } from '../model/config.ts';
-import { type Manifest, parseManifest } from '../model/manifest.ts';
-import { type DecodedAudio, decodeWav } from '../preprocess/audio/wav.ts';
+import type { Manifest } from '../model/manifest.ts';
+import { type DecodedAudio, decodeWav, looksLikeWav } from '../preprocess/audio/wav.ts';
 import { type AudioOptions, preprocessWaveform } from '../preprocess/audio/pipeline.ts';
-import type { RgbImage } from '../preprocess/image/bmp.ts';
-import { ClipTokenizer } from '../preprocess/text/tokenizer.ts';
+import { type RgbImage, decodeBmp } from '../preprocess/image/bmp.ts';
+import { decodePng } from '../preprocess/image/png-decode.ts';
+import { rawToRgb } from '../preprocess/image/raw-rgb.ts';
+import type { LoaderOptions } from '../preprocess/loaders.ts';
+import type { ClipTokenizer } from '../preprocess/text/tokenizer.ts';
 import { preprocessVisionRgb } from '../preprocess/vision/transform.ts';
-import {
-  type WebRuntime,
-  type WebRuntimeOptions,
-  configureWebRuntime,
-  createWebSession,
-} from '../runtime/backend-web.ts';
-import { Encoder } from '../runtime/encoder.ts';
+import { type WebRuntime, type WebRuntimeOptions, configureWebRuntime } from '../runtime/backend-web.ts';
+import type { Encoder } from '../runtime/encoder.ts';
+import { type DownloadProgress, HttpModelDirectory } from '../runtime/model-dir-http.ts';
+import { manifestModalities, openEncoder, readDirectoryTokenizer, readModelManifest } from '../runtime/model-dir.ts';
+import { type EmbedBackend, type EmbedInputs, type EmbedOptions, type EmbedOutput, embedInputs } from './embed.ts';
 
-export interface DownloadProgress {
-  readonly file: string;
-  readonly loaded: number;
-  /** From Content-Length; 0 when the server does not say. */
-  readonly total: number;
-}
+export type { DownloadProgress } from '../runtime/model-dir-http.ts';
 
 export interface WebLoadOptions extends WebRuntimeOptions {
   /** Sent with every model request (e.g. `Authorization: Bearer …`). */
@@ -36,14 +34,14 @@ export interface WebLoadOptions extends WebRuntimeOptions {
   readonly onProgress?: (p: DownloadProgress) => void;
 }
 
-export class ImageBindWeb {
+export class ImageBindWeb implements EmbedBackend {
   private readonly encoders = new Map<Modality, Promise<Encoder>>();
   /** The last run queued on each encoder: onnxruntime-web sessions must not run concurrently. */
   private readonly lastRun = new Map<Modality, Promise<unknown>>();
   private tokenizerPromise: Promise<ClipTokenizer> | null = null;
 
   private constructor(
-    readonly baseUrl: string,
+    private readonly directory: HttpModelDirectory,
     readonly manifest: Manifest,
     readonly runtime: WebRuntime,
     private readonly opts: WebLoadOptions,
@@ -55,11 +53,14 @@ export class ImageBindWeb {
    * load in a page sets them.
    */
   static async load(baseUrl: string, opts: WebLoadOptions = {}): Promise<ImageBindWeb> {
-    const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    const directory = new HttpModelDirectory(baseUrl, opts);
     const runtime = await configureWebRuntime(opts);
-    const bytes = await download(base, 'manifest.json', opts);
-    const manifest = parseManifest(new TextDecoder().decode(bytes), `${base}manifest.json`);
-    return new ImageBindWeb(base, manifest, runtime, opts);
+    return new ImageBindWeb(directory, await readModelManifest(directory), runtime, opts);
+  }
+
+  /** The model directory's URL, ending in `/`. */
+  get baseUrl(): string {
+    return this.directory.location;
   }
 
   get identity(): string {
@@ -67,7 +68,11 @@ export class ImageBindWeb {
   }
 
   get modalities(): Modality[] {
-    return Object.keys(this.manifest.modalities).filter(isModality);
+    return manifestModalities(this.manifest);
+  }
+
+  get batchSize(): number {
+    return this.opts.batchSize ?? 8;
   }
 
   /** Bytes this modality's encoder downloads (its weights), for a size warning before loading. */
@@ -76,49 +81,51 @@ export class ImageBindWeb {
   }
 
   tokenizer(): Promise<ClipTokenizer> {
-    const t = this.manifest.tokenizer;
-    if (!t)
-      return Promise.reject(
-        new ConfigError(
-          'VOCAB_REQUIRED',
-          `${this.baseUrl}: this model directory has no tokenizer/; convert it with --vocab to embed text.`,
-        ),
-      );
-    this.tokenizerPromise ??= download(this.baseUrl, t.merges, this.opts).then((bytes) =>
-      ClipTokenizer.fromBuffer(bytes, { source: `${this.baseUrl}${t.merges}`, contextLength: t.contextLength }),
-    );
+    this.tokenizerPromise ??= readDirectoryTokenizer(this.directory, this.manifest);
+    // A failed download may be retried by the next call rather than cached.
+    this.tokenizerPromise.catch(() => (this.tokenizerPromise = null));
     return this.tokenizerPromise;
   }
 
   encoder(modality: Modality): Promise<Encoder> {
     let e = this.encoders.get(modality);
     if (!e) {
-      const entry = this.manifest.modalities[modality];
-      if (!entry) {
-        return Promise.reject(
-          new ConfigError(
-            'MODALITY_MISSING',
-            `${this.baseUrl}: this model directory has no ${modality} encoder (it has: ${this.modalities.join(', ') || 'none'}).`,
-          ),
-        );
-      }
-      e = (async () => {
-        const [graph, weights] = await Promise.all([
-          download(this.baseUrl, entry.graph, this.opts),
-          download(this.baseUrl, entry.weights, this.opts),
-        ]);
-        const session = await createWebSession(
-          graph,
-          { path: entry.weights, data: weights },
-          `${this.baseUrl}${entry.graph}`,
-        );
-        return Encoder.create(modality, entry, session, this.opts.batchSize ?? 8);
-      })();
+      e = openEncoder(this.directory, this.manifest, modality, this.batchSize);
       // A failed download may be retried by the next call rather than cached.
       e.catch(() => this.encoders.delete(modality));
       this.encoders.set(modality, e);
     }
     return e;
+  }
+
+  /**
+   * The same call as `ImageBind.embed`: strings for text; for the other kinds, preprocessed item
+   * tensors or file bytes that decode without a canvas (PNG and BMP images, WAV audio). Decode
+   * other formats in the page (canvas, WebAudio) and pass tensors, or use embedImages/embedWaveforms.
+   */
+  embed<I extends EmbedInputs>(inputs: I, opts: EmbedOptions = {}): Promise<EmbedOutput<I>> {
+    return embedInputs(this, inputs, opts);
+  }
+
+  /** Bytes a browser decodes without a canvas, through the official transforms. */
+  async loadItem(kind: FileKind, input: string | Uint8Array, name: string, _loaders?: LoaderOptions): Promise<Tensor> {
+    if (typeof input === 'string')
+      throw new MediaError(
+        'FILE_UNREADABLE',
+        `${input}: a browser has no file paths; pass the file's bytes or a tensor.`,
+      );
+    if (kind === 'vision') {
+      if (input[0] === 0x89 && input[1] === 0x50) return preprocessVisionRgb(rawToRgb(decodePng(input, name)));
+      if (input[0] === 0x42 && input[1] === 0x4d) return preprocessVisionRgb(decodeBmp(input, name));
+    }
+    if (kind === 'audio' && looksLikeWav(input)) {
+      const a = decodeWav(input, name);
+      return preprocessWaveform(a.channels, a.sampleRate, {}, name);
+    }
+    throw new MediaError(
+      'IMAGE_UNSUPPORTED_FORMAT',
+      `${name}: in a browser, ${kind} bytes are decoded here only as PNG or BMP images and WAV audio; decode it in the page (canvas, WebAudio) and pass a tensor.`,
+    );
   }
 
   /** What the official `model({modality: x})[modality]` returns, as [B, outputDim]. Runs queue per encoder. */
@@ -162,48 +169,4 @@ export class ImageBindWeb {
     this.encoders.clear();
     await Promise.all(all.map(async (e) => (await e.catch(() => null))?.release()));
   }
-}
-
-async function download(base: string, file: string, opts: WebLoadOptions): Promise<Uint8Array> {
-  const url = new URL(file, base).href;
-  // parseManifest already refuses names that leave the directory; the token must never leave it either.
-  if (!url.startsWith(base))
-    throw new ConfigError(
-      'MODEL_DIR_INVALID',
-      `${base}: "${file}" is outside the model directory; refusing to fetch it.`,
-    );
-  const doFetch = opts.fetch ?? fetch;
-  let res: Response;
-  try {
-    res = await doFetch(url, { headers: { ...opts.headers } });
-  } catch (e) {
-    throw new ConfigError(
-      'MODEL_FETCH_FAILED',
-      `${url}: could not be fetched (${(e as Error).message}). Check the model URL and that the server is reachable.`,
-      { cause: e },
-    );
-  }
-  if (!res.ok) {
-    const hint = res.status === 401 ? ' The server wants an access token: pass it in `headers`.' : '';
-    throw new ConfigError('MODEL_FETCH_FAILED', `${url}: the server answered ${res.status}.${hint}`);
-  }
-  const total = Number(res.headers.get('content-length') ?? 0);
-  if (!res.body || !opts.onProgress) return new Uint8Array(await res.arrayBuffer());
-  const parts: Uint8Array[] = [];
-  let loaded = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    loaded += value.length;
-    opts.onProgress({ file, loaded, total });
-  }
-  const out = new Uint8Array(loaded);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -6,13 +6,9 @@
 import { ConfigError } from '../core/errors.ts';
 import defaultsJson from './configs/defaults.json' with { type: 'json' };
 import huge from './configs/huge.json' with { type: 'json' };
+import { MODALITIES, type Modality } from '../core/modalities.ts';
 
-export const MODALITIES = ['vision', 'text', 'audio', 'depth', 'thermal', 'imu'] as const;
-export type Modality = (typeof MODALITIES)[number];
-
-export function isModality(s: string): s is Modality {
-  return (MODALITIES as readonly string[]).includes(s);
-}
+export { MODALITIES, isModality, type Modality } from '../core/modalities.ts';
 
 /**
  * Every `ImageBindModel.__init__` argument (facebookresearch/ImageBind@53680b0, imagebind_model.py),

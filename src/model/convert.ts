@@ -5,7 +5,7 @@
  * complete. Every file is written under a temporary name and renamed into place.
  */
 import { createHash } from 'node:crypto';
-import { open, mkdir, rename, writeFile, copyFile, rm } from 'node:fs/promises';
+import { open, mkdir, rename, writeFile, copyFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CheckpointReader } from '../checkpoint/types.ts';
 import { CheckpointError } from '../core/errors.ts';
@@ -16,6 +16,7 @@ import type { ImageBindConfig, Modality } from './config.ts';
 import type { InitializerDef, Precision, WeightTransform } from './graph.ts';
 import { quantizePerChannel, toHalf } from './weight-transforms.ts';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, type Manifest, type ModalityEntry } from './manifest.ts';
+import { removeManifest, writeManifest } from './manifest-file.ts';
 import { type ExternalLocation, serializeModel } from './onnx/serialize.ts';
 
 export const OPSET = 17;
@@ -156,7 +157,7 @@ export function spaceIdentity(modalities: Partial<Record<Modality, ModalityEntry
 
 export async function convertCheckpoint(reader: CheckpointReader, opts: ConvertOptions): Promise<Manifest> {
   await mkdir(opts.outDir, { recursive: true });
-  await rm(join(opts.outDir, 'manifest.json'), { force: true });
+  await removeManifest(opts.outDir);
   const modalities: Partial<Record<Modality, ModalityEntry>> = {};
   for (const m of opts.modalities) modalities[m] = await writeModality(reader, m, opts);
 
@@ -179,8 +180,6 @@ export async function convertCheckpoint(reader: CheckpointReader, opts: ConvertO
     identity,
     source: { checkpoint: basename(reader.path), createdBy: 'imagebind-ts 0.1.0', createdAt: new Date().toISOString() },
   };
-  const tmp = join(opts.outDir, 'manifest.json.tmp');
-  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(tmp, join(opts.outDir, 'manifest.json'));
+  await writeManifest(opts.outDir, manifest);
   return manifest;
 }

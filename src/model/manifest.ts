@@ -8,6 +8,8 @@ import { type ImageBindConfig, type Modality, isModality, resolveConfig } from '
 
 export const MANIFEST_FORMAT = 'imagebind-ts/model-dir';
 export const MANIFEST_VERSION = 1;
+/** The manifest's name inside a model directory. */
+export const MANIFEST_FILE = 'manifest.json';
 
 export type { Precision } from './graph.ts';
 import type { Precision } from './graph.ts';
@@ -63,7 +65,17 @@ function checkFileName(path: string, field: string, name: unknown): void {
     );
 }
 
-/** Validates manifest JSON text; `path` names it in errors. Reading it is manifest-file.ts's job. */
+/** The manifest as written to disk: indented JSON with a final newline. */
+export function serializeManifest(m: Manifest): string {
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
+/** Validates manifest bytes (UTF-8, as read from a file or fetched); `path` names them in errors. */
+export function manifestFromBytes(bytes: Uint8Array, path: string): Manifest {
+  return parseManifest(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), path);
+}
+
+/** Validates manifest JSON text; `path` names it in errors. Reading it is runtime/model-dir.ts's job. */
 export function parseManifest(text: string, path: string): Manifest {
   let m: Manifest;
   try {

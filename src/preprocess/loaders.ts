@@ -1,20 +1,21 @@
 /**
- * One entry point for file inputs of every modality: path in, the official model-input tensor out
- * (per item, without the batch dimension). Video is its own input kind but feeds the vision
- * encoder; each loader keeps its own options.
+ * One entry point for inputs of every modality: a path or a file's bytes in, the official
+ * model-input tensor out (per item, without the batch dimension). Bytes are decoded in memory;
+ * only the FFmpeg/sox formats pass through a temp file (temp-input.ts). Video is its own input kind
+ * but feeds the vision encoder; each loader keeps its own options.
  */
 import type { DepthOptions } from './depth/depth.ts';
-import { loadDepthFile } from './depth/index.ts';
-import { type LoadAudioOptions, loadAudioFile } from './audio/index.ts';
-import { type ImuOptions, loadImuFile } from './imu/index.ts';
-import { type ThermalOptions, loadThermalFile } from './thermal/index.ts';
-import { type VideoOptions, loadVideoFile } from './video/index.ts';
-import { loadVisionFile } from './vision/index.ts';
+import { loadDepthBytes, loadDepthFile } from './depth/index.ts';
+import { type LoadAudioOptions, loadAudioBytes, loadAudioFile } from './audio/index.ts';
+import { type ImuOptions, loadImuBytes, loadImuFile } from './imu/index.ts';
+import { type ThermalOptions, loadThermalFile, preprocessThermalBuffer } from './thermal/index.ts';
+import { type VideoOptions, loadVideoBytes, loadVideoFile } from './video/index.ts';
+import { loadVisionFile, preprocessVisionBuffer } from './vision/index.ts';
 import type { VisionOptions } from './vision/vision.ts';
 import type { Float32Tensor } from '../core/tensor.ts';
+import type { FileKind } from '../core/modalities.ts';
 
-export const FILE_KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'] as const;
-export type FileKind = (typeof FILE_KINDS)[number];
+export { FILE_KINDS, type FileKind } from '../core/modalities.ts';
 
 export interface LoaderOptions {
   readonly vision?: VisionOptions;
@@ -26,16 +27,6 @@ export interface LoaderOptions {
   /** Receives non-fatal notes (IMU padding, odd units, ...). */
   readonly onWarning?: (path: string, message: string) => void;
 }
-
-/** The per-item tensor shape each file kind produces. */
-export const ITEM_SHAPES: Record<FileKind, readonly number[]> = {
-  vision: [3, 224, 224],
-  audio: [3, 1, 128, 204],
-  video: [15, 3, 2, 224, 224],
-  depth: [1, 224, 224],
-  thermal: [1, 224, 224],
-  imu: [6, 2000],
-};
 
 export async function loadFile(kind: FileKind, path: string, opts: LoaderOptions = {}): Promise<Float32Tensor> {
   switch (kind) {
@@ -52,6 +43,35 @@ export async function loadFile(kind: FileKind, path: string, opts: LoaderOptions
     case 'imu': {
       const r = await loadImuFile(path, opts.imu);
       for (const w of r.warnings) opts.onWarning?.(path, w);
+      return r.tensor;
+    }
+  }
+}
+
+/**
+ * A file's bytes → its tensor. `name` stands for the input in messages and warnings; an extension
+ * in it picks the format where a loader reads several (IMU, depth), otherwise the content decides.
+ */
+export async function loadBytes(
+  kind: FileKind,
+  bytes: Uint8Array,
+  name: string,
+  opts: LoaderOptions = {},
+): Promise<Float32Tensor> {
+  switch (kind) {
+    case 'vision':
+      return preprocessVisionBuffer(bytes, name, opts.vision);
+    case 'audio':
+      return loadAudioBytes(bytes, name, opts.audio);
+    case 'video':
+      return loadVideoBytes(bytes, name, opts.video);
+    case 'depth':
+      return loadDepthBytes(bytes, name, opts.depth);
+    case 'thermal':
+      return preprocessThermalBuffer(bytes, name, opts.thermal);
+    case 'imu': {
+      const r = loadImuBytes(bytes, name, opts.imu);
+      for (const w of r.warnings) opts.onWarning?.(name, w);
       return r.tensor;
     }
   }

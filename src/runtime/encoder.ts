@@ -5,6 +5,7 @@
  * pad_type="repeat"); batches are split into chunks to bound memory.
  */
 import { ShapeError } from '../core/errors.ts';
+import { averagesClips } from '../core/modalities.ts';
 import { type Tensor, type Float32Tensor, formatShape, numel } from '../core/tensor.ts';
 import type { Modality } from '../model/config.ts';
 import type { ModalityEntry } from '../model/manifest.ts';
@@ -21,9 +22,7 @@ function describeAccepted(m: Modality, item: readonly number[]): string {
   if (m === 'vision')
     return `[B, 3, 224, 224] images, [B, S, 3, 224, 224] (S images per item) or [B, S, 3, ${item[1]}, 224, 224] clips`;
   const base = formatShape(['B', ...item]);
-  return m === 'text' || m === 'imu'
-    ? base
-    : `${base} or ${formatShape(['B', 'S', ...item])} (S clips per item, averaged)`;
+  return averagesClips(m) ? `${base} or ${formatShape(['B', 'S', ...item])} (S clips per item, averaged)` : base;
 }
 
 /** PadIm2Video(repeat, T): [N, C, H, W] → [N, C, T, H, W] with the frame copied T times. */

@@ -5,25 +5,14 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { ServerError } from '../core/errors.ts';
-import type { FileKind } from '../preprocess/loaders.ts';
-import { FILE_KINDS } from '../preprocess/loaders.ts';
+import { type FileKind, canonicalKindName, isFileKind } from '../core/modalities.ts';
 import { fail } from './http-errors.ts';
 import { bodyTooLarge } from './limits.ts';
 
-const KIND_ALIASES: Record<string, FileKind> = {
-  image: 'vision',
-  images: 'vision',
-  vision: 'vision',
-  audio: 'audio',
-  video: 'video',
-  depth: 'depth',
-  thermal: 'thermal',
-  imu: 'imu',
-};
-
-/** `image` → vision, a FileKind → itself, anything else → null. */
+/** `image` → vision, a FileKind → itself (names as core/modalities.ts accepts them), anything else → null. */
 export function fileKindOf(name: string): FileKind | null {
-  return KIND_ALIASES[name] ?? ((FILE_KINDS as readonly string[]).includes(name) ? (name as FileKind) : null);
+  const kind = canonicalKindName(name);
+  return isFileKind(kind) ? kind : null;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

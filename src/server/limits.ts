@@ -5,7 +5,7 @@
  * tokenisation (a 30 MB string once held the event loop for 14 s and took 1.6 GB); the input count
  * bounds the work queued for one request.
  */
-import type { FileKind } from '../preprocess/loaders.ts';
+import { FILE_KINDS, type FileKind, canonicalKindName, isFileKind, userNameOf } from '../core/modalities.ts';
 import { ConfigError } from '../core/errors.ts';
 import { fail } from './http-errors.ts';
 
@@ -44,15 +44,8 @@ export const DEFAULT_LIMITS: RequestLimits = {
   inputs: 256,
 };
 
-const KIND_NAMES: Readonly<Record<string, FileKind>> = {
-  image: 'vision',
-  vision: 'vision',
-  video: 'video',
-  audio: 'audio',
-  depth: 'depth',
-  thermal: 'thermal',
-  imu: 'imu',
-};
+/** The kind names a budget spec accepts: each kind, and the user's name for it where different (image). */
+const KIND_NAMES: readonly string[] = FILE_KINDS.flatMap((k) => (userNameOf(k) === k ? [k] : [userNameOf(k), k]));
 
 /** `--max-kind-mb "image=64,audio=128"` → byte budgets, the rest at their defaults. */
 export function parseKindBudgets(spec: string | undefined): Record<FileKind, number> {
@@ -60,12 +53,13 @@ export function parseKindBudgets(spec: string | undefined): Record<FileKind, num
   if (!spec) return out;
   for (const entry of spec.split(',')) {
     const [name, value] = entry.split('=').map((s) => s.trim());
-    const kind = KIND_NAMES[name ?? ''];
+    const canonical = canonicalKindName(name ?? '');
+    const kind = isFileKind(canonical) ? canonical : undefined;
     const mb = Number(value);
     if (!kind || !(mb > 0) || !Number.isFinite(mb))
       throw new ConfigError(
         'BAD_ARGUMENT',
-        `--max-kind-mb: "${entry}" is not kind=MiB; use e.g. "image=64,audio=128" (kinds: ${Object.keys(KIND_NAMES).join(', ')}).`,
+        `--max-kind-mb: "${entry}" is not kind=MiB; use e.g. "image=64,audio=128" (kinds: ${KIND_NAMES.join(', ')}).`,
       );
     out[kind] = Math.floor(mb * MiB);
   }
@@ -75,15 +69,6 @@ export function parseKindBudgets(spec: string | undefined): Record<FileKind, num
 function mib(n: number): string {
   return `${(n / MiB).toFixed(n % MiB === 0 ? 0 : 1)} MiB`;
 }
-
-const KIND_FLAG: Readonly<Record<FileKind, string>> = {
-  vision: 'image',
-  video: 'video',
-  audio: 'audio',
-  depth: 'depth',
-  thermal: 'thermal',
-  imu: 'imu',
-};
 
 /** Counts one request's inputs against the limits; each add throws the 413 that names its limit. */
 export class RequestBudget {
@@ -132,8 +117,8 @@ export class RequestBudget {
     if (total > limit)
       throw fail(
         'MEDIA_TOO_LARGE',
-        `${label}: the ${KIND_FLAG[kind]} inputs of this request exceed ${mib(limit)}, the ${KIND_FLAG[kind]} budget per request ` +
-          `(raise it with --max-kind-mb ${KIND_FLAG[kind]}=<MiB>).`,
+        `${label}: the ${userNameOf(kind)} inputs of this request exceed ${mib(limit)}, the ${userNameOf(kind)} budget per request ` +
+          `(raise it with --max-kind-mb ${userNameOf(kind)}=<MiB>).`,
       );
   }
 }

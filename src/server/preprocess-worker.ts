@@ -1,18 +1,15 @@
 /**
- * Worker-thread side of the preprocessing pool: decodes one item (bytes via a temp file, since
- * the loaders read paths and sniff content, or a server-side path) into its model-input tensor, or
- * CLIP-tokenises one long text. The pool may post several jobs ahead; they are done one after
- * another, in order, so a worker decodes one item at a time (bounded CPU and memory) and answers
- * each as soon as it is ready. A cancel message (its request is gone) is read at once, ahead of the
- * queued jobs, and the job is then skipped. Errors travel back in core/errors.ts's wire form, so the
- * main thread rebuilds their class and code; a temp file's path never leaves the worker.
+ * Worker-thread side of the preprocessing pool: decodes one item (uploaded bytes, or a server-side
+ * path) into its model-input tensor, or CLIP-tokenises one long text. The pool may post several
+ * jobs ahead; they are done one after another, in order, so a worker decodes one item at a time
+ * (bounded CPU and memory) and answers each as soon as it is ready. A cancel message (its request
+ * is gone) is read at once, ahead of the queued jobs, and the job is then skipped. Errors travel
+ * back in core/errors.ts's wire form, so the main thread rebuilds their class and code; uploads are
+ * named `<uploaded bytes>` in them (the loaders' temp files, where ffmpeg needs one, never show).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { ImageBindError, type WireError, errorToWire } from '../core/errors.ts';
-import { type FileKind, loadFile } from '../preprocess/loaders.ts';
+import { type WireError, errorToWire } from '../core/errors.ts';
+import { type FileKind, loadBytes, loadFile } from '../preprocess/loaders.ts';
 import { type ClipTokenizer, loadTokenizerFile } from '../preprocess/text/index.ts';
 
 export type PreprocessJob =
@@ -61,28 +58,9 @@ async function load(
     const t = await loadFile(job.kind, job.path);
     return { dtype: 'float32', shape: [...t.shape], data: t.data };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'imagebind-srv-'));
-  try {
-    const path = join(dir, `input.${job.kind === 'imu' ? 'csv' : 'bin'}`);
-    await writeFile(path, job.bytes ?? new Uint8Array());
-    try {
-      const t = await loadFile(job.kind, path);
-      return { dtype: 'float32', shape: [...t.shape], data: t.data };
-    } catch (e) {
-      throw withoutPath(e, path, dir);
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** The same error with the temp file's path replaced: clients must not learn the server's temp layout. */
-function withoutPath(e: unknown, path: string, dir: string): unknown {
-  const scrub = (m: string) => m.split(path).join(UPLOADED).split(dir).join(UPLOADED);
-  if (e instanceof ImageBindError) {
-    return new (e.constructor as new (code: string, message: string) => ImageBindError)(e.code, scrub(e.message));
-  }
-  return new Error(scrub(e instanceof Error ? e.message : String(e)));
+  // The name stands for the bytes in messages: clients must not learn the server's temp layout.
+  const t = await loadBytes(job.kind, job.bytes ?? new Uint8Array(), UPLOADED);
+  return { dtype: 'float32', shape: [...t.shape], data: t.data };
 }
 
 const cancelled = new Set<number>();

@@ -5,7 +5,7 @@
  * with symmetric InfoNCE. The output directory holds the base's encoders plus the new one; its
  * space identity is the base's, so vectors from both mix in one index.
  */
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ImageBindError, TrainingError } from '../../core/errors.ts';
 import { type Float32Tensor, stack } from '../../core/tensor.ts';
@@ -13,6 +13,7 @@ import { ImageBind } from '../../embed/imagebind.ts';
 import { type ImageBindConfig, resolveConfig } from '../../model/config.ts';
 import { spaceIdentity } from '../../model/convert.ts';
 import type { Manifest } from '../../model/manifest.ts';
+import { removeManifest, writeManifest } from '../../model/manifest-file.ts';
 import { type LoaderOptions, loadFile } from '../../preprocess/loaders.ts';
 import { takeRows } from '../../train/data.ts';
 import { saveModel } from '../../train/export.ts';
@@ -167,7 +168,7 @@ async function writeBoundModel(
 ): Promise<Manifest> {
   const tmp = join(o.outDir, '.bind-tmp');
   await mkdir(o.outDir, { recursive: true });
-  await rm(join(o.outDir, 'manifest.json'), { force: true });
+  await removeManifest(o.outDir);
   const params = new Map([...trainer.params].filter(([k]) => k.includes(`.${o.as}.`)));
   const fresh = await saveModel(params, { config, modalities: [o.as], outDir: tmp });
   const entry = fresh.modalities[o.as]!;
@@ -194,7 +195,6 @@ async function writeBoundModel(
       createdAt: new Date().toISOString(),
     },
   };
-  await writeFile(join(o.outDir, 'manifest.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(join(o.outDir, 'manifest.json.tmp'), join(o.outDir, 'manifest.json'));
+  await writeManifest(o.outDir, manifest);
   return manifest;
 }

@@ -4,7 +4,8 @@ import { writeNpy } from '../../core/npy.ts';
 import { type Float32Tensor, stack } from '../../core/tensor.ts';
 import { loadTokenizer } from '../../embed/tokenizer.ts';
 import { readManifest } from '../../model/manifest-file.ts';
-import { FILE_KINDS, type FileKind, ITEM_SHAPES, loadFile } from '../../preprocess/loaders.ts';
+import { itemShapeOf } from '../../core/modalities.ts';
+import { FILE_KINDS, type FileKind, loadFile } from '../../preprocess/loaders.ts';
 import { parseModality } from '../options.ts';
 import { Progress } from '../progress.ts';
 
@@ -81,7 +82,7 @@ Examples:
       const out = stack(ok);
       await writeNpy(flags.output, out);
       process.stderr.write(
-        `${flags.output}: float32 [${out.shape.join(', ')}] (per item ${ITEM_SHAPES[fileKind].join('×')})${failed.length ? `, ${failed.length} skipped` : ''}\n`,
+        `${flags.output}: float32 [${out.shape.join(', ')}] (per item ${itemShapeOf(fileKind).join('×')})${failed.length ? `, ${failed.length} skipped` : ''}\n`,
       );
     });
 }

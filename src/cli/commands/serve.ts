@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
+import { type FileKind, userNameOf } from '../../core/modalities.ts';
 import { DEFAULT_KIND_MB, DEFAULT_LIMITS, parseKindBudgets } from '../../server/limits.ts';
 import { startServer } from '../../server/start.ts';
 import { resolveModelDir } from '../model-dir.ts';
@@ -104,7 +105,7 @@ export function register(program: Command): void {
     .option(
       '--max-kind-mb <spec>',
       `bytes of one kind per request in MiB, e.g. "image=64,audio=128" (default ${Object.entries(DEFAULT_KIND_MB)
-        .map(([k, v]) => `${k === 'vision' ? 'image' : k}=${v}`)
+        .map(([k, v]) => `${userNameOf(k as FileKind)}=${v}`)
         .join(',')})`,
     )
     .option(

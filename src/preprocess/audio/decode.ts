@@ -18,6 +18,7 @@ import { debugLog } from '../../core/debug.ts';
 import { ImageBindError, MediaError } from '../../core/errors.ts';
 import { limitError, limitValue } from '../../core/limits.ts';
 import { type AudioLimits, checkAudioBudget, checkSampleRate } from './budget.ts';
+import { withTempInput } from '../temp-input.ts';
 import { runTool } from './run-tool.ts';
 import { type SoxType, soxTypeOf } from './sniff.ts';
 import { type DecodedAudio, decodeWavFrames, parseWavHeader, soxSampleToFloat, type WavLayout } from './wav.ts';
@@ -237,9 +238,13 @@ async function decodeExternal(path: string, type: SoxType | undefined, opts: Dec
 }
 
 /** Reads a WAV by its header first: limits are checked before the samples are read, which then come in chunks. */
-async function decodeWavFile(
+/** Reads `length` bytes at `position` into the start of `buf`; answers how many it read. */
+type ReadAt = (buf: Uint8Array, length: number, position: number) => Promise<number>;
+
+/** Decodes a WAV from a file or a buffer, reading its samples a chunk at a time through `read`. */
+async function decodeWavFrom(
   path: string,
-  fh: import('node:fs/promises').FileHandle,
+  read: ReadAt,
   size: number,
   head: Uint8Array,
   opts: DecodeOptions,
@@ -253,7 +258,7 @@ async function decodeWavFile(
       );
     }
     const more = new Uint8Array(Math.min(size, Math.max(parsed.need, head.length * 4)));
-    await fh.read(more, 0, more.length, 0);
+    await read(more, more.length, 0);
     head = more;
     parsed = parseWavHeader(head, size, path);
   }
@@ -265,12 +270,68 @@ async function decodeWavFile(
   const buf = new Uint8Array(framesPerChunk * f.blockAlign);
   for (let done = 0; done < layout.frames;) {
     const want = Math.min(framesPerChunk, layout.frames - done) * f.blockAlign;
-    const { bytesRead } = await fh.read(buf, 0, want, layout.dataStart + done * f.blockAlign);
+    const bytesRead = await read(buf, want, layout.dataStart + done * f.blockAlign);
     if (bytesRead < want)
       throw new MediaError('AUDIO_WAV_TRUNCATED', `${path}: the file ended early (it changed while being read?).`);
     done += decodeWavFrames(buf.subarray(0, want), layout, out, done);
   }
   return { sampleRate: f.sampleRate, channels: out };
+}
+
+/** Whether the TypeScript WAV reader takes a file with this head (wav.ts names a too-short RIFF's fault). */
+function isWavHead(type: SoxType | undefined, head: Uint8Array, size: number): boolean {
+  const riff = String.fromCharCode(...head.subarray(0, 4));
+  // A RIFF/RIFX/RF64 file too short to name its type is a broken WAV (wav.ts says so); other RIFF types (AVI) are not audio files.
+  return type === 'wav' || (['RIFF', 'RIFX', 'RF64'].includes(riff) && size < 12);
+}
+
+/** wav.ts's answer, or null for a WAVE encoding it does not decode (µ-law, ADPCM, ...): libsox reads those. */
+async function tryWav(
+  path: string,
+  read: ReadAt,
+  size: number,
+  head: Uint8Array,
+  opts: DecodeOptions,
+): Promise<DecodedAudioFile | null> {
+  try {
+    const r = await decodeWavFrom(path, read, size, head, opts);
+    debugLog('audio', `${path}: decoded by the TypeScript WAV reader`);
+    return { ...r, decoder: 'wav' };
+  } catch (e) {
+    if (!(e instanceof ImageBindError && e.code === 'AUDIO_WAV_UNSUPPORTED')) throw e;
+    return null;
+  }
+}
+
+function emptyFile(path: string): MediaError {
+  return new MediaError(
+    'AUDIO_FILE_EMPTY',
+    `${path}: the file is empty (0 bytes). Check that it was written completely.`,
+  );
+}
+
+/**
+ * Decodes an audio file's bytes; `name` stands for the input in messages. WAV is read from memory;
+ * other formats go to sox or ffmpeg through a temp file, as those tools read files.
+ */
+export async function decodeAudioBytes(
+  bytes: Uint8Array,
+  name: string,
+  opts: DecodeOptions = {},
+): Promise<DecodedAudioFile> {
+  if (bytes.length === 0) throw emptyFile(name);
+  const head = bytes.slice(0, HEAD_BYTES);
+  const type = soxTypeOf(head);
+  if (isWavHead(type, head, bytes.length)) {
+    const read: ReadAt = async (buf, length, position) => {
+      const part = bytes.subarray(position, position + length);
+      buf.set(part);
+      return part.length;
+    };
+    const r = await tryWav(name, read, bytes.length, head, opts);
+    if (r) return r;
+  }
+  return withTempInput(bytes, name, (path) => decodeExternal(path, type, opts));
 }
 
 /** Reads and decodes an audio file; every failure is a `MediaError` naming the file. */
@@ -299,23 +360,12 @@ export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): P
         throw new MediaError('FILE_UNREADABLE', `${path}: is a directory, not an audio file.`, { cause: e });
       throw new MediaError('FILE_UNREADABLE', `${path}: cannot read file (${(e as Error).message}).`, { cause: e });
     }
-    if (size === 0)
-      throw new MediaError(
-        'AUDIO_FILE_EMPTY',
-        `${path}: the file is empty (0 bytes). Check that it was written completely.`,
-      );
+    if (size === 0) throw emptyFile(path);
     type = soxTypeOf(head);
-    const riff = String.fromCharCode(...head.subarray(0, 4));
-    // A RIFF/RIFX/RF64 file too short to name its type is a broken WAV (wav.ts says so); other RIFF types (AVI) are not audio files.
-    if (type === 'wav' || (['RIFF', 'RIFX', 'RF64'].includes(riff) && size < 12)) {
-      try {
-        const r = await decodeWavFile(path, fh, size, head, opts);
-        debugLog('audio', `${path}: decoded by the TypeScript WAV reader`);
-        return { ...r, decoder: 'wav' };
-      } catch (e) {
-        // A WAVE encoding wav.ts does not decode (µ-law, ADPCM, ...): libsox reads it.
-        if (!(e instanceof ImageBindError && e.code === 'AUDIO_WAV_UNSUPPORTED')) throw e;
-      }
+    if (isWavHead(type, head, size)) {
+      const read: ReadAt = async (buf, length, position) => (await fh.read(buf, 0, length, position)).bytesRead;
+      const r = await tryWav(path, read, size, head, opts);
+      if (r) return r;
     }
   } finally {
     await fh.close();

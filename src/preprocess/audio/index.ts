@@ -5,7 +5,7 @@
 import { type ImageBindError, MediaError } from '../../core/errors.ts';
 import { settleEach } from '../batch.ts';
 import type { Float32Tensor } from '../../core/tensor.ts';
-import { decodeAudioFile, type DecodeOptions } from './decode.ts';
+import { decodeAudioBytes, decodeAudioFile, type DecodeOptions } from './decode.ts';
 import { preprocessWaveform, type AudioOptions } from './pipeline.ts';
 
 export { decodeWav, looksLikeWav, parseWavHeader, type DecodedAudio, type WavDecodeOptions } from './wav.ts';
@@ -13,6 +13,7 @@ export { checkAudioBudget, checkSampleRate, type AudioLimits } from './budget.ts
 export { soxTypeOf, type SoxType } from './sniff.ts';
 export { encodeWav, type WavEncodeOptions } from './wav-encode.ts';
 export {
+  decodeAudioBytes,
   decodeAudioFile,
   decodeWithFfmpeg,
   decodeWithSox,
@@ -39,6 +40,16 @@ export type LoadAudioOptions = AudioOptions & DecodeOptions;
 export async function loadAudioFile(path: string, opts: LoadAudioOptions = {}): Promise<Float32Tensor> {
   const decoded = await decodeAudioFile(path, opts);
   return preprocessWaveform(decoded.channels, decoded.sampleRate, opts, path);
+}
+
+/** The same from the file's bytes; `name` stands for the input in messages. */
+export async function loadAudioBytes(
+  bytes: Uint8Array,
+  name: string,
+  opts: LoadAudioOptions = {},
+): Promise<Float32Tensor> {
+  const decoded = await decodeAudioBytes(bytes, name, opts);
+  return preprocessWaveform(decoded.channels, decoded.sampleRate, opts, name);
 }
 
 export type AudioBatchItem =

@@ -34,7 +34,15 @@ export const DEPTH_SIZE = 224;
 
 /** Reads a depth-like file into float values in the file's own unit, plus the kind it implies. */
 export async function readDepthMap(path: string, kind?: DepthKind): Promise<{ map: FloatImage; kind: DepthKind }> {
-  const bytes = await readInputFile(path);
+  return depthMapFromBytes(await readInputFile(path), path, kind);
+}
+
+/** The same from a file's bytes; `path` names it in messages, and its extension (if any) picks the format. */
+export async function depthMapFromBytes(
+  bytes: Uint8Array,
+  path: string,
+  kind?: DepthKind,
+): Promise<{ map: FloatImage; kind: DepthKind }> {
   const ext = extname(path).toLowerCase();
   if (ext === '.npy' || bytes[0] === 0x93) return { map: npyToMap(bytes, path), kind: kind ?? 'depth-m' };
   if (ext === '.pfm' || (bytes[0] === 0x50 && (bytes[1] === 0x66 || bytes[1] === 0x46)))
@@ -108,7 +116,12 @@ export function preprocessDisparity(disp: FloatImage, opts: { mean?: number; std
 
 /** File → 1x224x224 disparity tensor. */
 export async function loadDepthFile(path: string, opts: DepthOptions = {}): Promise<Float32Tensor> {
-  const { map, kind } = await readDepthMap(path, opts.kind);
+  return loadDepthBytes(await readInputFile(path), path, opts);
+}
+
+/** File bytes → 1x224x224 disparity tensor; `name` stands for the input in messages. */
+export async function loadDepthBytes(bytes: Uint8Array, path: string, opts: DepthOptions = {}): Promise<Float32Tensor> {
+  const { map, kind } = await depthMapFromBytes(bytes, path, opts.kind);
   try {
     return preprocessDisparity(toDisparity(map, kind, opts), opts);
   } catch (e) {

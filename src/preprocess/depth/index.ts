@@ -9,6 +9,8 @@ export {
 } from './disparity.ts';
 export {
   DEPTH_SIZE,
+  depthMapFromBytes,
+  loadDepthBytes,
   loadDepthFile,
   preprocessDisparity,
   readDepthMap,

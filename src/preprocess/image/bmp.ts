@@ -3,6 +3,10 @@
  * BmpImagePlugin reads for uncompressed files: 1/4/8-bit palette, 16-bit (5-5-5 or bitfields),
  * 24-bit, 32-bit (BI_RGB = BGRX, or bitfields), bottom-up or top-down. Output is RGB with alpha
  * dropped, as `convert("RGB")` does. RLE-compressed BMPs are refused with a clear error.
+ *
+ * Why no library: fast-bmp 4 decodes 1/8/24/32-bit only (no 4- or 16-bit), and bmp-ts 1.0 scales
+ * 5-5-5 and bitfield samples by its own rule rather than Pillow's v*255/max truncation that
+ * bmp.test.ts checks, and needs Node's Buffer (this file also runs in the browser).
  */
 import { mediaError } from './errors.ts';
 import { checkImageBudget, type ImageLimits } from './budget.ts';

@@ -11,6 +11,11 @@
  * Colour chunks (gAMA, iCCP, sRGB) are ignored, as decode.ts ignores ICC and Pillow ignores gamma.
  * Chunk CRCs are checked first (png-crc.ts), as decode.ts does before sharp.
  * Only type imports from Node-side modules, so nothing of sharp or node: reaches a bundle.
+ *
+ * Why not fast-png (8.0): it collects every inflated IDAT chunk with no cap (png_decoder.js keeps
+ * pushing fflate's output), so a small file whose data inflates far past what its header promises
+ * would allocate all of it; inflate() here stops at the size the header implies. The libvips
+ * conversions above (the part that must match decode.ts byte for byte) would stay ours anyway.
  */
 import { Unzlib } from 'fflate';
 import { MediaError } from '../../core/errors.ts';

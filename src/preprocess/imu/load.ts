@@ -22,9 +22,11 @@ async function readBytes(path: string): Promise<Buffer> {
       { cause: e },
     );
   }
-  if (bytes.length === 0)
-    throw new MediaError('FILE_EMPTY', `${path}: the file is empty (0 bytes). Re-export the IMU log.`);
   return bytes;
+}
+
+function emptyLog(path: string): MediaError {
+  return new MediaError('FILE_EMPTY', `${path}: the file is empty (0 bytes). Re-export the IMU log.`);
 }
 
 function fromTable(table: Table, path: string, opts: ImuOptions): ImuResult {
@@ -118,11 +120,20 @@ function fromNpy(t: Tensor, path: string, opts: ImuOptions): ImuResult {
  * extension (.csv/.tsv/.txt, .json, .npy), else the content.
  */
 export async function loadImuFile(path: string, opts: ImuOptions = {}): Promise<ImuResult> {
-  const bytes = await readBytes(path);
+  return loadImuBytes(await readBytes(path), path, opts);
+}
+
+/**
+ * The same from a log's bytes; `path` names it in messages, and its extension (if any) picks the
+ * format, else the content does.
+ */
+export function loadImuBytes(bytes: Uint8Array, path: string, opts: ImuOptions = {}): ImuResult {
+  if (bytes.length === 0) throw emptyLog(path);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ext = extname(path).toLowerCase();
-  const isNpy = ext === '.npy' || (bytes[0] === 0x93 && bytes.subarray(1, 6).toString('latin1') === 'NUMPY');
+  const isNpy = ext === '.npy' || (bytes[0] === 0x93 && buf.subarray(1, 6).toString('latin1') === 'NUMPY');
   if (isNpy) return fromNpy(parseNpy(bytes, path), path, opts);
-  const text = bytes.toString('utf8');
+  const text = buf.toString('utf8');
   const first = text.trimStart()[0];
   const isJson = ext === '.json' || (ext !== '.csv' && ext !== '.tsv' && (first === '{' || first === '['));
   return fromTable(isJson ? parseJson(text, path) : parseCsv(text, path), path, opts);

@@ -3,6 +3,12 @@
  * remembered (first one per column) instead of failing at once: a text column nobody uses
  * (a label, a device id) must not break loading, but a bad cell in a used column must be
  * reported with its line and column.
+ *
+ * Why not csv-parse: the CSV part proper is splitLine (20 lines); the rest is this loader's own
+ * contract, which csv-parse would need wrapping to keep: the delimiter sniffed from the header,
+ * comment lines that may start after blanks, whitespace-only lines skipped, and a wrong field
+ * count reported with its physical line number (a quoted newline would shift csv-parse's records
+ * against the lines users see in an editor).
  */
 import { MediaError } from '../../core/errors.ts';
 

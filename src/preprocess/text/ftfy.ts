@@ -9,11 +9,11 @@
  * `fix_latin_ligatures`, `fix_character_width`, `uncurl_quotes`, `fix_line_breaks`,
  * `fix_surrogates`, `remove_terminal_escapes`, `remove_control_chars`, NFC.
  *
- * Not implemented: ftfy's options other than the defaults, and `explain`. Known differences: the
- * entity table is the subset in html-entities.ts (ftfy uses all 2231 HTML5 names); Unicode data
- * (NFC/NFKC, case mapping) is Node's ICU version, not Python 3.11's Unicode 14, which only
+ * Not implemented: ftfy's options other than the defaults, and `explain`. Known difference: Unicode
+ * data (NFC/NFKC, case mapping) is Node's ICU version, not Python 3.11's Unicode 14, which only
  * matters for characters assigned since. Compared with ftfy 6.3.1 on ~15k random and mojibake
- * strings, the only differences were entities outside the subset.
+ * strings, the only differences were entities outside the subset table used then; entity names
+ * now come from the `entities` package's full HTML5 table (html-unescape.ts), as ftfy's do.
  */
 import { fixC1Controls, fixEncoding } from './ftfy-encoding.ts';
 import { entityValue, htmlUnescape } from './html-unescape.ts';

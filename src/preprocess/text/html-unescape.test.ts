@@ -19,6 +19,8 @@ const CASES: [string, string][] = [
   ['&hellip;&rsquo;&euro;', '\u2026\u2019\u20ac'],
   ['&constructor; &__proto__;', '&constructor; &__proto__;'],
   ['no entities', 'no entities'],
+  // Names outside the old hand-copied subset: mathematical, multi-code-point and astral values.
+  ['&NotEqualTilde; &fjlig; &Afr; &bne;', '\u2242\u0338 fj \u{1d504} =\u20e5'],
 ];
 
 test('htmlUnescape follows Python html.unescape', () => {

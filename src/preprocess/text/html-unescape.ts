@@ -1,12 +1,13 @@
 /**
  * Python's `html.unescape` (CPython 3.11 `html/__init__.py`), which the official
- * `basic_clean` applies twice after ftfy. The numeric-reference rules are exact; named references
- * use the subset table in `html-entities.ts` (see there for what is left out).
+ * `basic_clean` applies twice after ftfy. Named references come from the `entities` package's
+ * HTML5 table (the same 2231 names as Python's `html.entities.html5`); its legacy decoding takes
+ * the longest name accepted without `;` as Python's prefix loop does (`&notit;` → `¬it;`).
+ * The numeric-reference rules stay hand-written because Python departs from HTML5 (and from
+ * `entities`) there: it drops invalid code points such as `&#1;` instead of keeping them, and
+ * its reference pattern (32-code-point names, optional `;`) decides what is a reference at all.
  */
-import { HTML_ENTITIES } from './html-entities.ts';
-
-// A Map, so that names like `constructor` never reach Object.prototype.
-const TABLE: ReadonlyMap<string, string> = new Map(Object.entries(HTML_ENTITIES));
+import { DecodingMode, decodeHTML, decodeHTMLStrict } from 'entities/decode';
 
 /** Windows-1252 for bytes 0x80–0x9F, with the five undefined bytes kept as C1 controls. */
 export const CP1252_C1 =
@@ -50,16 +51,8 @@ function parseRef(body: string): number {
 
 function replaceRef(_m: string, body: string): string {
   if (body[0] === '#') return numericCharRef(parseRef(body));
-  const direct = TABLE.get(body);
-  if (direct !== undefined) return direct;
-  // Longest known prefix of at least two characters (this is how `&notit;` becomes `¬it;`).
-  const cps = Array.from(body);
-  for (let x = cps.length - 1; x > 1; x--) {
-    const prefix = cps.slice(0, x).join('');
-    const hit = TABLE.get(prefix);
-    if (hit !== undefined) return hit + cps.slice(x).join('');
-  }
-  return '&' + body;
+  // The exact name, else the longest legacy name it starts with, else the text unchanged.
+  return decodeHTML('&' + body, DecodingMode.Legacy);
 }
 
 /** `html.unescape(s)`. */
@@ -68,7 +61,15 @@ export function htmlUnescape(s: string): string {
   return s.replace(CHARREF, replaceRef);
 }
 
-/** The character(s) for an entity name as written after `&` (`amp;`, `nbsp`), if known. */
+/** The character(s) for an entity name exactly as written after `&` (`amp;`, `nbsp`), if known. */
 export function entityValue(name: string): string | undefined {
-  return TABLE.get(name);
+  if (name.length === 0 || name[0] === '#' || /[&\s]/.test(name)) return undefined;
+  const ref = '&' + name;
+  if (name.endsWith(';')) {
+    const v = decodeHTMLStrict(ref);
+    return v === ref ? undefined : v;
+  }
+  // Without `;` only the legacy names count, and they are the same names with `;` too.
+  const legacy = decodeHTML(ref, DecodingMode.Legacy);
+  return legacy !== ref && legacy === decodeHTMLStrict(ref + ';') ? legacy : undefined;
 }

@@ -1,5 +1,5 @@
 /** Video preprocessing: `load_and_transform_video_data` (imagebind/data.py) with FFmpeg decoding. */
-export { loadVideo, loadVideoFile, loadVideoFiles, VIDEO_DEFAULTS } from './load.ts';
+export { loadVideo, loadVideoBytes, loadVideoFile, loadVideoFiles, VIDEO_DEFAULTS } from './load.ts';
 export type { VideoBatchItem, VideoInfo, VideoOptions } from './load.ts';
 export type { VideoProbe } from './probe.ts';
 export { probeVideo } from './probe.ts';

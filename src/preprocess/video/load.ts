@@ -3,6 +3,7 @@
  * reports failures per item instead of failing the batch.
  */
 import { settleEach } from '../batch.ts';
+import { withTempInput } from '../temp-input.ts';
 import { ConfigError, ImageBindError, MediaError } from '../../core/errors.ts';
 import { tensor, type Float32Tensor } from '../../core/tensor.ts';
 import { planClips, type ClipPlan } from './clips.ts';
@@ -116,6 +117,11 @@ export async function loadVideo(
  */
 export async function loadVideoFile(path: string, opts: VideoOptions = {}): Promise<Float32Tensor> {
   return (await loadVideo(path, opts)).tensor;
+}
+
+/** The same from the file's bytes (through a temp file: ffprobe and ffmpeg read files); `name` stands for it in messages. */
+export async function loadVideoBytes(bytes: Uint8Array, name: string, opts: VideoOptions = {}): Promise<Float32Tensor> {
+  return withTempInput(bytes, name, (path) => loadVideoFile(path, opts));
 }
 
 export type VideoBatchItem =

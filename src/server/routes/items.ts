@@ -6,6 +6,7 @@ import { basename, extname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { STORE_MODALITIES, isStoreModality } from '../../store/index.ts';
 import { type ServerContext, withTimeout } from '../context.ts';
+import { canonicalKindName } from '../../core/modalities.ts';
 import { fail } from '../http-errors.ts';
 import { type IndexResult, type IndexedFile, indexFiles, indexServerPaths } from '../index-files.ts';
 import { fileKindOf, objectBody, optionalNumber, readParts, stringList } from '../inputs.ts';
@@ -80,7 +81,7 @@ export function registerItems(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get('/v1/items', async (req) => {
     const q = (req.query ?? {}) as Record<string, string | undefined>;
-    const modality = q.modality === 'image' ? 'vision' : q.modality;
+    const modality = q.modality === undefined ? undefined : canonicalKindName(q.modality);
     if (modality !== undefined && !isStoreModality(modality))
       throw fail('BAD_REQUEST', `unknown modality "${modality}".`);
     const items = ctx.store.list({

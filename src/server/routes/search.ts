@@ -1,6 +1,7 @@
 /** POST /v1/search: composed queries (JSON or multipart) against the store. */
 import type { FastifyInstance } from 'fastify';
 import { type ServerContext, withTimeout } from '../context.ts';
+import { canonicalKindName } from '../../core/modalities.ts';
 import { fail } from '../http-errors.ts';
 import { type Part, decodeBase64, fieldValues, fileKindOf, objectBody, optionalNumber, readParts } from '../inputs.ts';
 import { type ServerQueryPart, composeServerQuery } from '../query.ts';
@@ -18,7 +19,7 @@ function modalityList(v: unknown): string[] | undefined {
   return (list as string[])
     .map((m) => m.trim())
     .filter(Boolean)
-    .map((m) => (m === 'image' ? 'vision' : m));
+    .map(canonicalKindName);
 }
 
 /**

@@ -2,12 +2,13 @@
  * The HTTP API as the UI sees it: typed responses, `{"error": {code, message}}` bodies turned into
  * ApiError, and the bearer token attached to every call.
  */
+import type { FileKind, InputKind } from '../../core/modalities.ts';
 import { basename } from './dom.ts';
 import { authHeaders } from './token.ts';
 
-export const KINDS = ['vision', 'audio', 'video', 'depth', 'thermal', 'imu'] as const;
-export type Kind = (typeof KINDS)[number];
-export type QueryKind = Kind | 'text';
+export { FILE_KINDS as KINDS } from '../../core/modalities.ts';
+export type Kind = FileKind;
+export type QueryKind = InputKind;
 
 export type Counts = Partial<Record<Kind | 'text', number>>;
 

@@ -1,44 +1,26 @@
 /**
- * Client-side guess of a file's kind, mirroring the server's name rules (`x.depth.png`,
- * `x.thermal.png`, `x.imu.csv`, then extension / MIME type), so a chip can show its kind before
- * anything is uploaded; the user can still override it.
+ * Client-side guess of a file's kind by the server's own name rules (`x.depth.png`,
+ * `x.thermal.png`, `x.imu.csv`, then extension; core/modalities.ts holds them), then the MIME
+ * type, so a chip can show its kind before anything is uploaded; the user can still override it.
  */
+import { FILE_KINDS, kindOfFileName, labelOf, userNameOf } from '../../core/modalities.ts';
 import type { IconName } from './icons.ts';
 import type { Kind, QueryKind } from './api.ts';
 
-export const KIND_LABEL: Record<QueryKind, string> = {
-  vision: 'Image',
-  audio: 'Audio',
-  video: 'Video',
-  depth: 'Depth',
-  thermal: 'Thermal',
-  imu: 'IMU',
-  text: 'Text',
-};
+const QUERY_KINDS: readonly QueryKind[] = [...FILE_KINDS, 'text'];
 
-export const KIND_ICON: Record<QueryKind, IconName> = {
-  vision: 'image',
-  audio: 'audio',
-  video: 'video',
-  depth: 'depth',
-  thermal: 'thermal',
-  imu: 'imu',
-  text: 'text',
-};
+export const KIND_LABEL = Object.fromEntries(QUERY_KINDS.map((k) => [k, labelOf(k)])) as Readonly<
+  Record<QueryKind, string>
+>;
 
-const SUFFIXES: [RegExp, Kind][] = [
-  [/\.depth\.(png|tiff?|npy|pfm)$/i, 'depth'],
-  [/\.pfm$/i, 'depth'],
-  [/\.thermal\.(png|jpe?g|tiff?|bmp)$/i, 'thermal'],
-  [/\.imu\.(csv|tsv|json|npy)$/i, 'imu'],
-  [/\.(jpe?g|png|webp|gif|bmp|tiff?)$/i, 'vision'],
-  [/\.(wav|mp3|flac|ogg|oga|opus|m4a|aac)$/i, 'audio'],
-  [/\.(mp4|mkv|webm|mov|avi|m4v)$/i, 'video'],
-  [/\.(csv|tsv)$/i, 'imu'],
-];
+/** Icons are named as users name the kinds (`image` for vision). */
+export const KIND_ICON = Object.fromEntries(QUERY_KINDS.map((k) => [k, userNameOf(k) as IconName])) as Readonly<
+  Record<QueryKind, IconName>
+>;
 
 export function guessKind(name: string, mime = ''): Kind | null {
-  for (const [re, kind] of SUFFIXES) if (re.test(name)) return kind;
+  const byName = kindOfFileName(name);
+  if (byName) return byName;
   if (mime.startsWith('image/')) return 'vision';
   if (mime.startsWith('audio/')) return 'audio';
   if (mime.startsWith('video/')) return 'video';
