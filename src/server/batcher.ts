@@ -8,6 +8,7 @@
 import { type Float32Tensor, type Tensor, numel, tensor } from '../core/tensor.ts';
 import type { Modality } from '../model/config.ts';
 import { fail } from './http-errors.ts';
+import { settleOrAbort } from './abort-listener.ts';
 
 export interface BatcherOptions {
   /** Rows per encoder run. */
@@ -82,20 +83,11 @@ export class Batcher {
     this.waiting += rows;
     const queue = q;
     return new Promise<Float32Tensor>((resolve, reject) => {
-      const onAbort = () => this.withdraw(queue, pending, signal!.reason);
       const pending: Pending = {
         input,
         rows,
-        resolve: (t) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(t);
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
+        ...settleOrAbort(resolve, reject, signal, () => this.withdraw(queue, pending, signal!.reason)),
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       queue.items.push(pending);
       queue.rows += rows;
       this.schedule(queue);

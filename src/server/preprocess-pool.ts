@@ -13,6 +13,7 @@ import type { FileKind } from '../preprocess/loaders.ts';
 import { startTsWorker } from '../runtime/ts-worker.ts';
 import { fail } from './http-errors.ts';
 import type { CancelMessage, PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
+import { settleOrAbort } from './abort-listener.ts';
 
 interface Job {
   readonly msg: PreprocessJob;
@@ -87,19 +88,7 @@ export class PreprocessPool {
       );
     return new Promise((resolve, reject) => {
       const msg = { id: this.nextId++, ...job } as PreprocessJob;
-      const onAbort = () => this.cancel(entry, signal!.reason);
-      const entry: Job = {
-        msg,
-        resolve: (t) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(t);
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const entry: Job = { msg, ...settleOrAbort(resolve, reject, signal, () => this.cancel(entry, signal!.reason)) };
       this.queue.push(entry);
       this.pump();
     });
