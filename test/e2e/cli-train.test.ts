@@ -70,6 +70,29 @@ test('binds a thermal-like sensor to the base space; the result is a model direc
   assert.equal(e.code, 0, e.stderr);
 });
 
+test('--temperature fixes the InfoNCE temperature: the bound encoder scales its outputs by 1/tau', async () => {
+  const out = join(work, 'bound-tau');
+  const common = ['train', '--pairs', pairsDir, '--as', 'thermal', '--base', base, '--steps', '2', '--batch-size', '4'];
+  const r = await runCli([...common, '--out', out, '--temperature', '0.05']);
+  assert.equal(r.code, 0, r.stderr);
+  const thermal = join(
+    pairsDir,
+    (await import('node:fs')).readdirSync(pairsDir).find((f) => f.endsWith('.thermal.png'))!,
+  );
+  const e = await runCli(['embed', thermal, '--model', out, '--output', join(work, 'tau.json')]);
+  assert.equal(e.code, 0, e.stderr);
+  const [{ vector }] = JSON.parse((await import('node:fs')).readFileSync(join(work, 'tau.json'), 'utf8')) as {
+    vector: number[];
+  }[];
+  // Normalised, then scaled by exp(log_logit_scale) = 1/0.05 (the thermal family's own would be 10).
+  assert.ok(Math.abs(Math.hypot(...vector) - 20) < 1e-3, `norm ${Math.hypot(...vector)}`);
+  for (const bad of ['0', '0.001', '2', 'abc']) {
+    const b = await runCli([...common, '--out', join(work, `bad-${bad}`), '--temperature', bad]);
+    assert.equal(b.code, 2, `--temperature ${bad}`);
+    assert.match(b.stderr, /BAD_ARGUMENT.*--temperature must be a number from 0\.01 to 1/);
+  }
+});
+
 test('a manifest with missing files, an empty dataset and a diverging run give clear errors', async () => {
   const manifest = join(work, 'pairs.csv');
   writeFileSync(manifest, 'image,sensor\nnope.png,nope.thermal.png\n');

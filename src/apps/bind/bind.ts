@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ConfigError, ImageBindError, TrainingError } from '../../core/errors.ts';
 import { type Float32Tensor, stack } from '../../core/tensor.ts';
 import { ImageBind } from '../../embed/imagebind.ts';
+import { modalityArch } from '../../model/architecture.ts';
 import { type ImageBindConfig, resolveConfig } from '../../model/config.ts';
 import { spaceIdentity } from '../../model/convert.ts';
 import type { Manifest } from '../../model/manifest.ts';
@@ -17,6 +18,7 @@ import { removeManifest, writeManifest } from '../../model/manifest-file.ts';
 import { type LoaderOptions, loadFile } from '../../preprocess/loaders.ts';
 import { takeRows } from '../../train/data.ts';
 import { saveModel } from '../../train/export.ts';
+import { initParams } from '../../train/params.ts';
 import { computeTargets, withTargets } from '../../train/targets.ts';
 import { type StepResult, Trainer } from '../../train/trainer.ts';
 import type { KindOverrides } from '../media-kind.ts';
@@ -37,6 +39,12 @@ export interface BindOptions {
   readonly seed?: number;
   /** Overrides for the new encoder's `<family>_*` config keys (e.g. a smaller trunk). */
   readonly encoder?: Record<string, number>;
+  /**
+   * Fixed InfoNCE temperature τ (0.01–1) instead of the family's official one (audio 0.05, thermal
+   * 0.1, depth and IMU 0.2). The bound encoder's outputs are then scaled by 1/τ, as the official
+   * encoders' are by theirs; cosine similarity is unaffected.
+   */
+  readonly temperature?: number;
   readonly checkpointDir?: string;
   readonly overrides?: KindOverrides;
   readonly loaders?: LoaderOptions;
@@ -129,6 +137,7 @@ export async function bindModality(o: BindOptions): Promise<BindReport> {
     const inputs = stack(sensors);
     const config = mergedConfig(base.manifest.config, o.as, o.encoder);
     const batchSize = Math.min(o.batchSize ?? 32, sensors.length);
+    const initialParams = await paramsWithTemperature(config, o);
     const trainer = await Trainer.create({
       config,
       setup: { kind: 'binding', modality: o.as },
@@ -136,6 +145,7 @@ export async function bindModality(o: BindOptions): Promise<BindReport> {
         { size: inputs.shape[0], get: async (idx) => ({ inputs: { [o.as]: takeRows(inputs, idx) } }) },
         targets,
       ),
+      initialParams,
       batchSize,
       steps: o.steps ?? 300,
       lr: o.lr ?? 1e-3,
@@ -157,6 +167,24 @@ export async function bindModality(o: BindOptions): Promise<BindReport> {
   } finally {
     await base.close();
   }
+}
+
+/** The graph clamps the logit scale at 100, so τ below 0.01 would not be the temperature trained with. */
+const MIN_TEMPERATURE = 0.01;
+
+/** Fresh weights with the chosen temperature in the family's logit-scale weight (frozen while binding). */
+async function paramsWithTemperature(config: ImageBindConfig, o: BindOptions) {
+  if (o.temperature === undefined) return undefined;
+  const tau = o.temperature;
+  if (!(Number.isFinite(tau) && tau >= MIN_TEMPERATURE && tau <= 1))
+    throw new ConfigError(
+      'BAD_ARGUMENT',
+      `--temperature must be a number from ${MIN_TEMPERATURE} to 1 (the InfoNCE τ; official: audio 0.05, thermal 0.1, depth and imu 0.2), got ${tau}.`,
+    );
+  const params = await initParams(config, [o.as], o.seed ?? 0);
+  const key = modalityArch(config, o.as).logitScale!;
+  params.get(key)!.data[0] = Math.log(1 / tau);
+  return params;
 }
 
 /** The base's files for every other modality, the new encoder, and a merged manifest (written last). */

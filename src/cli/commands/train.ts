@@ -19,6 +19,7 @@ interface Flags {
   lr: number;
   seed: number;
   encoder?: string;
+  temperature?: number;
   kindMap?: string;
   checkpointDir?: string;
   json?: boolean;
@@ -49,6 +50,11 @@ export function register(program: Command): void {
     .option('--lr <x>', 'peak learning rate (AdamW, warm-up then cosine)', Number, 1e-3)
     .option('--seed <n>', 'seed for initial weights and data order', Number, 0)
     .option(
+      '--temperature <tau>',
+      "fixed InfoNCE temperature, 0.01-1 (default: the family's official one: audio 0.05, thermal 0.1, depth and imu 0.2)",
+      Number,
+    )
+    .option(
       '--encoder <json>',
       'override the new encoder\'s config, e.g. \'{"thermal_embed_dim": 256, "thermal_num_blocks": 4}\'',
     )
@@ -68,10 +74,10 @@ Where to start (measured by \`imagebind ablate\` at mini scale, 2400 pairs, 3 se
                 lost ~38% relative (depth 16.1 -> 10.0%, audio 39.9 -> 24.7%); 16 was better for
                 audio (44.7%) and within the seed spread for depth (13.2 +- 4.2%). Larger batches
                 only pay with more steps.
-  temperature   comes with --as (fixed): audio tau 0.05, thermal 0.1, depth and imu 0.2. Measured:
-                audio 0.05 beat 0.2 by 4.8 points (39.9 vs 35.1%, ~3 seed spreads); depth was best
-                at 0.2 (16.1% vs 14.0% at 0.05, within the spread); 0.5 was worst for both. So bind
-                a sound-like sensor --as audio and an image-like one --as depth or thermal.
+  --temperature defaults to the --as family's (fixed): audio 0.05, thermal 0.1, depth and imu
+                0.2. Measured: audio 0.05 beat 0.2 by 4.8 points (39.9 vs 35.1%, ~3 seed spreads);
+                depth was best at 0.2 (16.1% vs 14.0% at 0.05, within the spread); 0.5 was worst for
+                both. Start sound-like sensors at 0.05 and image-like ones at 0.1-0.2.
   --steps       more helps until well past 300: 600 steps gave depth 19.2% and audio 46.0%
                 (300: 16.1 / 39.9%); try 600+ when training time allows.
 
@@ -100,6 +106,7 @@ Example:
         lr: flags.lr,
         seed: flags.seed,
         encoder,
+        temperature: flags.temperature,
         checkpointDir: flags.checkpointDir,
         ...deviceLoadOptions(flags),
         overrides: parseKindOverrides(flags.kindMap),
