@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { encodeWav } from '../../src/preprocess/audio/wav-encode.ts';
 import { type SpawnedServer, spawnServer } from '../helpers/server.ts';
 import { multipartBody, rawRequest } from '../helpers/http.ts';
 import { ref } from '../helpers/shared.ts';
@@ -326,21 +327,9 @@ test('per-kind budget: audio over --max-kind-mb is a 413 that names the flag', a
 });
 
 test('item 1: a query over a decode budget is a 413 naming the limit, and the server keeps answering', async () => {
-  // The 144-byte WAV of the issue: sample rate 0xFFFFFFFF, 100 bytes of data.
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(136, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(0xffffffff, 24);
-  header.writeUInt32LE(0, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(100, 40);
-  const wav = Buffer.concat([header, Buffer.alloc(100)]);
+  // The 144-byte WAV of the issue: sample rate 0xFFFFFFFF, 50 silent 16-bit samples.
+  const wav = Buffer.from(encodeWav([new Float32Array(50)], 0xffffffff));
+  assert.equal(wav.length, 144);
   const form = new FormData();
   form.append('audio', new Blob([wav], { type: 'audio/wav' }), 'sr.wav');
   const r = await fetch(`${open.url}/v1/search`, { method: 'POST', body: form });
