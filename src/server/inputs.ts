@@ -112,7 +112,7 @@ export function optionalNumber(
   if (
     typeof n !== 'number' ||
     !Number.isFinite(n) ||
-    (opts.integer && !Number.isInteger(n)) ||
+    (opts.integer && !Number.isSafeInteger(n)) ||
     n < (opts.min ?? -Infinity) ||
     n > (opts.max ?? Infinity)
   ) {

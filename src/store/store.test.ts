@@ -163,6 +163,12 @@ test('remove and removeByPath drop items from search and counts', () => {
   assert.equal(s.remove(ids[0]), false);
   assert.equal(s.get(ids[0]), null);
   assert.equal(s.getVector(ids[0]), null);
+  // Ids no row can have (a fuzzed HTTP body's 1e300 once reached SQLite as an out-of-range bigint).
+  for (const bad of [1e300, -1, 0, 1.5, Number.MAX_SAFE_INTEGER + 2, Number.NaN]) {
+    assert.equal(s.get(bad), null, `get(${bad})`);
+    assert.equal(s.getVector(bad), null, `getVector(${bad})`);
+    assert.equal(s.remove(bad), false, `remove(${bad})`);
+  }
   assert.equal(s.removeByPath('b', 'text'), 1);
   assert.equal(s.removeByPath('nope'), 0);
   assert.equal(s.count(), 2);

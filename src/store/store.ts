@@ -21,6 +21,12 @@ interface ItemRow {
   updated_at: number;
 }
 
+/** Whether `id` can be an item's row id at all: SQLite's rowids are positive 64-bit integers,
+ * and ids travel as JS numbers, so anything beyond 2^53 or fractional names no item. */
+function isRowId(id: number): boolean {
+  return Number.isSafeInteger(id) && id >= 1;
+}
+
 function toItem(r: ItemRow): Item {
   return {
     id: r.id,
@@ -191,6 +197,7 @@ export class VectorStore {
   }
 
   get(id: number): Item | null {
+    if (!isRowId(id)) return null;
     return this.guard('reading an item', () => {
       const r = this.q.byId.get(id) as ItemRow | undefined;
       return r ? toItem(r) : null;
@@ -199,6 +206,7 @@ export class VectorStore {
 
   /** The stored unit vector of an item (multiply by `item.norm` for the original). */
   getVector(id: number): Float32Array | null {
+    if (!isRowId(id)) return null;
     return this.guard('reading a vector', () => this.index.get(id));
   }
 
@@ -232,7 +240,7 @@ export class VectorStore {
   }
 
   remove(id: number): boolean {
-    return this.removeIds([id]) > 0;
+    return isRowId(id) && this.removeIds([id]) > 0;
   }
 
   /** Removes the item at `path` for one modality, or for all modalities when none is given. */
