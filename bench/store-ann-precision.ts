@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/random.ts';
-import { type VectorPrecision, openStore } from '../src/store/index.ts';
+import { type AnnIndex, RERANK, type VectorPrecision, openStore } from '../src/store/index.ts';
 import type { ItemInput } from '../src/store/types.ts';
 import { machineInfo } from './machine.ts';
 
@@ -23,6 +23,9 @@ const flag = (n: string, d: string) => (args.includes(n) ? args[args.indexOf(n) 
 const n = Number(flag('--n', '1000000'));
 const dir = flag('--dir', '/tmp/imagebind-ann1m');
 const precisions = flag('--precisions', 'f32,f16,i8').split(',') as VectorPrecision[];
+// Search settings tried on each built index, as expansion_search:rescore factor (the factor only
+// matters for f16 and i8; "-" is the precision's default).
+const sweep = flag('--sweep', '384:-,1024:-').split(',');
 const child = flag('--child', '');
 // --tag X writes results/store-ann-precision-X.json only (precisions built in parallel, in copies of
 // the store); --merge a,b,c writes the report from those tagged files.
@@ -101,10 +104,14 @@ if (child === 'fill') {
   const t0 = performance.now();
   // No precision given: the search process takes the one the build recorded, as `imagebind search` would.
   const expansion = flag('--expansion', '');
+  const rescore = flag('--rescore', '');
   const store = openStore(file, {
     space,
     readonly: true,
-    ...(expansion ? { ann: { expansionSearch: Number(expansion) } } : {}),
+    ann: {
+      ...(expansion ? { expansionSearch: Number(expansion) } : {}),
+      ...(rescore ? { rescoreFactor: Number(rescore) } : {}),
+    },
   });
   store.search(queries[0], { k: 10 });
   const loadS = (performance.now() - t0) / 1000;
@@ -122,6 +129,7 @@ if (child === 'fill') {
     const want = new Set(truth[i]);
     found += store.search(q, { k: 10 }).filter((h) => want.has(h.id)).length;
   }
+  const stats = (store.index as AnnIndex).stats;
   store.close();
   console.log(
     JSON.stringify({
@@ -132,6 +140,9 @@ if (child === 'fill') {
       search_peak_rss_mib: peakMiB(),
       search_peak_anon_mib: Math.max(anon, anonMiB()),
       expansion_search: expansion ? Number(expansion) : 384,
+      rescore_factor: rescore ? Number(rescore) : null,
+      rescored_from_file: stats.rescoredFromFile,
+      rescored_from_sqlite: stats.rescoredFromStore,
       node_baseline_rss_mib: rssStart,
       load_avg: loadavg()[0],
     }),
@@ -163,11 +174,18 @@ if (child === 'fill') {
     console.error(`${precision}: building ...`);
     const build = phase('build', ['--precision', precision]);
     console.error(`${precision}: ${JSON.stringify(build)}; searching ...`);
-    const search = phase('search', ['--truth', truth]);
-    const row = { precision, n, ...build, ...search };
-    console.error(JSON.stringify(row));
-    rows.push(row);
-    report(rows, dbMiB); // after each precision: a run cut short still leaves what it measured
+    // f32 graphs re-score nothing: one search per expansion_search.
+    const settings = precision === 'f32' ? [...new Set(sweep.map((x) => `${x.split(':')[0]}:-`))] : sweep;
+    for (const setting of settings) {
+      const [ef, factor] = setting.split(':');
+      const extra = ['--truth', truth, '--expansion', ef, ...(factor === '-' ? [] : ['--rescore', factor])];
+      const search = phase('search', extra);
+      const row: Record<string, unknown> = { precision, n, ...build, ...search };
+      if (precision !== 'f32' && row.rescore_factor === null) row.rescore_factor = RERANK[precision];
+      console.error(JSON.stringify(row));
+      rows.push(row);
+      report(rows, dbMiB); // after each search: a run cut short still leaves what it measured
+    }
   }
   console.error('wrote bench/store-ann-precision.md');
 }

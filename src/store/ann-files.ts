@@ -1,7 +1,7 @@
 /**
- * The HNSW graphs' side files beside a store (`<db>.ann/`): one usearch file per modality and a
- * `state.json` naming them with the store version (change-log seq) they reflect and the store they
- * belong to. Files are written under fresh names first and `state.json` is replaced by rename, so
+ * The HNSW graphs' side files beside a store (`<db>.ann/`): one usearch file per modality, for
+ * quantised graphs one file of float32 re-scoring vectors (ann-vectors.ts), and a `state.json`
+ * naming them with the store version (change-log seq) they reflect and the store they belong to. Files are written under fresh names first and `state.json` is replaced by rename, so
  * a reader sees either the old set or the new one, and two processes saving at once cannot mix
  * their files. A saved set is never newer than what it claims: the caller passes the version its
  * graphs reflect, not the store's current one.
@@ -26,6 +26,8 @@ export interface AnnState {
   readonly counts: Readonly<Record<string, number>>;
   /** Modality → file name inside the directory. */
   readonly files: Readonly<Record<string, string>>;
+  /** Quantised graphs' float32 re-scoring vectors (ann-vectors.ts) and the store version they reflect. */
+  readonly vectors?: { readonly file: string; readonly seq: number };
 }
 
 export function readAnnState(dir: string): AnnState | null {
@@ -34,6 +36,8 @@ export function readAnnState(dir: string): AnnState | null {
     if (s.format !== ANN_STATE_VERSION || typeof s.seq !== 'number' || typeof s.store !== 'string') return null;
     if (!s.files || !s.counts) return null;
     for (const f of Object.values(s.files)) if (!/^[a-z]+-[0-9a-z-]+\.usearch$/.test(f)) return null;
+    if (s.vectors && (!/^vectors-[0-9a-z-]+\.f32$/.test(s.vectors.file) || typeof s.vectors.seq !== 'number'))
+      return null;
     return s as AnnState;
   } catch {
     return null;
@@ -61,6 +65,11 @@ export function loadAnnGraphs(
   }
 }
 
+/** A fresh name for a quantised set's re-scoring vectors file (ann-vectors.ts). */
+export function vectorsFileName(seq: number): string {
+  return `vectors-${seq}-${randomBytes(4).toString('hex')}.f32`;
+}
+
 /**
  * Saves `graphs` as reflecting store version `seq`, unless the directory already holds a state of
  * this store at a later version (another process saved fresher graphs). Returns whether it wrote.
@@ -86,8 +95,9 @@ export function saveAnnGraphs(
   // The set replaced is no longer named by anyone (a reader that loaded it holds its own copy), and
   // neither are files of the first format (<modality>.usearch).
   const keep = new Set(Object.values(files));
+  if (meta.vectors) keep.add(meta.vectors.file);
+  const replaced = new Set([...Object.values(old?.files ?? {}), ...(old?.vectors ? [old.vectors.file] : [])]);
   for (const f of readdirSync(dir))
-    if (!keep.has(f) && (Object.values(old?.files ?? {}).includes(f) || /^[a-z]+\.usearch$/.test(f)))
-      rmSync(join(dir, f), { force: true });
+    if (!keep.has(f) && (replaced.has(f) || /^[a-z]+\.usearch$/.test(f))) rmSync(join(dir, f), { force: true });
   return true;
 }

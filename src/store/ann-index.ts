@@ -17,13 +17,16 @@
  * (ann-precision.ts) take a few times k candidates and score those from SQLite's float32 vectors.
  * The precision is part of the saved state: graphs of another precision are rebuilt, never reused.
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Index as UsearchIndex } from 'usearch';
-import { loadAnnGraphs, readAnnState, saveAnnGraphs } from './ann-files.ts';
+import { type AnnState, loadAnnGraphs, readAnnState, saveAnnGraphs, vectorsFileName } from './ann-files.ts';
 import { RERANK, type VectorPrecision, effectivePrecision } from './ann-precision.ts';
 import { ChangeLog, hasChangeLog } from './change-log.ts';
 import type { StoreModality } from './modality.ts';
+import { RescoreVectors, RescoreVectorsWriter } from './ann-vectors.ts';
 import { SqliteVecIndex } from './sqlite-vec-index.ts';
 import type { IndexHit, IndexQuery, VectorIndex } from './vector-index.ts';
 import { fromBlob } from '../core/vector-math.ts';
@@ -38,6 +41,11 @@ export interface AnnOptions {
   readonly connectivity?: number;
   readonly expansionAdd?: number;
   readonly expansionSearch?: number;
+  /**
+   * Candidates taken from a quantised graph per requested hit, then scored exactly (default
+   * RERANK[precision], ann-precision.ts). More buys recall for one 4 KiB read each.
+   */
+  readonly rescoreFactor?: number;
   /** How the graphs store vectors (default: what this store last used, else f32). */
   readonly precision?: VectorPrecision;
   /** The store is open read-only: the precision asked for is used but not remembered. */
@@ -46,6 +54,8 @@ export interface AnnOptions {
 
 type Graphs = Map<string, UsearchIndex>;
 type Op = { readonly id: number; readonly modality?: StoreModality; readonly unit?: Float32Array };
+/** Re-scoring vectors in use: the file, the store version it reflects, the ids changed since (read from SQLite). */
+type Rescore = { readonly vectors: RescoreVectors; readonly file: string; readonly seq: number; changed: Set<number> };
 
 /** Replaying more changes than this share of the store costs more than rebuilding it. */
 const REPLAY_SHARE = 0.1;
@@ -60,6 +70,8 @@ export class AnnIndex implements VectorIndex {
   /** Null for a read-only store made before the change log: every search is then exact. */
   private readonly log: ChangeLog | null;
   private graphs: Graphs | null = null;
+  /** Quantised graphs only (ann-vectors.ts); null: candidates are re-scored from SQLite. */
+  private rescore: Rescore | null = null;
   /** The store version the graphs reflect. */
   private seq = -1;
   private dirty = false;
@@ -68,7 +80,7 @@ export class AnnIndex implements VectorIndex {
   private txAfter = -1;
   private counted = { seq: -1, n: 0 };
   /** How often the graphs were brought up to date from the log, or rebuilt (for tests and verify). */
-  readonly stats = { replays: 0, rebuilds: 0, loads: 0 };
+  readonly stats = { replays: 0, rebuilds: 0, loads: 0, rescoredFromFile: 0, rescoredFromStore: 0 };
 
   constructor(
     private readonly db: Database.Database,
@@ -133,9 +145,13 @@ export class AnnIndex implements VectorIndex {
     return [...keys].every((k) => (want[k] ?? 0) === (have[k] ?? 0));
   }
 
-  /** Every stored vector into fresh graphs; batched adds let usearch insert on every core. */
-  private build(): Graphs {
+  /**
+   * Every stored vector into fresh graphs (batched adds let usearch insert on every core); quantised
+   * graphs also get a fresh re-scoring file from the same scan, reflecting store version `seq`.
+   */
+  private build(seq: number): Graphs {
     const graphs: Graphs = new Map();
+    const writer = this.rescoreWriter(seq);
     const pending = new Map<string, { keys: bigint[]; vectors: Float32Array[] }>();
     const flush = (m: string) => {
       const p = pending.get(m);
@@ -151,6 +167,7 @@ export class AnnIndex implements VectorIndex {
       embedding: Buffer;
     }>;
     for (const r of rows) {
+      writer?.w.add(r.id, r.embedding);
       const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
       p.keys.push(BigInt(r.id));
       p.vectors.push(fromBlob(r.embedding));
@@ -158,8 +175,70 @@ export class AnnIndex implements VectorIndex {
       if (p.keys.length >= 8192) flush(r.modality);
     }
     for (const m of [...pending.keys()]) flush(m);
+    if (writer) this.adoptRescore(writer, seq);
     this.stats.rebuilds++;
     return graphs;
+  }
+
+  /** A writer for a new re-scoring file (quantised graphs only); null where none can be written. */
+  private rescoreWriter(seq: number): { w: RescoreVectorsWriter; file: string } | null {
+    if (this.precision === 'f32') return null;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const file = vectorsFileName(seq);
+      return { w: new RescoreVectorsWriter(join(this.dir, file), this.dim), file };
+    } catch {
+      return null; // a read-only location: candidates are re-scored from SQLite
+    }
+  }
+
+  private adoptRescore(writer: { w: RescoreVectorsWriter; file: string }, seq: number): void {
+    this.dropRescore();
+    try {
+      writer.w.finish();
+    } catch {
+      return;
+    }
+    const vectors = RescoreVectors.open(join(this.dir, writer.file), this.dim);
+    if (vectors) this.rescore = { vectors, file: writer.file, seq, changed: new Set() };
+  }
+
+  /** Opens the saved set's re-scoring file, with the ids changed since it from the change log. */
+  private loadRescore(state: AnnState, log: ChangeLog, count: number): void {
+    this.dropRescore();
+    if (this.precision === 'f32' || !state.vectors) return;
+    const changed = log.changedSince(state.vectors.seq, Math.max(1000, Math.floor(count * REPLAY_SHARE)));
+    const vectors = changed ? RescoreVectors.open(join(this.dir, state.vectors.file), this.dim) : null;
+    if (vectors && changed)
+      this.rescore = { vectors, file: state.vectors.file, seq: state.vectors.seq, changed: new Set(changed) };
+  }
+
+  private dropRescore(): void {
+    this.rescore?.vectors.close();
+    this.rescore = null;
+  }
+
+  /** A fresh re-scoring file when too many ids changed since the current one (they cost a SQLite read each). */
+  private refreshRescore(): void {
+    const r = this.rescore;
+    if (this.precision === 'f32' || !this.graphs) return;
+    if (r && r.changed.size <= Math.max(1000, Math.floor(this.countAt(this.storeVersion()) * REPLAY_SHARE))) return;
+    this.db.transaction(() => {
+      const seq = this.storeVersion();
+      const writer = this.rescoreWriter(seq);
+      if (!writer) return;
+      const rows = this.db.prepare('SELECT rowid AS id, embedding FROM item_vectors').iterate() as Iterable<{
+        id: number;
+        embedding: Buffer;
+      }>;
+      try {
+        for (const row of rows) writer.w.add(row.id, row.embedding);
+      } catch {
+        writer.w.abort();
+        return;
+      }
+      this.adoptRescore(writer, seq);
+    })();
   }
 
   /** Re-reads the items changed after `this.seq` from SQLite; false when a rebuild is due instead. */
@@ -168,6 +247,7 @@ export class AnnIndex implements VectorIndex {
     if (!ids) return false;
     const modalityOf = this.db.prepare('SELECT modality FROM items WHERE id = ?').pluck();
     for (const id of ids) {
+      this.rescore?.changed.add(id);
       for (const g of graphs.values()) g.remove(BigInt(id));
       const m = modalityOf.get(id) as string | undefined;
       const v = m ? this.exact.get(id) : null;
@@ -198,6 +278,7 @@ export class AnnIndex implements VectorIndex {
         if (graphs && state) {
           this.graphs = graphs;
           this.seq = state.seq;
+          this.loadRescore(state, log, count);
           this.stats.loads++;
           loaded = true;
         }
@@ -210,7 +291,7 @@ export class AnnIndex implements VectorIndex {
         this.dirty = true;
         return this.graphs;
       }
-      this.graphs = this.build();
+      this.graphs = this.build(now);
       this.seq = now;
       this.save();
       return this.graphs;
@@ -220,11 +301,14 @@ export class AnnIndex implements VectorIndex {
   private save(): void {
     if (!this.graphs || this.seq < 0) return;
     try {
+      this.refreshRescore();
+      const r = this.rescore;
       saveAnnGraphs(this.dir, this.graphs, {
         seq: this.seq,
         store: this.storeId,
         precision: this.precision,
         counts: this.graphCounts(this.graphs),
+        ...(r ? { vectors: { file: r.file, seq: r.seq } } : {}),
       });
       this.dirty = false;
     } catch {
@@ -257,6 +341,7 @@ export class AnnIndex implements VectorIndex {
     this.pending = [];
     if (!committed || !this.graphs) return;
     for (const op of ops) {
+      this.rescore?.changed.add(op.id);
       for (const g of this.graphs.values()) g.remove(BigInt(op.id));
       if (!op.modality || !op.unit) continue;
       let g = this.graphs.get(op.modality);
@@ -278,7 +363,8 @@ export class AnnIndex implements VectorIndex {
     if (!log || this.countAt(log.version()) < (this.o.minItems ?? 20_000)) return this.exact.search(q);
     const graphs = this.current(log);
     const exclude = q.excludeIds ?? new Set<number>();
-    const want = q.k * RERANK[this.precision] + exclude.size;
+    const factor = this.precision === 'f32' ? 1 : (this.o.rescoreFactor ?? RERANK[this.precision]);
+    const want = q.k * factor + exclude.size;
     let hits: IndexHit[] = [];
     for (const [m, g] of graphs) {
       if (q.modalities && q.modalities.length > 0 && !q.modalities.includes(m as StoreModality)) continue;
@@ -293,9 +379,18 @@ export class AnnIndex implements VectorIndex {
     return hits.sort((a, b) => b.score - a.score).slice(0, q.k);
   }
 
-  /** The float32 cosine sqlite-vec would give, from the stored unit vector (the graph's if it is gone). */
+  /**
+   * The float32 cosine sqlite-vec would give, from the stored unit vector: the re-scoring file's
+   * unless the item changed since it was written, else SQLite's (the graph's score if it is gone).
+   */
   private exactScore(h: IndexHit, unit: Float32Array): number {
-    const v = this.exact.get(h.id);
+    const r = this.rescore;
+    let v = r && !r.changed.has(h.id) ? r.vectors.get(h.id) : null;
+    if (v) this.stats.rescoredFromFile++;
+    else {
+      v = this.exact.get(h.id);
+      this.stats.rescoredFromStore++;
+    }
     if (!v) return h.score;
     let dot = 0;
     for (let i = 0; i < v.length; i++) dot += v[i] * unit[i];
@@ -332,6 +427,7 @@ export class AnnIndex implements VectorIndex {
   /** Drops the graphs in memory and on disk; the next search rebuilds them. */
   discard(): void {
     this.graphs = null;
+    this.dropRescore();
     this.seq = -1;
     this.dirty = false;
   }
@@ -343,5 +439,9 @@ export class AnnIndex implements VectorIndex {
   /** Saves graphs changed in this process, labelled with the version they reflect. */
   close(): void {
     if (this.dirty) this.save();
+    const r = this.rescore;
+    this.dropRescore();
+    // A file that never got into state.json (another process saved a fresher set) has no other reader.
+    if (r && readAnnState(this.dir)?.vectors?.file !== r.file) rmSync(join(this.dir, r.file), { force: true });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
@@ -144,3 +144,64 @@ test('the precision survives a change-log replay and verify --rebuild', { timeou
   assert.equal(savedGraph(file).precision, 'i8', 'rebuilt as i8');
   assert.equal(effectivePrecision(`${file}.ann`, undefined, true), 'i8');
 });
+
+test(
+  'quantised graphs re-score from their vectors file; items changed after it are read from SQLite',
+  { timeout: 120_000 },
+  () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ann-precision-file-')), 'store.db');
+    const ann = { minItems: 1000 };
+    const a = openStore(file, { space, ann: { ...ann, precision: 'i8' } });
+    const ids = a.addItems(items(2000, 6));
+    const queries = items(10, 7).map((q) => q.vector);
+    a.search(queries[0], { k: 10 });
+    a.close();
+    const state = JSON.parse(readFileSync(`${file}.ann/state.json`, 'utf8')) as {
+      seq: number;
+      vectors: { file: string; seq: number };
+    };
+    assert.match(state.vectors.file, /^vectors-\d+-[0-9a-f]+\.f32$/);
+    assert.equal(state.vectors.seq, state.seq);
+    // 2000 × 256 float32 and a 12-byte id table entry each.
+    assert.equal(statSync(`${file}.ann/${state.vectors.file}`).size, 16 + 2000 * (dim * 4 + 12));
+
+    const exact = openStore(file, { space, ann: false, readonly: true });
+    const scoresMatch = (got: { id: number; score: number }[], q: Float32Array, label: string) => {
+      const want = new Map(exact.search(q, { k: 50 }).map((h) => [h.id, h.score]));
+      for (const h of got) {
+        const e = want.get(h.id);
+        if (e !== undefined) assert.ok(Math.abs(h.score - e) < 1e-6, `${label}: item ${h.id} ${h.score} vs ${e}`);
+      }
+    };
+    // A later reader: every candidate from the file, none from SQLite, scores exact.
+    const b = openStore(file, { space, readonly: true, ann });
+    for (const q of queries) scoresMatch(b.search(q, { k: 10 }), q, 'file');
+    const statsB = (b.index as AnnIndex).stats;
+    assert.equal(statsB.loads, 1);
+    assert.ok(statsB.rescoredFromFile >= 10 * 10 * 4, `from the file: ${statsB.rescoredFromFile}`);
+    assert.equal(statsB.rescoredFromStore, 0);
+
+    // Another process moves an item onto the query: the file holds its old vector, so that item
+    // must be scored from SQLite, by the reader that was already open and by a new one.
+    const moved = ids[123];
+    const writer = openStore(file, { space, ann });
+    writer.addItems([{ ...items(2000, 6)[123], vector: queries[1], hash: 'moved' }]);
+    writer.close();
+    for (const reader of [b, openStore(file, { space, readonly: true, ann })]) {
+      const hits = reader.search(queries[1], { k: 10 });
+      assert.equal(hits[0].id, moved);
+      assert.ok(Math.abs(hits[0].score - 1) < 1e-6, `the moved item scores ${hits[0].score}`);
+      scoresMatch(hits, queries[1], 'after a change');
+      assert.ok((reader.index as AnnIndex).stats.rescoredFromStore >= 1);
+      reader.close();
+    }
+
+    // A damaged file: readers fall back to SQLite and still score exactly.
+    writeFileSync(`${file}.ann/${state.vectors.file}`, 'damaged');
+    const c = openStore(file, { space, readonly: true, ann });
+    for (const q of queries.slice(2, 5)) scoresMatch(c.search(q, { k: 10 }), q, 'damaged file');
+    assert.equal((c.index as AnnIndex).stats.rescoredFromFile, 0);
+    c.close();
+    exact.close();
+  },
+);

@@ -2,8 +2,9 @@
  * How the HNSW graphs store their vectors. f32 keeps the exact float32 cosine; f16 halves the
  * graphs' memory and i8 quarters it, so a million 1024-d vectors fit where f32 would not (4 GiB of
  * vectors alone). Quantised graphs only navigate: each search takes `RERANK[p]` times k candidates
- * and scores them exactly from the float32 vectors in SQLite, so hits keep exact cosines and
- * quantisation near-ties cannot push a true neighbour out of the top k.
+ * and scores them exactly from float32 vectors (a flat file beside the graphs, ann-vectors.ts; SQLite
+ * for items changed since it was written), so hits keep exact cosines and quantisation near-ties
+ * cannot push a true neighbour out of the top k.
  *
  * The precision chosen for a store is remembered in `<db>.ann/settings.json`, so a later process
  * that does not ask for one (a `search` after `index --vector-precision i8`) uses it too.

@@ -14,4 +14,4 @@ export {
   type SegmentInput,
   type SegmentSearchOptions,
 } from './segments.ts';
-export { VECTOR_PRECISIONS, type VectorPrecision, parseVectorPrecision } from './ann-precision.ts';
+export { RERANK, VECTOR_PRECISIONS, type VectorPrecision, parseVectorPrecision } from './ann-precision.ts';
