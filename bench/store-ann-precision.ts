@@ -26,6 +26,8 @@ const precisions = flag('--precisions', 'f32,f16,i8').split(',') as VectorPrecis
 // Search settings tried on each built index, as expansion_search:rescore factor (the factor only
 // matters for f16 and i8; "-" is the precision's default).
 const sweep = flag('--sweep', '384:-,1024:-').split(',');
+// Graph settings for the build (default: the index's own per precision).
+const buildFlags = ['--connectivity', '--expansion-add'].flatMap((f) => (args.includes(f) ? [f, flag(f, '')] : []));
 const child = flag('--child', '');
 // --tag X writes results/store-ann-precision-X.json only (precisions built in parallel, in copies of
 // the store); --merge a,b,c writes the report from those tagged files.
@@ -90,14 +92,32 @@ if (child === 'fill') {
   const precision = flag('--precision', 'f32') as VectorPrecision;
   rmSync(`${file}.ann`, { recursive: true, force: true });
   const t0 = performance.now();
-  const store = openStore(file, { space, ann: { precision } });
+  const connectivity = flag('--connectivity', '');
+  const expansionAdd = flag('--expansion-add', '');
+  const store = openStore(file, {
+    space,
+    ann: {
+      precision,
+      ...(connectivity ? { connectivity: Number(connectivity) } : {}),
+      ...(expansionAdd ? { expansionAdd: Number(expansionAdd) } : {}),
+    },
+  });
   store.search(queries[0], { k: 10 });
   const buildS = (performance.now() - t0) / 1000;
+  const graph = store.index as AnnIndex;
   store.close();
   const graphBytes = readdirSync(`${file}.ann`)
     .filter((f) => f.endsWith('.usearch'))
     .reduce((a, f) => a + statSync(join(`${file}.ann`, f)).size, 0);
-  console.log(JSON.stringify({ build_s: buildS, build_peak_rss_mib: peakMiB(), graph_mib: graphBytes / 2 ** 20 }));
+  console.log(
+    JSON.stringify({
+      build_s: buildS,
+      build_peak_rss_mib: peakMiB(),
+      graph_mib: graphBytes / 2 ** 20,
+      connectivity: graph.settings.connectivity,
+      expansion_add: graph.settings.expansionAdd,
+    }),
+  );
 } else if (child === 'search') {
   const truth = JSON.parse(flag('--truth', '[]')) as number[][];
   const rssStart = peakMiB();
@@ -129,7 +149,20 @@ if (child === 'fill') {
     const want = new Set(truth[i]);
     found += store.search(q, { k: 10 }).filter((h) => want.has(h.id)).length;
   }
-  const stats = (store.index as AnnIndex).stats;
+  // Measured before the diagnostic below, which reads vectors through SQLite's mmap.
+  const stats = { ...(store.index as AnnIndex).stats };
+  const peakRss = peakMiB();
+  const peakAnon = Math.max(anon, anonMiB());
+  // Graph quality: the share of sampled items whose own vector finds them in the top 10 (an HNSW node
+  // that lost every inbound link to pruning is never found, whatever expansion_search is).
+  let selfFound = 0;
+  let sampled = 0;
+  for (let id = 1; id <= n; id += 997) {
+    const v = store.index.get(id);
+    if (!v) continue;
+    sampled++;
+    if (store.search(v, { k: 10 }).some((h) => h.id === id)) selfFound++;
+  }
   store.close();
   console.log(
     JSON.stringify({
@@ -137,10 +170,11 @@ if (child === 'fill') {
       p50_ms: pct(lat, 0.5),
       p99_ms: pct(lat, 0.99),
       recall_at_10: found / (10 * truth.length),
-      search_peak_rss_mib: peakMiB(),
-      search_peak_anon_mib: Math.max(anon, anonMiB()),
+      search_peak_rss_mib: peakRss,
+      search_peak_anon_mib: peakAnon,
       expansion_search: expansion ? Number(expansion) : 384,
       rescore_factor: rescore ? Number(rescore) : null,
+      self_found: selfFound / sampled,
       rescored_from_file: stats.rescoredFromFile,
       rescored_from_sqlite: stats.rescoredFromStore,
       node_baseline_rss_mib: rssStart,
@@ -172,7 +206,11 @@ if (child === 'fill') {
   const rows: Record<string, unknown>[] = [];
   for (const precision of precisions) {
     console.error(`${precision}: building ...`);
-    const build = phase('build', ['--precision', precision]);
+    // --reuse-build '<the build JSON>': search the graphs already saved (built with those settings).
+    const reused = flag('--reuse-build', '');
+    const build = reused
+      ? (JSON.parse(reused) as Record<string, unknown>)
+      : phase('build', ['--precision', precision, ...buildFlags]);
     console.error(`${precision}: ${JSON.stringify(build)}; searching ...`);
     // f32 graphs re-score nothing: one search per expansion_search.
     const settings = precision === 'f32' ? [...new Set(sweep.map((x) => `${x.split(':')[0]}:-`))] : sweep;
@@ -214,13 +252,14 @@ function report(rows: Record<string, unknown>[], dbMiB: number): void {
           ? 'To finish in time the precisions ran partly at once (each in its own copy of the store, `--tag`, merged with `--merge`), so build seconds are wall times under different contention and not comparable with each other.'
           : ''),
       '',
-      '| precision | run | load avg | expansion_search | graph build s | graphs on disk MiB | search peak RSS MiB | ÷ f32 | search peak anonymous MiB | ÷ f32 | load s | p50 ms | p99 ms | recall@10 |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| precision | connectivity / expansion_add | expansion_search | re-score factor | graph build s | graphs on disk MiB | search peak RSS MiB | ÷ f32 | search peak anonymous MiB | ÷ f32 | load s | p50 ms | p99 ms | recall@10 | items found by their own vector | load avg |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => {
         const base = rows.find((x) => x.precision === 'f32' && x.expansion_search === r.expansion_search) ?? f32;
         const ratio = (key: string) =>
           base && typeof base[key] === 'number' ? fmt((r[key] as number) / (base[key] as number), 2) : '–';
-        return `| ${r.precision} | ${r.run ?? 'first run'} | ${fmt(r.load_avg, 1)} | ${r.expansion_search ?? 384} | ${fmt(r.build_s, 0)} | ${fmt(r.graph_mib, 0)} | ${fmt(r.search_peak_rss_mib, 0)} | ${ratio('search_peak_rss_mib')} | ${fmt(r.search_peak_anon_mib, 0)} | ${ratio('search_peak_anon_mib')} | ${fmt(r.load_s, 1)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.recall_at_10, 3)} |`;
+        const graph = `${r.connectivity ?? 16} / ${r.expansion_add ?? 64}`;
+        return `| ${r.precision} | ${graph} | ${r.expansion_search ?? 384} | ${r.rescore_factor ?? '–'} | ${fmt(r.build_s, 0)} | ${fmt(r.graph_mib, 0)} | ${fmt(r.search_peak_rss_mib, 0)} | ${ratio('search_peak_rss_mib')} | ${fmt(r.search_peak_anon_mib, 0)} | ${ratio('search_peak_anon_mib')} | ${fmt(r.load_s, 1)} | ${fmt(r.p50_ms, 2)} | ${fmt(r.p99_ms, 2)} | ${fmt(r.recall_at_10, 3)} | ${fmt(r.self_found, 3)} | ${fmt(r.load_avg, 1)} |`;
       }),
       '',
       "Target: i8 keeps recall@10 ≥ 0.95 at ≤ 1/3 of the f32 index's search-process RSS.",

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Index as UsearchIndex } from 'usearch';
 import { type AnnState, loadAnnGraphs, readAnnState, saveAnnGraphs, vectorsFileName } from './ann-files.ts';
-import { RERANK, type VectorPrecision, effectivePrecision } from './ann-precision.ts';
+import { GRAPH_DEFAULTS, RERANK, type VectorPrecision, effectivePrecision } from './ann-precision.ts';
 import { ChangeLog, hasChangeLog } from './change-log.ts';
 import type { StoreModality } from './modality.ts';
 import { RescoreVectors, RescoreVectorsWriter } from './ann-vectors.ts';
@@ -106,16 +106,27 @@ export class AnnIndex implements VectorIndex {
     return this.graphs ? this.seq : -1;
   }
 
+  /** The graph settings in effect: those asked for, else the precision's defaults (ann-precision.ts). */
+  get settings(): { connectivity: number; expansionAdd: number; expansionSearch: number } {
+    const d = GRAPH_DEFAULTS[this.precision];
+    return {
+      connectivity: this.o.connectivity ?? d.connectivity,
+      expansionAdd: this.o.expansionAdd ?? d.expansionAdd,
+      expansionSearch: this.o.expansionSearch ?? d.expansionSearch,
+    };
+  }
+
   private newGraph(): UsearchIndex {
+    const { connectivity, expansionAdd, expansionSearch } = this.settings;
     return new usearch.Index({
       dimensions: this.dim,
       metric: usearch.MetricKind.Cos,
       quantization: { f32: usearch.ScalarKind.F32, f16: usearch.ScalarKind.F16, i8: usearch.ScalarKind.I8 }[
         this.precision
       ],
-      connectivity: this.o.connectivity ?? 16,
-      expansion_add: this.o.expansionAdd ?? 64,
-      expansion_search: this.o.expansionSearch ?? 384,
+      connectivity,
+      expansion_add: expansionAdd,
+      expansion_search: expansionSearch,
       multi: false,
     });
   }
