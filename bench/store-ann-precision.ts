@@ -244,13 +244,14 @@ function report(rows: Record<string, unknown>[], dbMiB: number): void {
       '',
       `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB; Node ${machine.node}; ${machine.date.slice(0, 10)}. ` +
         `Reproduce: \`nice -n 10 npx tsx bench/store-ann-precision.ts\`. The SQLite file holds ${dbMiB.toFixed(0)} MiB.`,
-      'Clustered synthetic vectors (2 000 centres + noise, 10% `audio`), k = 10, expansion_search 384. For each precision one process builds ' +
-        "and saves the graphs; then a fresh search-only process loads them (it names no precision: it uses the one the build recorded, as `imagebind search` does), answers 20 warm-up and 100 timed queries and 30 recall queries against exact search (computed in another process). f16 and i8 searches take 2× and 4× k candidates from the graph and score them from SQLite's float32 vectors.",
+      'Clustered synthetic vectors (2 000 centres + noise, 10% `audio`), k = 10. For each precision and graph setting one process builds ' +
+        'and saves the graphs; then fresh search-only processes load them (they name no precision: they use the one the build recorded, as `imagebind search` does), ' +
+        'each answering 20 warm-up and 100 timed queries, then 50 recall queries against exact search (computed in another process). ' +
+        'f16 and i8 searches take (re-score factor) × k candidates from the graph and score them exactly from the float32 vectors file beside the graphs (`vectors-*.f32`, one pread per candidate). ' +
+        "Peak RSS is sampled before the diagnostic column 'items found by their own vector', which searches with 1 in 997 stored vectors (read through SQLite) for their own item.",
       '',
-      '**Load caveat.** Other sessions share these 2 cores (1-minute load average at the end of each search phase in the JSON); latencies are those of a loaded machine. ' +
-        (merge
-          ? 'To finish in time the precisions ran partly at once (each in its own copy of the store, `--tag`, merged with `--merge`), so build seconds are wall times under different contention and not comparable with each other.'
-          : ''),
+      '**Load caveat.** The 2 cores are shared with other work (1-minute load average at the end of each search phase in the last column), so latencies and build seconds vary between rows. ' +
+        (merge ? 'Rows come from several runs on the same store file (`--tag`, merged with `--merge`).' : ''),
       '',
       '| precision | connectivity / expansion_add | expansion_search | re-score factor | graph build s | graphs on disk MiB | search peak RSS MiB | ÷ f32 | search peak anonymous MiB | ÷ f32 | load s | p50 ms | p99 ms | recall@10 | items found by their own vector | load avg |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
