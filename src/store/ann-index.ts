@@ -14,7 +14,8 @@
  *
  * f32 graphs (the default) give the same float32 cosine sqlite-vec computes, so nothing is read
  * back from SQLite per query (each vec0 row read walks a chunk of vectors). f16 and i8 graphs
- * (ann-precision.ts) take a few times k candidates and score those from SQLite's float32 vectors.
+ * (ann-precision.ts) take a few times k candidates and score those from float32 vectors: a flat
+ * file written with the graphs (ann-vectors.ts), or SQLite for items changed since it was written.
  * The precision is part of the saved state: graphs of another precision are rebuilt, never reused.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -59,6 +60,11 @@ type Rescore = { readonly vectors: RescoreVectors; readonly file: string; readon
 
 /** Replaying more changes than this share of the store costs more than rebuilding it. */
 const REPLAY_SHARE = 0.1;
+
+/** The most changes replayed (or read from SQLite instead of the re-scoring file) for a store of `count` items. */
+function replayLimit(count: number): number {
+  return Math.max(1000, Math.floor(count * REPLAY_SHARE));
+}
 
 export class AnnIndex implements VectorIndex {
   readonly kind = 'usearch-hnsw';
@@ -177,15 +183,20 @@ export class AnnIndex implements VectorIndex {
       modality: string;
       embedding: Buffer;
     }>;
-    for (const r of rows) {
-      writer?.w.add(r.id, r.embedding);
-      const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
-      p.keys.push(BigInt(r.id));
-      p.vectors.push(fromBlob(r.embedding));
-      pending.set(r.modality, p);
-      if (p.keys.length >= 8192) flush(r.modality);
+    try {
+      for (const r of rows) {
+        writer?.w.add(r.id, r.embedding);
+        const p = pending.get(r.modality) ?? { keys: [], vectors: [] };
+        p.keys.push(BigInt(r.id));
+        p.vectors.push(fromBlob(r.embedding));
+        pending.set(r.modality, p);
+        if (p.keys.length >= 8192) flush(r.modality);
+      }
+      for (const m of [...pending.keys()]) flush(m);
+    } catch (e) {
+      writer?.w.abort();
+      throw e;
     }
-    for (const m of [...pending.keys()]) flush(m);
     if (writer) this.adoptRescore(writer, seq);
     this.stats.rebuilds++;
     return graphs;
@@ -218,7 +229,7 @@ export class AnnIndex implements VectorIndex {
   private loadRescore(state: AnnState, log: ChangeLog, count: number): void {
     this.dropRescore();
     if (this.precision === 'f32' || !state.vectors) return;
-    const changed = log.changedSince(state.vectors.seq, Math.max(1000, Math.floor(count * REPLAY_SHARE)));
+    const changed = log.changedSince(state.vectors.seq, replayLimit(count));
     const vectors = changed ? RescoreVectors.open(join(this.dir, state.vectors.file), this.dim) : null;
     if (vectors && changed)
       this.rescore = { vectors, file: state.vectors.file, seq: state.vectors.seq, changed: new Set(changed) };
@@ -233,7 +244,7 @@ export class AnnIndex implements VectorIndex {
   private refreshRescore(): void {
     const r = this.rescore;
     if (this.precision === 'f32' || !this.graphs) return;
-    if (r && r.changed.size <= Math.max(1000, Math.floor(this.countAt(this.storeVersion()) * REPLAY_SHARE))) return;
+    if (r && r.changed.size <= replayLimit(this.countAt(this.storeVersion()))) return;
     this.db.transaction(() => {
       const seq = this.storeVersion();
       const writer = this.rescoreWriter(seq);
@@ -254,7 +265,7 @@ export class AnnIndex implements VectorIndex {
 
   /** Re-reads the items changed after `this.seq` from SQLite; false when a rebuild is due instead. */
   private replay(log: ChangeLog, graphs: Graphs, count: number): boolean {
-    const ids = log.changedSince(this.seq, Math.max(1000, Math.floor(count * REPLAY_SHARE)));
+    const ids = log.changedSince(this.seq, replayLimit(count));
     if (!ids) return false;
     const modalityOf = this.db.prepare('SELECT modality FROM items WHERE id = ?').pluck();
     for (const id of ids) {
