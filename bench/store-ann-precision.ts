@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/random.ts';
 import { type AnnIndex, RERANK, type VectorPrecision, openStore } from '../src/store/index.ts';
-import type { ItemInput } from '../src/store/types.ts';
+import { ANN_DIM, clusteredVector as sample, fillClustered } from './ann-world.ts';
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);
@@ -33,14 +33,11 @@ const child = flag('--child', '');
 // the store); --merge a,b,c writes the report from those tagged files.
 const tag = flag('--tag', '');
 const merge = flag('--merge', '');
-const dim = 1024;
+const dim = ANN_DIM;
 const file = join(dir, 'store.db');
 const space = { identity: 'bench', dim, modelName: 'bench' };
 const root = new URL('..', import.meta.url).pathname;
 
-const rngCentres = new Rng(5);
-const centres = Array.from({ length: 2000 }, () => rngCentres.fillNormal(new Float32Array(dim)));
-const sample = (r: Rng) => centres[r.int(centres.length)].map((x) => x + 0.7 * r.normal());
 const queryRng = new Rng(99);
 const queries = Array.from({ length: 150 }, () => sample(new Rng(queryRng.nextU32())));
 const pct = (xs: number[], q: number) =>
@@ -65,19 +62,9 @@ function phase(name: string, extra: string[] = []): Record<string, unknown> {
 
 function fill(): void {
   const store = openStore(file, { space, synchronous: 'NORMAL', ann: false });
-  const gen = new Rng(n);
-  for (let at = 0; at < n; at += 5000) {
-    const batch: ItemInput[] = Array.from({ length: Math.min(5000, n - at) }, (_, j) => ({
-      path: `/x/${at + j}`,
-      modality: (at + j) % 10 === 0 ? 'audio' : 'vision',
-      vector: sample(gen),
-      hash: '0',
-      mtime: 0,
-      size: 0,
-    }));
-    store.addItems(batch);
+  fillClustered(store, n, new Rng(n), (at) => {
     if (at % 100_000 === 0) console.error(`filled ${at}`);
-  }
+  });
   store.close();
 }
 

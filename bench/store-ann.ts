@@ -10,20 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/core/random.ts';
 import { openStore } from '../src/store/index.ts';
-import type { ItemInput } from '../src/store/types.ts';
+import { ANN_DIM as dim, clusteredVector as sample, fillClustered } from './ann-world.ts';
 import { machineInfo } from './machine.ts';
 
 const args = process.argv.slice(2);
 const sizes = (args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '100000,1000000').split(',').map(Number);
 const efSearch = args.includes('--ef-search') ? Number(args[args.indexOf('--ef-search') + 1]) : undefined;
-const dim = 1024;
 const root = new URL('..', import.meta.url).pathname;
-const rng = new Rng(5);
-const centres = Array.from({ length: 2000 }, () => rng.fillNormal(new Float32Array(dim)));
-const sample = (r: Rng) => {
-  const c = centres[r.int(centres.length)];
-  return c.map((x) => x + 0.7 * r.normal());
-};
 const pct = (xs: number[], q: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
@@ -34,17 +27,7 @@ for (const n of sizes) {
   const space = { identity: 'bench', dim, modelName: 'bench' };
   const store = openStore(file, { space, synchronous: 'NORMAL', ann: { expansionSearch: efSearch } });
   const gen = new Rng(n);
-  for (let at = 0; at < n; at += 5000) {
-    const batch: ItemInput[] = Array.from({ length: Math.min(5000, n - at) }, (_, j) => ({
-      path: `/x/${at + j}`,
-      modality: (at + j) % 10 === 0 ? 'audio' : 'vision',
-      vector: sample(gen),
-      hash: '0',
-      mtime: 0,
-      size: 0,
-    }));
-    store.addItems(batch);
-  }
+  fillClustered(store, n, gen);
   const queries = Array.from({ length: 100 }, () => sample(new Rng(gen.nextU32())));
   let t0 = performance.now();
   store.search(queries[0], { k: 10 });
