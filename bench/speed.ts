@@ -12,7 +12,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSafetensors } from '../src/checkpoint/safetensors-write.ts';
+import { float32Entries, writeSafetensors } from '../src/checkpoint/safetensors-write.ts';
 import { readNpy, writeNpy } from '../src/core/npy.ts';
 import { modalityArch } from '../src/model/architecture.ts';
 import { MODALITIES, type Modality, presetConfig } from '../src/model/config.ts';
@@ -49,16 +49,7 @@ const config = presetConfig('huge');
 const ckpt = join(dir, 'huge-random.safetensors');
 if (!existsSync(ckpt)) {
   console.error('writing the random-weight huge checkpoint ...');
-  const reader = randomCheckpoint(config, 1);
-  await writeSafetensors(
-    ckpt,
-    reader.list().map((t) => ({
-      name: t.name,
-      dtype: 'float32' as const,
-      shape: t.shape,
-      load: () => reader.readFloat32(t.name),
-    })),
-  );
+  await writeSafetensors(ckpt, float32Entries(randomCheckpoint(config, 1)));
 }
 for (const p of precisions) {
   const out = join(dir, `huge-${p}`);

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/checkpoint/open.ts';
-import { writeSafetensors } from '../../src/checkpoint/safetensors-write.ts';
+import { float32Entries, writeSafetensors } from '../../src/checkpoint/safetensors-write.ts';
 import { readNpy, writeNpy } from '../../src/core/npy.ts';
 import { ImageBind } from '../../src/embed/imagebind.ts';
 import { MODALITIES, type Modality, presetConfig } from '../../src/model/config.ts';
@@ -43,16 +43,7 @@ async function prepare(): Promise<void> {
   const ckpt = join(dir, 'random.safetensors');
   if (!existsSync(ckpt)) {
     console.error(`writing random weights (${name}) ...`);
-    const reader = randomCheckpoint(config, 1);
-    await writeSafetensors(
-      ckpt,
-      reader.list().map((t) => ({
-        name: t.name,
-        dtype: 'float32' as const,
-        shape: t.shape,
-        load: () => reader.readFloat32(t.name),
-      })),
-    );
+    await writeSafetensors(ckpt, float32Entries(randomCheckpoint(config, 1)));
   }
   for (const p of precisions) {
     const out = join(dir, `ours-${p}`);

@@ -10,7 +10,7 @@ import { dirname, basename, join } from 'node:path';
 import { DTYPE_SIZE } from './dtypes.ts';
 import { checkpointError } from './fail.ts';
 import { SAFETENSORS_DTYPES } from './safetensors.ts';
-import type { StoredDType } from './types.ts';
+import type { CheckpointReader, StoredDType } from './types.ts';
 
 export type StoredArray =
   Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -48,6 +48,16 @@ function byteLengthOf(e: EntryBase, path: string): number {
     count *= d;
   }
   return count * DTYPE_SIZE[e.dtype];
+}
+
+/** Every tensor of `reader` as a float32 entry, read only when its turn to be written comes. */
+export function float32Entries(reader: Pick<CheckpointReader, 'list' | 'readFloat32'>): SafetensorsEntry[] {
+  return reader.list().map((t) => ({
+    name: t.name,
+    dtype: 'float32' as const,
+    shape: t.shape,
+    load: () => reader.readFloat32(t.name),
+  }));
 }
 
 /** Writes `entries` (any iterable of descriptors) to `path` atomically. */

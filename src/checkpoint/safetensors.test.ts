@@ -7,7 +7,7 @@ import { ref } from '../../test/helpers/shared.ts';
 import { CheckpointError } from '../core/errors.ts';
 import { openCheckpoint } from './open.ts';
 import { SafetensorsReader } from './safetensors.ts';
-import { writeSafetensors, type SafetensorsEntry } from './safetensors-write.ts';
+import { float32Entries, writeSafetensors, type SafetensorsEntry } from './safetensors-write.ts';
 import { TENSORS, stateDictPickle, torchZip } from '../../test/helpers/checkpoint-builders.ts';
 
 let dir: string;
@@ -99,6 +99,31 @@ test('round trip of every dtype and of strided views, via in-memory data', { tim
   // The header is padded so tensor data starts 8-byte aligned.
   const bytes = await readFile(out);
   assert.equal(Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true)) % 8, 0);
+});
+
+test('float32Entries: a reader rewritten as float32, each tensor read once, values as readFloat32 gives them', async () => {
+  const pth = await openCheckpoint(await write('floats.pth', torchZip('archive', stateDictPickle(TENSORS))));
+  const floats = new Set(['w', 'wT', 'rows12', 'expand', 'half', 'bf16', 'f64']);
+  const reads: string[] = [];
+  const only = {
+    list: () => pth.list().filter((t) => floats.has(t.name)),
+    readFloat32: (name: string) => (reads.push(name), pth.readFloat32(name)),
+  };
+  const out = join(dir, 'floats.safetensors');
+  await writeSafetensors(out, float32Entries(only));
+  assert.deepEqual(reads.sort(), [...floats].sort(), 'each tensor read once');
+  const back = await openCheckpoint(out);
+  try {
+    for (const t of back.list()) {
+      assert.equal(t.dtype, 'float32', t.name);
+      assert.deepEqual(t.shape, pth.info(t.name).shape, t.name);
+      assert.deepEqual(await back.readFloat32(t.name), await pth.readFloat32(t.name), t.name);
+    }
+    assert.equal(back.list().length, floats.size);
+  } finally {
+    await back.close();
+    await pth.close();
+  }
 });
 
 test('a handmade file in the published format reads correctly, listed in data order', { timeout: 10_000 }, async () => {
